@@ -1,0 +1,22 @@
+// Package client defines the Process API of procsh: the Go types and the
+// Client interface that every backend implements, and the remote backend that
+// speaks the Daytona toolbox /process protocol over HTTP and WebSocket.
+//
+// The surface follows the Daytona SDK's Process class: one-shot commands
+// (Exec), code runs (CodeRun), persistent shell sessions with synchronous and
+// asynchronous commands, their logs and stdin, and PTY sessions. A few
+// operations go beyond Daytona (closing a command's stdin, killing one
+// command, byte-offset log replay, PTY scrollback); backends that cannot offer
+// them return an error that matches ErrUnsupported.
+//
+// Every method that can block takes a context.Context. Cancelling the context
+// of a call that runs something (Exec, CodeRun, a synchronous ExecSession)
+// ends what it started: the local backend kills the process tree.
+//
+// Errors are wrapped around a small set of sentinels (ErrNotFound,
+// ErrConflict, ErrInvalidArgument, ErrTimeout, ErrClosed, ErrUnsupported,
+// ErrUnavailable) so callers test them with errors.Is, whichever backend
+// produced them.
+//
+// Nothing in this package knows about Lua.
+package client

@@ -1,0 +1,31 @@
+package local
+
+import "time"
+
+// options configures a Backend. Fields are shared by exec, sessions and PTYs.
+type options struct {
+	shell     string        // "" = chosen as the toolbox spec says (see shell.go)
+	dir       string        // default working directory; "" = the process cwd
+	env       []string      // base environment; nil = os.Environ()
+	killGrace time.Duration // TERM → KILL grace period
+}
+
+// Option configures a Backend.
+type Option func(*options)
+
+// WithShell sets the shell used for exec, sessions and PTYs, overriding the
+// toolbox rule (first of zsh/bash listed in /etc/shells, then $SHELL, then sh).
+func WithShell(path string) Option { return func(o *options) { o.shell = path } }
+
+// WithDir sets the default working directory.
+func WithDir(dir string) Option { return func(o *options) { o.dir = dir } }
+
+// WithEnv sets the base environment ("KEY=VALUE" entries) instead of the
+// host process's environment.
+func WithEnv(env []string) Option { return func(o *options) { o.env = env } }
+
+// WithKillGrace sets how long a process tree gets between SIGTERM and SIGKILL
+// when a timeout, kill or delete ends it. The default is 2 seconds.
+func WithKillGrace(d time.Duration) Option { return func(o *options) { o.killGrace = d } }
+
+func defaultOptions() options { return options{killGrace: 2 * time.Second} }
