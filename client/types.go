@@ -44,6 +44,12 @@ type ExecRequest struct {
 	// Timeout bounds the run; 0 means none. On expiry the whole process tree
 	// is ended (TERM, a short grace, then KILL) and the result has TimedOut set.
 	Timeout time.Duration
+	// OnOutput, when set, receives output as it arrives, so a caller can show
+	// long-running work live (e.g. tee it to a terminal). It is called from a
+	// backend goroutine, one call at a time, and must not block for long; the
+	// chunk's Data is only valid during the call. A backend that cannot stream
+	// (Daytona's execute endpoint) calls it once with all output at the end.
+	OnOutput func(Chunk)
 }
 
 // CodeRunRequest runs a program in an interpreter.
@@ -55,6 +61,8 @@ type CodeRunRequest struct {
 	Argv    []string
 	Env     map[string]string
 	Timeout time.Duration
+	// OnOutput is as in ExecRequest.
+	OnOutput func(Chunk)
 }
 
 // ExecResult is the outcome of Exec or CodeRun. A non-zero exit is a result,
