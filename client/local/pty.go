@@ -28,7 +28,9 @@ func (b *Backend) ConnectPTY(ctx context.Context, id string, opts client.PTYConn
 }
 
 // GetPTY implements client.Client.
-func (b *Backend) GetPTY(ctx context.Context, id string) (*client.PTYInfo, error) { return nil, errNoPTY }
+func (b *Backend) GetPTY(ctx context.Context, id string) (*client.PTYInfo, error) {
+	return nil, errNoPTY
+}
 
 // ListPTYs implements client.Client.
 func (b *Backend) ListPTYs(ctx context.Context) ([]client.PTYInfo, error) { return nil, errNoPTY }
