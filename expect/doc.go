@@ -1,0 +1,22 @@
+// Package expect drives an interactive program through a byte stream, in the
+// style of pexpect and Tcl expect: wait for one of several patterns, then
+// send a reply.
+//
+// An Expecter reads its io.Reader in a background goroutine into a bounded
+// buffer, so output that arrives between two Expect calls, or while none is
+// waiting, is kept (up to the buffer limit) and a timeout never loses data.
+// Expect searches the buffer for the earliest match of any pattern, so a
+// match may span any number of reads, and consumes the buffer up to the end
+// of the match.
+//
+// End of stream and timeout are outcomes a caller can match on: put the EOF
+// or Timeout sentinel among the patterns and Expect returns successfully with
+// that pattern's index. Without the sentinel they are errors: one matching
+// ErrEOF (and io.EOF), or one matching ErrTimeout (and client.ErrTimeout, so
+// code that classifies procsh errors with client.KindOf sees a timeout).
+//
+// The stream is anything readable: a client.PTYHandle (local or remote), a
+// pipe, a network connection. One Expect runs at a time (concurrent calls
+// wait their turn); Send and its helpers may be called concurrently with
+// Expect.
+package expect

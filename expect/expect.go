@@ -1,0 +1,285 @@
+package expect
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/procsh/procsh/client"
+)
+
+// Errors returned by Expect when the outcome was not among the patterns.
+var (
+	// ErrEOF: the stream ended (or failed) before any pattern matched. It
+	// matches io.EOF too. When the stream failed with another error, that
+	// error is wrapped as well.
+	ErrEOF = fmt.Errorf("expect: end of stream: %w", io.EOF)
+	// ErrTimeout: the timeout passed before any pattern matched. It matches
+	// client.ErrTimeout too.
+	ErrTimeout = fmt.Errorf("expect: %w", client.ErrTimeout)
+	// ErrClosed: the Expecter was closed.
+	ErrClosed = fmt.Errorf("expect: %w", client.ErrClosed)
+)
+
+// Result describes how an Expect call ended.
+type Result struct {
+	// Index is the position in the call's pattern list of the pattern that
+	// matched (including the EOF and Timeout sentinels), or -1.
+	Index int
+	// Before is the text that preceded the match; for EOF it is everything
+	// that was left, for a timeout everything buffered (left unconsumed).
+	Before string
+	// Match is the matched text.
+	Match string
+	// Groups holds the regular expression's capture groups: Groups[0] is
+	// group 1. A group that did not take part in the match is "".
+	Groups []string
+	// EOF and TimedOut tell which sentinel outcome occurred.
+	EOF      bool
+	TimedOut bool
+}
+
+// Expecter matches patterns against a stream and sends replies. Create it
+// with New or NewReader, and Close it when done.
+type Expecter struct {
+	r   io.Reader
+	w   io.Writer
+	cfg config
+
+	expectMu sync.Mutex // one Expect at a time
+	sendMu   sync.Mutex
+
+	mu        sync.Mutex
+	buf       []byte // unconsumed output (after ANSI stripping)
+	discarded int64
+	readErr   error // why the reader stopped; nil while it runs
+	closed    bool
+	changed   chan struct{} // closed and replaced whenever the above change
+	strip     *ansiStripper
+
+	readerDone chan struct{}
+}
+
+// New returns an Expecter that reads output from rw and sends input to it.
+// It starts reading at once.
+func New(rw io.ReadWriter, opts ...Option) *Expecter { return NewReader(rw, rw, opts...) }
+
+// NewReader returns an Expecter that reads output from r and sends input to
+// w; w may be nil for a read-only stream, and then Send fails.
+func NewReader(r io.Reader, w io.Writer, opts ...Option) *Expecter {
+	cfg := defaultConfig()
+	for _, o := range opts {
+		o(&cfg)
+	}
+	e := &Expecter{r: r, w: w, cfg: cfg, changed: make(chan struct{}), readerDone: make(chan struct{})}
+	if cfg.stripANSI {
+		e.strip = &ansiStripper{}
+	}
+	go e.readLoop()
+	return e
+}
+
+func (e *Expecter) signalLocked() {
+	close(e.changed)
+	e.changed = make(chan struct{})
+}
+
+func (e *Expecter) readLoop() {
+	defer close(e.readerDone)
+	chunk := make([]byte, e.cfg.readSize)
+	for {
+		n, err := e.r.Read(chunk)
+		if n > 0 {
+			if e.cfg.transcript != nil {
+				_, _ = e.cfg.transcript.Write(chunk[:n])
+			}
+			e.mu.Lock()
+			data := chunk[:n]
+			if e.strip != nil {
+				data = e.strip.strip(data)
+			}
+			e.buf = append(e.buf, data...)
+			if over := len(e.buf) - e.cfg.maxBuffer; over > 0 {
+				e.discarded += int64(over)
+				e.buf = append(e.buf[:0], e.buf[over:]...)
+			}
+			e.signalLocked()
+			e.mu.Unlock()
+		}
+		if err != nil {
+			e.mu.Lock()
+			e.readErr = err
+			e.signalLocked()
+			e.mu.Unlock()
+			return
+		}
+	}
+}
+
+// Expect waits until one of patterns matches the output, the stream ends, the
+// timeout passes, or ctx is done. Among matches it picks the one that starts
+// earliest (the lower index on a tie) and consumes the buffer through it.
+//
+// The EOF and Timeout sentinels turn those outcomes into successes with their
+// index. Otherwise the end of the stream returns an error matching ErrEOF and
+// a timeout one matching ErrTimeout; in both cases the Result's Before shows
+// the unconsumed buffer, which stays buffered. A done ctx returns ctx.Err()
+// wrapped.
+func (e *Expecter) Expect(ctx context.Context, patterns ...Pattern) (Result, error) {
+	e.expectMu.Lock()
+	defer e.expectMu.Unlock()
+
+	eofIdx, toIdx := -1, -1
+	timeout := e.cfg.timeout
+	var search []int
+	for i, p := range patterns {
+		switch p := p.(type) {
+		case eofPattern:
+			if eofIdx < 0 {
+				eofIdx = i
+			}
+		case timeoutPattern:
+			if toIdx < 0 || time.Duration(p) < timeout {
+				timeout = time.Duration(p)
+			}
+			if toIdx < 0 {
+				toIdx = i
+			}
+		case nil:
+			return Result{Index: -1}, fmt.Errorf("expect: pattern %d is nil", i)
+		default:
+			search = append(search, i)
+		}
+	}
+	var expired <-chan time.Time
+	if timeout > 0 || toIdx >= 0 {
+		t := time.NewTimer(timeout)
+		defer t.Stop()
+		expired = t.C
+	}
+
+	for {
+		e.mu.Lock()
+		if res, ok := e.matchLocked(patterns, search); ok {
+			e.mu.Unlock()
+			return res, nil
+		}
+		if e.closed {
+			e.mu.Unlock()
+			return Result{Index: -1}, ErrClosed
+		}
+		if e.readErr != nil {
+			rest := string(e.buf)
+			if eofIdx >= 0 {
+				e.buf = e.buf[:0]
+				e.mu.Unlock()
+				return Result{Index: eofIdx, Before: rest, EOF: true}, nil
+			}
+			err := ErrEOF
+			if !errors.Is(e.readErr, io.EOF) {
+				err = fmt.Errorf("%w: %w", ErrEOF, e.readErr)
+			}
+			e.mu.Unlock()
+			return Result{Index: -1, Before: rest}, fmt.Errorf("%w (waiting for %s)", err, describe(patterns))
+		}
+		changed := e.changed
+		e.mu.Unlock()
+
+		select {
+		case <-changed:
+		case <-expired:
+			e.mu.Lock()
+			rest := string(e.buf)
+			e.mu.Unlock()
+			if toIdx >= 0 {
+				return Result{Index: toIdx, Before: rest, TimedOut: true}, nil
+			}
+			return Result{Index: -1, Before: rest}, fmt.Errorf("%w after %v (waiting for %s)", ErrTimeout, timeout, describe(patterns))
+		case <-ctx.Done():
+			return Result{Index: -1}, fmt.Errorf("expect: %w", ctx.Err())
+		}
+	}
+}
+
+// matchLocked searches the buffer (or its window) and consumes a match.
+func (e *Expecter) matchLocked(patterns []Pattern, search []int) (Result, bool) {
+	base := 0
+	if w := e.cfg.window; w > 0 && len(e.buf) > w {
+		base = len(e.buf) - w
+	}
+	hay := e.buf[base:]
+	best, bestIdx := []int(nil), -1
+	for _, i := range search {
+		loc := patterns[i].find(hay)
+		if loc != nil && (best == nil || loc[0] < best[0]) {
+			best, bestIdx = loc, i
+		}
+	}
+	if best == nil {
+		return Result{}, false
+	}
+	res := Result{
+		Index:  bestIdx,
+		Before: string(e.buf[:base+best[0]]),
+		Match:  string(hay[best[0]:best[1]]),
+	}
+	for g := 2; g+1 < len(best); g += 2 {
+		s := ""
+		if best[g] >= 0 {
+			s = string(hay[best[g]:best[g+1]])
+		}
+		res.Groups = append(res.Groups, s)
+	}
+	n := copy(e.buf, e.buf[base+best[1]:])
+	e.buf = e.buf[:n]
+	return res, true
+}
+
+func describe(ps []Pattern) string {
+	var s []string
+	for _, p := range ps {
+		if p != nil {
+			s = append(s, p.String())
+		}
+	}
+	return strings.Join(s, ", ")
+}
+
+// Buffered returns the output received and not yet consumed.
+func (e *Expecter) Buffered() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return string(e.buf)
+}
+
+// Discarded returns how many bytes were dropped because the buffer limit
+// (WithMaxBuffer) was reached.
+func (e *Expecter) Discarded() int64 {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.discarded
+}
+
+// Close stops the Expecter: a waiting Expect returns ErrClosed. If the
+// reader is an io.Closer it is closed and Close waits for the reading
+// goroutine to end; otherwise that goroutine ends when its Read returns.
+func (e *Expecter) Close() error {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil
+	}
+	e.closed = true
+	e.signalLocked()
+	e.mu.Unlock()
+	var err error
+	if c, ok := e.r.(io.Closer); ok {
+		err = c.Close()
+		<-e.readerDone
+	}
+	return err
+}

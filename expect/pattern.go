@@ -1,0 +1,81 @@
+package expect
+
+import (
+	"bytes"
+	"fmt"
+	"regexp"
+	"strconv"
+	"time"
+)
+
+// A Pattern is something Expect waits for: a Literal, a Regexp, or one of
+// the sentinels EOF and Timeout.
+type Pattern interface {
+	// find returns the index pairs of the leftmost match in b, as
+	// regexp.FindSubmatchIndex does, or nil.
+	find(b []byte) []int
+	// String describes the pattern for error messages.
+	String() string
+}
+
+type literal string
+
+// Literal matches s exactly, with no special characters, so prompts such as
+// "$ " or "[root@x]#" need no escaping.
+func Literal(s string) Pattern { return literal(s) }
+
+func (l literal) find(b []byte) []int {
+	i := bytes.Index(b, []byte(l))
+	if i < 0 {
+		return nil
+	}
+	return []int{i, i + len(l)}
+}
+
+func (l literal) String() string { return "literal " + strconv.Quote(string(l)) }
+
+type regex struct{ re *regexp.Regexp }
+
+// Compile returns a pattern for the regular expression expr (RE2 syntax, as
+// package regexp). Matching works on a stream: a trailing `.*` or `\d+`
+// matches as much as has arrived when the match is found, and `$` means the
+// end of the text received so far only under (?m) at a line end; prefer
+// explicit text such as `\r?\n`.
+func Compile(expr string) (Pattern, error) {
+	re, err := regexp.Compile(expr)
+	if err != nil {
+		return nil, fmt.Errorf("expect: bad pattern: %w", err)
+	}
+	return regex{re}, nil
+}
+
+// Regexp is like Compile but panics if expr is invalid; use it for patterns
+// written in the program.
+func Regexp(expr string) Pattern { return regex{regexp.MustCompile(expr)} }
+
+// RegexpOf wraps a compiled regular expression.
+func RegexpOf(re *regexp.Regexp) Pattern { return regex{re} }
+
+func (r regex) find(b []byte) []int { return r.re.FindSubmatchIndex(b) }
+
+func (r regex) String() string { return "regexp " + strconv.Quote(r.re.String()) }
+
+type eofPattern struct{}
+
+// EOF matches the end of the stream: when it is among the patterns, the
+// stream's end (or a read error) is a successful outcome with EOF's index,
+// and Result.Before holds the rest of the buffer.
+var EOF Pattern = eofPattern{}
+
+func (eofPattern) find([]byte) []int { return nil }
+func (eofPattern) String() string    { return "EOF" }
+
+type timeoutPattern time.Duration
+
+// Timeout sets this call's timeout to d and makes its expiry a successful
+// outcome with this pattern's index. The buffer is then left unconsumed and
+// Result.Before shows it. With several Timeout patterns the shortest wins.
+func Timeout(d time.Duration) Pattern { return timeoutPattern(d) }
+
+func (timeoutPattern) find([]byte) []int { return nil }
+func (t timeoutPattern) String() string  { return "timeout " + time.Duration(t).String() }
