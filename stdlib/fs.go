@@ -1,0 +1,227 @@
+package stdlib
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// fsLoader builds the fs module (full profile only). Expected failures
+// return nil, message, kind with kind one of "not_found", "exists",
+// "permission" or "io":
+//
+//	fs.read(path) -> string
+//	fs.write(path, data [, {append=, mode=}]) -> true   -- mode applies on creation (umask too), default 0644
+//	fs.exists(path) -> boolean
+//	fs.is_dir(path) -> boolean                          -- false if missing
+//	fs.list(dir) -> {names...}                          -- sorted, without "." and ".."
+//	fs.glob(pattern) -> {paths...}                      -- sorted; path/filepath.Match syntax, no **
+//	fs.mkdir(path [, {parents=, mode=}]) -> true        -- mode default 0755
+//	fs.remove(path [, {recursive=}]) -> true            -- recursive: a missing path is not an error
+//	fs.tempdir([prefix]) -> path                        -- a new directory; the script removes it
+func fsLoader(*state) lua.LGFunction {
+	return func(L *lua.LState) int {
+		mod := L.NewTable()
+		L.SetFuncs(mod, map[string]lua.LGFunction{
+			"read":    fsRead,
+			"write":   fsWrite,
+			"exists":  fsExists,
+			"is_dir":  fsIsDir,
+			"list":    fsList,
+			"glob":    fsGlob,
+			"mkdir":   fsMkdir,
+			"remove":  fsRemove,
+			"tempdir": fsTempdir,
+		})
+		L.Push(mod)
+		return 1
+	}
+}
+
+func fsRead(L *lua.LState) int {
+	p := checkString(L, "fs.read", 1, "path")
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return failure(L, "fs.read", err)
+	}
+	L.Push(lua.LString(b))
+	return 1
+}
+
+// optMode reads a permission option given as a number (0x1a4, or
+// tonumber("644", 8)) or as an octal string ("0644", "644").
+func optMode(L *lua.LState, fn string, n int, opts map[string]lua.LValue, def fs.FileMode) fs.FileMode {
+	v, ok := opts["mode"]
+	if !ok {
+		return def
+	}
+	var m uint64
+	switch v := v.(type) {
+	case lua.LNumber:
+		if v < 0 || v > 0o7777 || float64(v) != float64(int64(v)) {
+			argError(L, fn, n, "opts", "option \"mode\": integer 0..0o7777 expected")
+		}
+		m = uint64(v)
+	case lua.LString:
+		var err error
+		m, err = strconv.ParseUint(string(v), 8, 32)
+		if err != nil || m > 0o7777 {
+			argError(L, fn, n, "opts", fmt.Sprintf("option \"mode\": octal string expected, got %q", string(v)))
+		}
+	default:
+		argError(L, fn, n, "opts", fmt.Sprintf("option \"mode\": number or octal string expected, got %s", v.Type()))
+	}
+	// Go spells setuid/setgid/sticky as separate mode bits.
+	mode := fs.FileMode(m & 0o777)
+	if m&0o4000 != 0 {
+		mode |= fs.ModeSetuid
+	}
+	if m&0o2000 != 0 {
+		mode |= fs.ModeSetgid
+	}
+	if m&0o1000 != 0 {
+		mode |= fs.ModeSticky
+	}
+	return mode
+}
+
+var modeOpt = map[string]lua.LValueType{"append": lua.LTBool, "mode": lua.LTNil}
+
+func fsWrite(L *lua.LState) int {
+	p := checkString(L, "fs.write", 1, "path")
+	data := checkString(L, "fs.write", 2, "data")
+	opts := checkOpts(L, "fs.write", 3, modeOpt)
+	mode := optMode(L, "fs.write", 3, opts, 0o644)
+	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	if optBool(opts, "append") {
+		flags = os.O_WRONLY | os.O_CREATE | os.O_APPEND
+	}
+	f, err := os.OpenFile(p, flags, mode)
+	if err != nil {
+		return failure(L, "fs.write", err)
+	}
+	_, err = f.WriteString(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return failure(L, "fs.write", err)
+	}
+	L.Push(lua.LTrue)
+	return 1
+}
+
+func fsExists(L *lua.LState) int {
+	p := checkString(L, "fs.exists", 1, "path")
+	_, err := os.Lstat(p)
+	switch {
+	case err == nil:
+		L.Push(lua.LTrue)
+	case errors.Is(err, fs.ErrNotExist):
+		L.Push(lua.LFalse)
+	default:
+		return failure(L, "fs.exists", err)
+	}
+	return 1
+}
+
+func fsIsDir(L *lua.LState) int {
+	p := checkString(L, "fs.is_dir", 1, "path")
+	fi, err := os.Stat(p)
+	switch {
+	case err == nil:
+		L.Push(lua.LBool(fi.IsDir()))
+	case errors.Is(err, fs.ErrNotExist):
+		L.Push(lua.LFalse)
+	default:
+		return failure(L, "fs.is_dir", err)
+	}
+	return 1
+}
+
+func pushStrings(L *lua.LState, ss []string) {
+	t := L.CreateTable(len(ss), 0)
+	for _, s := range ss {
+		t.Append(lua.LString(s))
+	}
+	L.Push(t)
+}
+
+func fsList(L *lua.LState) int {
+	p := checkString(L, "fs.list", 1, "dir")
+	entries, err := os.ReadDir(p)
+	if err != nil {
+		return failure(L, "fs.list", err)
+	}
+	names := make([]string, len(entries))
+	for i, e := range entries {
+		names[i] = e.Name()
+	}
+	sort.Strings(names)
+	pushStrings(L, names)
+	return 1
+}
+
+func fsGlob(L *lua.LState) int {
+	pattern := checkString(L, "fs.glob", 1, "pattern")
+	matches, err := filepath.Glob(pattern)
+	if err != nil {
+		// The only error Glob returns is a malformed pattern.
+		argError(L, "fs.glob", 1, "pattern", err.Error())
+	}
+	sort.Strings(matches)
+	pushStrings(L, matches)
+	return 1
+}
+
+func fsMkdir(L *lua.LState) int {
+	p := checkString(L, "fs.mkdir", 1, "path")
+	opts := checkOpts(L, "fs.mkdir", 2, map[string]lua.LValueType{"parents": lua.LTBool, "mode": lua.LTNil})
+	mode := optMode(L, "fs.mkdir", 2, opts, 0o755)
+	var err error
+	if optBool(opts, "parents") {
+		err = os.MkdirAll(p, mode)
+	} else {
+		err = os.Mkdir(p, mode)
+	}
+	if err != nil {
+		return failure(L, "fs.mkdir", err)
+	}
+	L.Push(lua.LTrue)
+	return 1
+}
+
+func fsRemove(L *lua.LState) int {
+	p := checkString(L, "fs.remove", 1, "path")
+	opts := checkOpts(L, "fs.remove", 2, map[string]lua.LValueType{"recursive": lua.LTBool})
+	var err error
+	if optBool(opts, "recursive") {
+		if p == "" {
+			argError(L, "fs.remove", 1, "path", "must not be empty")
+		}
+		err = os.RemoveAll(p)
+	} else {
+		err = os.Remove(p)
+	}
+	if err != nil {
+		return failure(L, "fs.remove", err)
+	}
+	L.Push(lua.LTrue)
+	return 1
+}
+
+func fsTempdir(L *lua.LState) int {
+	prefix := optString(L, "fs.tempdir", 1, "prefix", "procsh-")
+	dir, err := os.MkdirTemp("", prefix+"*")
+	if err != nil {
+		return failure(L, "fs.tempdir", err)
+	}
+	L.Push(lua.LString(dir))
+	return 1
+}

@@ -1,0 +1,75 @@
+package stdlib
+
+import (
+	"embed"
+	"fmt"
+	"strings"
+	"sync"
+
+	lua "github.com/yuin/gopher-lua"
+	"github.com/yuin/gopher-lua/parse"
+)
+
+// The modules that are easier to write in Lua than in Go (str, t) live in
+// lua/*.lua. Each is compiled once per process and instantiated per state.
+//
+//go:embed lua/*.lua
+var luaFS embed.FS
+
+var (
+	protoMu sync.Mutex
+	protos  = map[string]*lua.FunctionProto{}
+)
+
+// compiled returns the compiled chunk of lua/<name>.lua. The sources are
+// part of the binary and tested, so a compile error is a bug: it panics.
+func compiled(name string) *lua.FunctionProto {
+	protoMu.Lock()
+	defer protoMu.Unlock()
+	if p, ok := protos[name]; ok {
+		return p
+	}
+	src, err := luaFS.ReadFile("lua/" + name + ".lua")
+	if err != nil {
+		panic(fmt.Sprintf("stdlib: embedded module %s: %v", name, err))
+	}
+	chunkName := "stdlib/" + name + ".lua"
+	chunk, err := parse.Parse(strings.NewReader(string(src)), chunkName)
+	if err != nil {
+		panic(fmt.Sprintf("stdlib: embedded module %s: %v", name, err))
+	}
+	p, err := lua.Compile(chunk, chunkName)
+	if err != nil {
+		panic(fmt.Sprintf("stdlib: embedded module %s: %v", name, err))
+	}
+	protos[name] = p
+	return p
+}
+
+// luaLoader returns a loader that runs the embedded chunk, passing it
+// raiseAt, and returns the module table the chunk returns.
+func luaLoader(name string) func(*state) lua.LGFunction {
+	return func(*state) lua.LGFunction {
+		return func(L *lua.LState) int {
+			L.Push(L.NewFunctionFromProto(compiled(name)))
+			L.Push(L.NewFunction(raiseAt))
+			L.Call(1, 1)
+			return 1
+		}
+	}
+}
+
+// raiseAt(msg, level) raises msg prefixed with the position of the
+// function at level, counted as in Lua 5.1 (1 is the function that calls
+// raiseAt, 2 its caller). The embedded modules use it instead of
+// error(msg, level) because gopher-lua's error() is off by one for levels
+// above 1 (error("x", 2) reports the same line as level 1).
+func raiseAt(L *lua.LState) int {
+	msg := L.CheckString(1)
+	level := L.OptInt(2, 1)
+	if where := L.Where(level); where != "" {
+		msg = where + " " + msg
+	}
+	L.Error(lua.LString(msg), 0)
+	return 0
+}
