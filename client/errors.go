@@ -27,6 +27,8 @@ var (
 	// ErrUnavailable: the backend could not be reached or failed
 	// internally (connection refused, server error, lost connection).
 	ErrUnavailable = errors.New("unavailable")
+	// ErrUnauthorized: the server refused the credentials (HTTP 401/403).
+	ErrUnauthorized = errors.New("unauthorized")
 )
 
 // Error describes a failed operation. Kind is one of the sentinel errors
@@ -73,7 +75,7 @@ func Errorf(op string, kind error, format string, args ...any) *Error {
 
 // KindOf returns the sentinel that err matches, or nil if none does.
 func KindOf(err error) error {
-	for _, k := range []error{ErrNotFound, ErrConflict, ErrInvalidArgument, ErrTimeout, ErrClosed, ErrUnsupported, ErrUnavailable} {
+	for _, k := range []error{ErrNotFound, ErrConflict, ErrInvalidArgument, ErrTimeout, ErrClosed, ErrUnsupported, ErrUnavailable, ErrUnauthorized} {
 		if errors.Is(err, k) {
 			return k
 		}

@@ -1,0 +1,167 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/procsh/procsh/client"
+	"github.com/procsh/procsh/internal/wire"
+)
+
+// e1Body is the standard error shape E1. Kind is only sent to clients that
+// opted into the extensions.
+type e1Body struct {
+	StatusCode int    `json:"statusCode"`
+	Message    string `json:"message"`
+	Code       string `json:"code"`
+	Timestamp  string `json:"timestamp"`
+	Path       string `json:"path"`
+	Method     string `json:"method"`
+	Kind       string `json:"procshKind,omitempty"`
+}
+
+// e2Body is the fallback shape E2 of untyped errors.
+type e2Body struct {
+	StatusCode int    `json:"statusCode"`
+	Message    string `json:"message"`
+	Timestamp  string `json:"timestamp"`
+	Path       string `json:"path"`
+	Kind       string `json:"procshKind,omitempty"`
+}
+
+// e3Body is the PTY error shape E3.
+type e3Body struct {
+	Error string `json:"error"`
+	Kind  string `json:"procshKind,omitempty"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+func writeE1(w http.ResponseWriter, r *http.Request, status int, code, msg, kind string) {
+	if !ext(r) {
+		kind = ""
+	}
+	b, _ := json.Marshal(e1Body{
+		StatusCode: status, Message: msg, Code: code,
+		Timestamp: time.Now().UTC().Format(time.RFC3339Nano),
+		Path:      r.URL.Path, Method: r.Method, Kind: kind,
+	})
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+func writeE2(w http.ResponseWriter, r *http.Request, msg, kind string) {
+	if !ext(r) {
+		kind = ""
+	}
+	b, _ := json.Marshal(e2Body{StatusCode: 500, Message: msg, Timestamp: "0001-01-01T00:00:00Z", Kind: kind})
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusInternalServerError)
+	_, _ = w.Write(b)
+}
+
+func writeE3(w http.ResponseWriter, r *http.Request, status int, msg, kind string) {
+	if !ext(r) {
+		kind = ""
+	}
+	writeJSON(w, status, e3Body{Error: msg, Kind: kind})
+}
+
+// writeE4 is the empty-body error of session exec validation.
+func writeE4(w http.ResponseWriter, status int) {
+	w.Header().Set("Content-Length", "0")
+	w.WriteHeader(status)
+}
+
+// kindName maps a backend error to its procshKind.
+func kindName(err error) string {
+	switch client.KindOf(err) {
+	case client.ErrNotFound:
+		return wire.KindNotFound
+	case client.ErrConflict:
+		return wire.KindConflict
+	case client.ErrInvalidArgument:
+		return wire.KindInvalidArgument
+	case client.ErrTimeout:
+		return wire.KindTimeout
+	case client.ErrClosed:
+		return wire.KindClosed
+	case client.ErrUnsupported:
+		return wire.KindUnsupported
+	case client.ErrUnauthorized:
+		return wire.KindUnauthorized
+	}
+	return wire.KindUnavailable
+}
+
+// e1For maps a backend error to an E1 status, code and message prefix.
+func e1For(err error) (int, string, string) {
+	switch client.KindOf(err) {
+	case client.ErrNotFound:
+		return http.StatusNotFound, "NOT_FOUND", "not found: "
+	case client.ErrConflict:
+		return http.StatusConflict, "CONFLICT", "conflict: "
+	case client.ErrInvalidArgument, client.ErrUnsupported:
+		return http.StatusBadRequest, "BAD_REQUEST", "bad request: "
+	case client.ErrTimeout:
+		return http.StatusRequestTimeout, "REQUEST_TIMEOUT", "request timeout: "
+	case client.ErrClosed:
+		return http.StatusGone, "GONE", "gone: "
+	}
+	return http.StatusInternalServerError, "INTERNAL_SERVER_ERROR", "internal server error: "
+}
+
+// writeBackendE1 answers err as E1 with msg (or the error text) as detail.
+func writeBackendE1(w http.ResponseWriter, r *http.Request, err error, detail string) {
+	status, code, prefix := e1For(err)
+	if detail == "" {
+		detail = err.Error()
+	}
+	writeE1(w, r, status, code, prefix+detail, kindName(err))
+}
+
+// badBody answers a request body that failed to decode.
+func badBody(w http.ResponseWriter, r *http.Request, code, prefix string, err error) {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		writeE1(w, r, http.StatusRequestEntityTooLarge, "REQUEST_ENTITY_TOO_LARGE",
+			"request entity too large: body exceeds "+itoa(mbe.Limit)+" bytes", wire.KindInvalidArgument)
+		return
+	}
+	writeE1(w, r, http.StatusBadRequest, code, prefix+err.Error(), wire.KindInvalidArgument)
+}
+
+// decode reads a JSON body into v. Unknown fields are ignored, as in the
+// reference server; an empty body is the error "EOF".
+func decode(r *http.Request, v any) error {
+	dec := json.NewDecoder(r.Body)
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	return nil
+}
+
+func isTooLarge(err error) bool {
+	var mbe *http.MaxBytesError
+	return errors.As(err, &mbe)
+}
+
+func itoa(n int64) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}
+
+func blank(s string) bool { return strings.TrimSpace(s) == "" }

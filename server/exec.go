@@ -1,0 +1,131 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/procsh/procsh/client"
+	"github.com/procsh/procsh/internal/wire"
+)
+
+var envKeyRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// checkEnv validates env keys with the reference server's message.
+func checkEnv(w http.ResponseWriter, r *http.Request, env map[string]string) bool {
+	for k := range env {
+		if !envKeyRE.MatchString(k) {
+			writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST",
+				"bad request: invalid environment variable name: '"+k+"'", wire.KindInvalidArgument)
+			return false
+		}
+	}
+	return true
+}
+
+func timeoutOf(sec uint32, ms uint64) time.Duration {
+	if ms > 0 {
+		return time.Duration(ms) * time.Millisecond
+	}
+	return time.Duration(sec) * time.Second
+}
+
+func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request) {
+	var req wire.ExecuteRequest
+	if err := decode(r, &req); err != nil {
+		badBody(w, r, "BAD_REQUEST", "bad request: invalid request body: ", err)
+		return
+	}
+	if req.Command == "" {
+		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST",
+			"bad request: invalid request body: Key: 'ExecuteRequest.Command' Error:Field validation for 'Command' failed on the 'required' tag",
+			wire.KindInvalidArgument)
+		return
+	}
+	if blank(req.Command) {
+		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: command cannot be empty or whitespace-only", wire.KindInvalidArgument)
+		return
+	}
+	if !checkEnv(w, r, req.Envs) {
+		return
+	}
+	res, err := s.backend.Exec(r.Context(), client.ExecRequest{
+		Command: req.Command, Cwd: req.Cwd, Env: req.Envs, Timeout: timeoutOf(req.Timeout, req.TimeoutMs),
+	})
+	s.writeExecResult(w, r, res, nil, err)
+}
+
+// writeExecResult answers an execute or code-run. A start failure is a 200
+// with exit code -1 and the error text for Daytona clients, as in the
+// reference server; procsh clients get the typed error.
+func (s *Server) writeExecResult(w http.ResponseWriter, r *http.Request, res *client.ExecResult, charts []client.Chart, err error) {
+	if r.Context().Err() != nil {
+		return // the client went away; the backend has ended the run
+	}
+	if err != nil && res == nil {
+		if ext(r) || errors.Is(err, client.ErrInvalidArgument) || errors.Is(err, client.ErrUnsupported) {
+			writeBackendE1(w, r, err, strings.TrimSpace(err.Error()))
+			return
+		}
+		writeJSON(w, http.StatusOK, wire.ExecuteResponse{ExitCode: -1, Result: err.Error()})
+		return
+	}
+	if res == nil {
+		writeE1(w, r, http.StatusInternalServerError, "INTERNAL_SERVER_ERROR", "internal server error: no result", wire.KindUnavailable)
+		return
+	}
+	if res.TimedOut && !ext(r) {
+		writeE1(w, r, http.StatusRequestTimeout, "REQUEST_TIMEOUT", "request timeout: command execution timeout", wire.KindTimeout)
+		return
+	}
+	out := wire.ExecuteResponse{ExitCode: res.ExitCode, Result: res.Result}
+	if len(res.Artifacts.Charts) > 0 {
+		out.Artifacts = &wire.Artifacts{}
+		for _, c := range res.Artifacts.Charts {
+			b, _ := json.Marshal(c)
+			out.Artifacts.Charts = append(out.Artifacts.Charts, b)
+		}
+	}
+	if ext(r) {
+		if res.HasStreams {
+			out.Stdout, out.Stderr = &res.Stdout, &res.Stderr
+		}
+		out.TimedOut = res.TimedOut
+		out.Signal = res.Signal
+		out.DurationMs = float64(res.Duration) / float64(time.Millisecond)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) handleCodeRun(w http.ResponseWriter, r *http.Request) {
+	var req wire.CodeRunRequest
+	if err := decode(r, &req); err != nil {
+		badBody(w, r, "INVALID_REQUEST_BODY", "invalid body request: ", err)
+		return
+	}
+	for _, f := range []struct{ name, val string }{{"Code", req.Code}, {"Language", req.Language}} {
+		if f.val == "" {
+			writeE1(w, r, http.StatusBadRequest, "INVALID_REQUEST_BODY",
+				"invalid body request: Key: 'CodeRunRequest."+f.name+"' Error:Field validation for '"+f.name+"' failed on the 'required' tag",
+				wire.KindInvalidArgument)
+			return
+		}
+	}
+	switch req.Language {
+	case client.Python, client.JavaScript, client.TypeScript:
+	default:
+		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: unsupported language: "+req.Language, wire.KindInvalidArgument)
+		return
+	}
+	if !checkEnv(w, r, req.Envs) {
+		return
+	}
+	res, err := s.backend.CodeRun(r.Context(), client.CodeRunRequest{
+		Code: req.Code, Language: req.Language, Argv: req.Argv, Env: req.Envs,
+		Timeout: timeoutOf(req.Timeout, req.TimeoutMs),
+	})
+	s.writeExecResult(w, r, res, nil, err)
+}

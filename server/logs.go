@@ -1,0 +1,247 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/procsh/procsh/client"
+	"github.com/procsh/procsh/internal/wire"
+)
+
+// maxFrame bounds the payload of one log frame. Every frame starts at a
+// marker boundary (a courtesy to stateless clients, spec §9.4).
+const maxFrame = 64 << 10
+
+func isUpgrade(r *http.Request) bool {
+	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
+}
+
+func (s *Server) handleLogs(w http.ResponseWriter, r *http.Request) {
+	sid, cid := r.PathValue("sid"), r.PathValue("cid")
+	if !validID(w, r, "session", sid) {
+		return
+	}
+	if s.isHidden(sid) {
+		writeE1(w, r, http.StatusNotFound, "NOT_FOUND", "not found: session not found", wire.KindNotFound)
+		return
+	}
+	s.serveLogs(w, r, s.backendSID(sid), s.backendCID(sid, cid), sid != entrypointID)
+}
+
+func (s *Server) handleEntrypointLogs(w http.ResponseWriter, r *http.Request) {
+	if s.entrypoint == nil {
+		writeE1(w, r, http.StatusNotFound, "NOT_FOUND", "not found: session not found", wire.KindNotFound)
+		return
+	}
+	s.serveLogs(w, r, s.entrypoint.sid, s.entrypoint.cid, false)
+}
+
+// serveLogs answers a log request on backend ids sid/cid over HTTP or
+// WebSocket; mayCombine is false for the entrypoint, which is never combined.
+func (s *Server) serveLogs(w http.ResponseWriter, r *http.Request, sid, cid string, mayCombine bool) {
+	if _, err := s.backend.GetCommand(r.Context(), sid, cid); err != nil {
+		s.commandErr(w, r, sid, err)
+		return
+	}
+	cls := wire.ClassOf(r)
+	combined := cls.Combined && mayCombine
+	if isUpgrade(r) {
+		s.serveLogWS(w, r, sid, cid, cls, combined)
+		return
+	}
+	st, err := s.backend.StreamCommandLogs(r.Context(), sid, cid, client.LogOptions{})
+	if err != nil {
+		s.commandErr(w, r, sid, err)
+		return
+	}
+	defer st.Close()
+	var marked, plain, stdout, stderr []byte
+	var last client.Stream
+	for {
+		c, err := st.Recv()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			s.commandErr(w, r, sid, err)
+			return
+		}
+		plain = append(plain, c.Data...)
+		if c.Stream == client.Stderr {
+			stderr = append(stderr, c.Data...)
+		} else {
+			stdout = append(stdout, c.Data...)
+		}
+		if c.Stream != last {
+			marked = wire.AppendChunk(marked, streamByte(c.Stream), c.Data)
+			last = c.Stream
+		} else {
+			marked = append(marked, c.Data...)
+		}
+	}
+	switch {
+	case combined:
+		writePlain(w, plain)
+	case cls.SkipDemux:
+		writePlain(w, marked)
+	default:
+		writeJSON(w, http.StatusOK, wire.LogsResponse{Output: string(marked), Stdout: string(stdout), Stderr: string(stderr)})
+	}
+}
+
+func writePlain(w http.ResponseWriter, b []byte) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
+}
+
+// upgrade switches to WebSocket, echoing the version subprotocol, and
+// registers the connection for Shutdown.
+func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, cls wire.Class) (*websocket.Conn, bool) {
+	var h http.Header
+	if cls.Subprotocol != "" {
+		h = http.Header{"Sec-Websocket-Protocol": {cls.Subprotocol}}
+	}
+	conn, err := s.upgrader.Upgrade(w, r, h)
+	if err != nil {
+		return nil, false // the upgrader answered 400 Bad Request
+	}
+	if !s.trackConn(conn) {
+		_ = conn.WriteControl(websocket.CloseMessage,
+			websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down"), time.Now().Add(time.Second))
+		conn.Close()
+		return nil, false
+	}
+	return conn, true
+}
+
+// drain reads (and discards) client frames so pings get answered and a
+// client close or disconnect is noticed; done is closed when the
+// connection is gone.
+func drain(conn *websocket.Conn, limit int64, onGone func()) (done chan struct{}) {
+	done = make(chan struct{})
+	conn.SetReadLimit(limit)
+	go func() {
+		defer close(done)
+		defer onGone()
+		for {
+			if _, _, err := conn.NextReader(); err != nil {
+				return
+			}
+		}
+	}()
+	return done
+}
+
+// closeWS sends a close frame, gives the peer a moment to answer it (so its
+// unread data is not lost to a reset), then closes the connection.
+func (s *Server) closeWS(conn *websocket.Conn, readerDone <-chan struct{}, code int, reason string) {
+	_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(time.Second))
+	if readerDone != nil {
+		select {
+		case <-readerDone:
+		case <-time.After(time.Second):
+		}
+	}
+	conn.Close()
+}
+
+func (s *Server) serveLogWS(w http.ResponseWriter, r *http.Request, sid, cid string, cls wire.Class, combined bool) {
+	q := r.URL.Query()
+	follow := q.Get("follow") == "true"
+	extended := ext(r)
+	var offset int64
+	if extended && q.Get("offset") != "" {
+		n, err := strconv.ParseInt(q.Get("offset"), 10, 64)
+		if err != nil || n < 0 {
+			writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: invalid offset", wire.KindInvalidArgument)
+			return
+		}
+		offset = n
+	}
+	ctx, cancel := context.WithCancel(s.ctx)
+	defer cancel()
+	st, err := s.backend.StreamCommandLogs(ctx, sid, cid, client.LogOptions{Offset: offset, Follow: follow})
+	if err != nil {
+		s.commandErr(w, r, sid, err)
+		return
+	}
+	defer st.Close()
+	conn, ok := s.upgrade(w, r, cls)
+	if !ok {
+		return
+	}
+	defer s.untrackConn(conn)
+	readerDone := drain(conn, s.maxMsg, cancel)
+
+	var frame []byte
+	send := func(b []byte) error {
+		_ = conn.SetWriteDeadline(time.Now().Add(s.writeWait))
+		return conn.WriteMessage(websocket.BinaryMessage, b)
+	}
+	var recvErr error
+	for {
+		c, err := st.Recv()
+		if err != nil {
+			recvErr = err
+			break
+		}
+		data := c.Data
+		for len(data) > 0 {
+			n := min(len(data), maxFrame)
+			switch {
+			case extended:
+				frame = append(append(frame[:0], streamByte(c.Stream)), data[:n]...)
+			case combined:
+				frame = append(frame[:0], data[:n]...)
+			default:
+				frame = wire.AppendChunk(frame[:0], streamByte(c.Stream), data[:n])
+			}
+			data = data[n:]
+			if err := send(frame); err != nil {
+				s.log.Debug("log follower write failed", "session", sid, "command", cid, "err", err)
+				cancel()
+				conn.Close()
+				return
+			}
+		}
+	}
+	if ctx.Err() != nil {
+		// Client gone or server shutting down (Shutdown sent 1001).
+		conn.Close()
+		return
+	}
+	if recvErr == io.EOF {
+		if extended {
+			if ci, err := s.backend.GetCommand(ctx, sid, cid); err == nil && ci.ExitCode != nil {
+				s.sendText(conn, wire.LogTextFrame{Type: wire.LogFrameExit, ExitCode: ci.ExitCode, Signal: ci.Signal})
+			}
+		}
+		s.closeWS(conn, readerDone, websocket.CloseNormalClosure, "")
+		return
+	}
+	// The session was deleted under us (reference: close 1000) or the
+	// backend failed (1011).
+	code := websocket.CloseInternalServerErr
+	if errors.Is(recvErr, client.ErrClosed) || errors.Is(recvErr, client.ErrNotFound) {
+		code = websocket.CloseNormalClosure
+	}
+	if extended {
+		s.sendText(conn, wire.LogTextFrame{Type: wire.LogFrameError, Kind: kindName(recvErr), Message: recvErr.Error()})
+	}
+	s.closeWS(conn, readerDone, code, "")
+}
+
+func (s *Server) sendText(conn *websocket.Conn, v any) {
+	b, _ := json.Marshal(v)
+	_ = conn.SetWriteDeadline(time.Now().Add(s.writeWait))
+	_ = conn.WriteMessage(websocket.TextMessage, b)
+}

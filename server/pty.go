@@ -1,0 +1,346 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/procsh/procsh/client"
+	"github.com/procsh/procsh/internal/wire"
+)
+
+// ptyFrame is the largest binary output frame on a PTY connection.
+const ptyFrame = 32 << 10
+
+func wirePTY(p client.PTYInfo) wire.PtySessionInfo {
+	env := p.Env
+	if env == nil {
+		env = map[string]string{}
+	}
+	return wire.PtySessionInfo{
+		ID: p.ID, Cwd: p.Cwd, Envs: env, Cols: p.Cols, Rows: p.Rows,
+		CreatedAt: p.CreatedAt.UTC().Format(time.RFC3339Nano), Active: p.Active, LazyStart: p.LazyStart,
+	}
+}
+
+func wirePTYAny(p client.PTYInfo, extended bool) any {
+	if !extended {
+		return wirePTY(p)
+	}
+	return wire.PtySessionInfoExt{PtySessionInfo: wirePTY(p), Exited: p.Exited, ExitCode: p.ExitCode, ExitReason: p.ExitReason}
+}
+
+func (s *Server) handleListPTYs(w http.ResponseWriter, r *http.Request) {
+	list, err := s.backend.ListPTYs(r.Context())
+	if err != nil {
+		writeE3(w, r, http.StatusInternalServerError, err.Error(), kindName(err))
+		return
+	}
+	out := wire.PtyListResponse[any]{Sessions: []any{}}
+	for _, p := range list {
+		if p.Exited && !ext(r) {
+			continue // the reference server forgets ended PTYs at once
+		}
+		out.Sessions = append(out.Sessions, wirePTYAny(p, ext(r)))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func validPTYID(w http.ResponseWriter, r *http.Request, id string) bool {
+	if strings.Contains(id, "/") || strings.Contains(id, "..") {
+		writeE3(w, r, http.StatusBadRequest, "invalid PTY session ID: must not contain '/' or '..'", wire.KindInvalidArgument)
+		return false
+	}
+	return true
+}
+
+func (s *Server) handleCreatePTY(w http.ResponseWriter, r *http.Request) {
+	var req wire.PtyCreateRequest
+	if err := decode(r, &req); err != nil {
+		if isTooLarge(err) {
+			badBody(w, r, "", "", err)
+			return
+		}
+		writeE3(w, r, http.StatusBadRequest, err.Error(), wire.KindInvalidArgument)
+		return
+	}
+	switch {
+	case req.ID == "":
+		writeE3(w, r, http.StatusBadRequest, "session ID is required", wire.KindInvalidArgument)
+		return
+	case req.Cols > 1000:
+		writeE3(w, r, http.StatusBadRequest, "invalid value for cols - must be less than 1000", wire.KindInvalidArgument)
+		return
+	case req.Rows > 1000:
+		writeE3(w, r, http.StatusBadRequest, "invalid value for rows - must be less than 1000", wire.KindInvalidArgument)
+		return
+	}
+	if !validPTYID(w, r, req.ID) {
+		return
+	}
+	opts := client.PTYOptions{ID: req.ID, Cwd: req.Cwd, Env: req.Envs, Cols: req.Cols, Rows: req.Rows, LazyStart: req.LazyStart}
+	if ext(r) {
+		opts.Command = req.Command
+	}
+	if _, err := s.backend.CreatePTY(context.WithoutCancel(r.Context()), opts); err != nil {
+		switch {
+		case errors.Is(err, client.ErrConflict):
+			writeE3(w, r, http.StatusConflict, "PTY session with ID '"+req.ID+"' already exists", wire.KindConflict)
+		case errors.Is(err, client.ErrInvalidArgument):
+			writeE3(w, r, http.StatusBadRequest, err.Error(), wire.KindInvalidArgument)
+		default:
+			msg := "failed to start PTY session"
+			if ext(r) {
+				msg += ": " + err.Error()
+			}
+			writeE3(w, r, http.StatusInternalServerError, msg, kindName(err))
+		}
+		return
+	}
+	writeJSON(w, http.StatusCreated, wire.PtyCreateResponse{SessionID: req.ID})
+}
+
+// lookupPTY returns a PTY as a Daytona client may see it: an ended one is
+// gone unless the client opted into the extensions.
+func (s *Server) lookupPTY(ctx context.Context, id string, extended bool) (*client.PTYInfo, error) {
+	p, err := s.backend.GetPTY(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if p.Exited && !extended {
+		return p, client.Errorf("get pty", client.ErrClosed, "PTY session '%s' has terminated and is no longer available", id)
+	}
+	return p, nil
+}
+
+func (s *Server) handleGetPTY(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if !validPTYID(w, r, id) {
+		return
+	}
+	p, err := s.lookupPTY(r.Context(), id, ext(r))
+	if err != nil {
+		if errors.Is(err, client.ErrNotFound) || errors.Is(err, client.ErrClosed) {
+			writeE3(w, r, http.StatusNotFound, "PTY session not found", wire.KindNotFound)
+			return
+		}
+		writeE3(w, r, http.StatusInternalServerError, err.Error(), kindName(err))
+		return
+	}
+	writeJSON(w, http.StatusOK, wirePTYAny(*p, ext(r)))
+}
+
+func (s *Server) handleDeletePTY(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if !validPTYID(w, r, id) {
+		return
+	}
+	if err := s.backend.KillPTY(context.WithoutCancel(r.Context()), id); err != nil {
+		if errors.Is(err, client.ErrNotFound) {
+			writeE3(w, r, http.StatusNotFound, "PTY session not found", wire.KindNotFound)
+			return
+		}
+		writeE3(w, r, http.StatusInternalServerError, err.Error(), kindName(err))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"message": "PTY session deleted"})
+}
+
+func (s *Server) handleResizePTY(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	var req wire.PtyResizeRequest
+	if err := decode(r, &req); err != nil {
+		if isTooLarge(err) {
+			badBody(w, r, "", "", err)
+			return
+		}
+		writeE3(w, r, http.StatusBadRequest, err.Error(), wire.KindInvalidArgument)
+		return
+	}
+	switch {
+	case req.Cols > 1000:
+		writeE3(w, r, http.StatusBadRequest, "cols must be less than 1000", wire.KindInvalidArgument)
+		return
+	case req.Rows > 1000:
+		writeE3(w, r, http.StatusBadRequest, "rows must be less than 1000", wire.KindInvalidArgument)
+		return
+	}
+	if !validPTYID(w, r, id) {
+		return
+	}
+	if _, err := s.lookupPTY(r.Context(), id, ext(r)); err != nil && (errors.Is(err, client.ErrNotFound) || errors.Is(err, client.ErrClosed)) {
+		writeE3(w, r, http.StatusGone, "PTY session "+id+" not found", wire.KindNotFound)
+		return
+	}
+	p, err := s.backend.ResizePTY(r.Context(), id, req.Cols, req.Rows)
+	if err != nil {
+		switch {
+		case errors.Is(err, client.ErrNotFound):
+			writeE3(w, r, http.StatusGone, "PTY session "+id+" not found", wire.KindNotFound)
+		case errors.Is(err, client.ErrInvalidArgument):
+			writeE3(w, r, http.StatusBadRequest, err.Error(), wire.KindInvalidArgument)
+		default:
+			writeE3(w, r, http.StatusInternalServerError, err.Error(), kindName(err))
+		}
+		return
+	}
+	writeJSON(w, http.StatusOK, wirePTYAny(*p, ext(r)))
+}
+
+// ptyCloseFor maps how a PTY program ended to the close frame of spec §7.4.
+func ptyCloseFor(res client.PTYResult) (int, string) {
+	code := res.ExitCode
+	if code == 0 {
+		b, _ := json.Marshal(wire.PtyExit{ExitCode: &code})
+		return websocket.CloseNormalClosure, string(b)
+	}
+	reason := res.Reason
+	if reason == "" {
+		switch {
+		case code == 130:
+			reason = "Ctrl+C"
+		case code == 137:
+			reason = "SIGKILL"
+		case code == 143:
+			reason = "SIGTERM"
+		case code > 128:
+			reason = "signal " + strconv.Itoa(code-128)
+		default:
+			reason = "non-zero exit"
+		}
+	}
+	b, _ := json.Marshal(wire.PtyExit{ExitCode: &code, ExitReason: reason})
+	return websocket.CloseInternalServerErr, string(b)
+}
+
+func (s *Server) handleConnectPTY(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	extended := ext(r)
+	conn, ok := s.upgrade(w, r, wire.ClassOf(r))
+	if !ok {
+		return
+	}
+	defer s.untrackConn(conn)
+	var wmu sync.Mutex
+	write := func(typ int, b []byte) error {
+		wmu.Lock()
+		defer wmu.Unlock()
+		_ = conn.SetWriteDeadline(time.Now().Add(s.writeWait))
+		return conn.WriteMessage(typ, b)
+	}
+	fail := func(detail string, err error) {
+		b, _ := json.Marshal(wire.PtyControl{Error: "Failed to connect to PTY session: " + detail, Kind: kindIf(extended, err), Status: "error", Type: "control"})
+		_ = write(websocket.TextMessage, b)
+		// The reference server drops the connection without a close frame.
+		conn.Close()
+	}
+	ctx, cancel := context.WithCancel(s.ctx)
+	defer cancel()
+	if _, err := s.lookupPTY(ctx, id, extended); err != nil {
+		switch {
+		case errors.Is(err, client.ErrNotFound):
+			fail("PTY session "+id+" not found", err)
+		case errors.Is(err, client.ErrClosed):
+			fail("PTY session '"+id+"' has terminated and is no longer available", err)
+		default:
+			fail(err.Error(), err)
+		}
+		return
+	}
+	h, err := s.backend.ConnectPTY(ctx, id, client.PTYConnectOptions{Scrollback: extended && r.URL.Query().Get("scrollback") == "true"})
+	if err != nil {
+		if errors.Is(err, client.ErrNotFound) {
+			fail("PTY session "+id+" not found", err)
+		} else {
+			fail("failed to start PTY session: "+err.Error(), err)
+		}
+		return
+	}
+	defer h.Close()
+	hello := wire.PtyControl{Status: "connected", Type: "control"}
+	if extended {
+		hello.Scrollback, hello.Truncated = h.Scrollback()
+	}
+	b, _ := json.Marshal(hello)
+	if err := write(websocket.TextMessage, b); err != nil {
+		conn.Close()
+		return
+	}
+
+	// Input: client frames go to the PTY verbatim. A message over the
+	// limit makes gorilla answer 1009 and fail the read.
+	inputDone := make(chan struct{})
+	var inputErr error
+	conn.SetReadLimit(s.maxMsg)
+	go func() {
+		defer close(inputDone)
+		defer cancel()
+		for {
+			_, data, err := conn.ReadMessage()
+			if err != nil {
+				return
+			}
+			if _, err := h.Write(data); err != nil {
+				inputErr = err
+				return
+			}
+		}
+	}()
+
+	buf := make([]byte, ptyFrame)
+	for {
+		n, err := h.Read(buf)
+		if n > 0 {
+			if werr := write(websocket.BinaryMessage, buf[:n]); werr != nil {
+				conn.Close()
+				return
+			}
+		}
+		if err == nil {
+			continue
+		}
+		if ctx.Err() != nil {
+			// Client gone, input failed, or shutdown.
+			if inputErr != nil {
+				s.closeWS(conn, nil, websocket.CloseInternalServerErr, "PTY session unavailable")
+			}
+			conn.Close()
+			return
+		}
+		if err == io.EOF {
+			wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+			res, werr := h.Wait(wctx)
+			wcancel()
+			if werr != nil {
+				s.closeWS(conn, inputDone, websocket.CloseInternalServerErr, "PTY session unavailable")
+				return
+			}
+			code, reason := ptyCloseFor(res)
+			s.closeWS(conn, inputDone, code, reason)
+			return
+		}
+		if strings.Contains(err.Error(), "slow consumer") {
+			s.closeWS(conn, inputDone, websocket.ClosePolicyViolation, "slow consumer")
+			return
+		}
+		s.closeWS(conn, inputDone, websocket.CloseInternalServerErr, "PTY session unavailable")
+		return
+	}
+}
+
+func kindIf(extended bool, err error) string {
+	if !extended || err == nil {
+		return ""
+	}
+	return kindName(err)
+}
+
+var _ = io.EOF
