@@ -16,7 +16,8 @@
 --
 -- Bad arguments raise "str.<fn>: bad argument #<n> (<name>): ..." at the caller.
 local raise = ...
-local find, sub, gmatch, match, format = string.find, string.sub, string.gmatch, string.match, string.format
+local pcall = pcall
+local find, sub, gmatch, byte, format = string.find, string.sub, string.gmatch, string.byte, string.format
 local concat = table.concat
 local type, tostring, pairs = type, tostring, pairs
 
@@ -63,6 +64,10 @@ function M.split(s, sep, opts)
 	sep = checkstr("str.split", 2, "sep", sep)
 	if sep == "" then argerr("str.split", 2, "sep", "must not be empty") end
 	local plain = o.plain == true
+	if not plain then
+		local ok, err = pcall(find, "", sep)
+		if not ok then argerr("str.split", 2, "sep", "malformed pattern (" .. tostring(err) .. ")") end
+	end
 	local i = 1
 	while true do
 		local a, b = find(s, sep, i, plain)
@@ -77,19 +82,35 @@ function M.split(s, sep, opts)
 	return out
 end
 
+-- The trims scan only the whitespace they remove: a pattern such as
+-- "^%s*(.*%S)" walks the whole string, slowly, in gopher-lua's matcher.
+local space = { [9] = true, [10] = true, [11] = true, [12] = true, [13] = true, [32] = true }
+
+local function left(s)
+	local _, e = find(s, "^%s*")
+	return e + 1
+end
+
+local function right(s, first)
+	local i = #s
+	while i >= first and space[byte(s, i)] do i = i - 1 end
+	return i
+end
+
 function M.trim(s)
 	s = checkstr("str.trim", 1, "s", s)
-	return match(s, "^%s*(.*%S)") or ""
+	local first = left(s)
+	return sub(s, first, right(s, first))
 end
 
 function M.ltrim(s)
 	s = checkstr("str.ltrim", 1, "s", s)
-	return match(s, "^%s*(.*)$")
+	return sub(s, left(s))
 end
 
 function M.rtrim(s)
 	s = checkstr("str.rtrim", 1, "s", s)
-	return match(s, "^(.*%S)") or ""
+	return sub(s, 1, right(s, 1))
 end
 
 function M.starts_with(s, prefix)

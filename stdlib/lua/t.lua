@@ -64,7 +64,8 @@ local function render(v, out, active)
 	else
 		active[v] = true
 		out[#out + 1] = "{"
-		local n, first = #v, true
+		local n, first = 0, true
+		while rawget(v, n + 1) ~= nil do n = n + 1 end
 		for i = 1, n do
 			if not first then out[#out + 1] = ", " end
 			first = false
