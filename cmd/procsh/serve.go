@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/procsh/procsh/client/local"
+	"github.com/procsh/procsh/server"
+)
+
+// defaultListen is where `procsh serve` listens unless told otherwise: the
+// loopback interface only, so nothing is exposed by accident.
+const defaultListen = "127.0.0.1:2280"
+
+// serveMain runs `procsh serve`: the process API of this machine over
+// HTTP/WebSocket, until SIGINT or SIGTERM, then a graceful shutdown that
+// ends every session and PTY process tree.
+func serveMain(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("procsh serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	listen := fs.String("listen", defaultListen, "`address` to listen on (host:port; port 0 picks a free one)")
+	token := fs.String("token", os.Getenv("PROCSH_TOKEN"), "bearer `token` clients must send (default $PROCSH_TOKEN; required unless listening on loopback)")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: procsh serve [--listen addr] [--token t]")
+		fmt.Fprintln(fs.Output(), "\nServes the toolbox /process API (HTTP + WebSocket) backed by this machine.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stdout)
+			fs.Usage()
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "procsh serve: unexpected argument %q\n", fs.Arg(0))
+		return exitUsage
+	}
+	if err := server.CheckListenAddr(*listen, *token); err != nil {
+		fmt.Fprintf(stderr, "procsh serve: %v\n", err)
+		return exitUsage
+	}
+	backend, err := local.New()
+	if err != nil {
+		fmt.Fprintf(stderr, "procsh serve: %v\n", err)
+		return exitError
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	srv := server.New(backend, server.WithToken(*token), server.WithLogger(logger))
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		_ = backend.Close()
+		fmt.Fprintf(stderr, "procsh serve: %v\n", err)
+		return exitError
+	}
+	auth := "no token (loopback only)"
+	if *token != "" {
+		auth = "bearer token required"
+	}
+	// Tests and scripts read the address from this line (port 0 → the real
+	// port), so its shape is stable.
+	fmt.Fprintf(stderr, "procsh: serving on http://%s (%s)\n", ln.Addr(), auth)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err = server.Serve(ctx, ln, srv)
+	_ = backend.Close()
+	if err != nil && ctx.Err() == nil {
+		fmt.Fprintf(stderr, "procsh serve: %v\n", err)
+		return exitError
+	}
+	fmt.Fprintln(stderr, "procsh: server stopped")
+	return exitOK
+}
