@@ -1,0 +1,160 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"strconv"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/procsh/procsh/internal/wire"
+)
+
+// remoteLogStream reads a command's log over WebSocket: raw extension frames
+// (1 stream byte + payload) from a procsh server, or marker-encoded frames
+// demultiplexed with state across frames from a Daytona server.
+type remoteLogStream struct {
+	ctx     context.Context
+	conn    *websocket.Conn
+	release func()
+	raw     bool
+	skip    int64 // bytes still to drop (client-side offset on Daytona)
+	offset  int64 // offset of the next byte delivered
+	demux   wire.Demuxer
+	pending []Chunk
+	err     error // terminal: io.EOF or the failure
+	exit    *wire.LogTextFrame
+}
+
+// StreamCommandLogs implements Client.
+func (r *Remote) StreamCommandLogs(ctx context.Context, sessionID, commandID string, opts LogOptions) (LogStream, error) {
+	const op = "stream command logs"
+	if err := checkIDs(op, sessionID, commandID); err != nil {
+		return nil, err
+	}
+	if opts.Offset < 0 {
+		return nil, Errorf(op, ErrInvalidArgument, "negative offset %d", opts.Offset)
+	}
+	q, raw, err := r.extQuery(ctx, wire.FeatLogRaw)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Follow {
+		q.Set("follow", "true")
+	}
+	st := &remoteLogStream{ctx: ctx, raw: raw, offset: opts.Offset}
+	if raw {
+		if opts.Offset > 0 {
+			q.Set("offset", strconv.FormatInt(opts.Offset, 10))
+		}
+	} else {
+		st.skip = opts.Offset
+	}
+	conn, release, err := r.dial(ctx, op, r.commandPath(sessionID, commandID)+"/logs", q)
+	if err != nil {
+		return nil, err
+	}
+	st.conn, st.release = conn, release
+	return st, nil
+}
+
+// Recv implements LogStream.
+func (s *remoteLogStream) Recv() (Chunk, error) {
+	const op = "receive logs"
+	for {
+		if len(s.pending) > 0 {
+			c := s.pending[0]
+			s.pending = s.pending[1:]
+			return c, nil
+		}
+		if s.err != nil {
+			return Chunk{}, s.err
+		}
+		typ, data, err := s.conn.ReadMessage()
+		if err != nil {
+			if websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway) && s.ctx.Err() == nil {
+				if ce, ok := err.(*websocket.CloseError); ok && ce.Code == websocket.CloseGoingAway {
+					s.err = Errorf(op, ErrUnavailable, "server went away")
+				} else {
+					s.err = io.EOF
+				}
+			} else {
+				s.err = wsErr(op, s.ctx, err)
+			}
+			if !s.raw {
+				s.demux.Flush(s.emit)
+			}
+			s.release()
+			continue
+		}
+		if typ == websocket.TextMessage {
+			if !s.raw {
+				s.deliver(wire.StreamStdout, data)
+				continue
+			}
+			var f wire.LogTextFrame
+			if json.Unmarshal(data, &f) == nil {
+				switch f.Type {
+				case wire.LogFrameExit:
+					s.exit = &f
+				case wire.LogFrameError:
+					kind := kindFromName(f.Kind)
+					if kind == nil {
+						kind = ErrUnavailable
+					}
+					s.err = &Error{Op: op, Kind: kind, Msg: f.Message}
+					s.release()
+				}
+			}
+			continue
+		}
+		if s.raw {
+			if len(data) < 1 {
+				continue
+			}
+			s.deliver(data[0], data[1:])
+			continue
+		}
+		s.demux.Write(data, s.emit)
+	}
+}
+
+func (s *remoteLogStream) emit(stream byte, data []byte) { s.deliver(stream, data) }
+
+// deliver queues data (copied), dropping what a client-side offset skips.
+func (s *remoteLogStream) deliver(stream byte, data []byte) {
+	if s.skip > 0 {
+		n := min(int64(len(data)), s.skip)
+		s.skip -= n
+		data = data[n:]
+	}
+	if len(data) == 0 {
+		return
+	}
+	st := Stdout
+	if stream == wire.StreamStderr {
+		st = Stderr
+	}
+	// Merge with the previous pending chunk of the same stream so a
+	// Daytona frame split does not fragment output needlessly.
+	c := Chunk{Stream: st, Offset: s.offset, Data: append([]byte(nil), data...)}
+	s.offset += int64(len(data))
+	s.pending = append(s.pending, c)
+}
+
+// ExitCode returns the exit status sent at the end of the stream by a
+// procsh server, once Recv has returned io.EOF.
+func (s *remoteLogStream) ExitCode() (code int, ok bool) {
+	if s.exit == nil || s.exit.ExitCode == nil {
+		return 0, false
+	}
+	return *s.exit.ExitCode, true
+}
+
+// Close implements LogStream.
+func (s *remoteLogStream) Close() error {
+	// Closing the connection fails a concurrent Recv with ErrClosed.
+	s.release()
+	return nil
+}

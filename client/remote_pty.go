@@ -1,0 +1,371 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/procsh/procsh/internal/wire"
+)
+
+func ptyInfo(p wire.PtySessionInfoExt) PTYInfo {
+	t, _ := time.Parse(time.RFC3339Nano, p.CreatedAt)
+	return PTYInfo{
+		ID: p.ID, Cwd: p.Cwd, Env: p.Envs, Cols: p.Cols, Rows: p.Rows, CreatedAt: t,
+		Active: p.Active, LazyStart: p.LazyStart, Exited: p.Exited, ExitCode: p.ExitCode, ExitReason: p.ExitReason,
+	}
+}
+
+// CreatePTY implements Client.
+func (r *Remote) CreatePTY(ctx context.Context, opts PTYOptions) (*PTYInfo, error) {
+	const op = "create pty"
+	if err := checkID(op, "PTY", opts.ID); err != nil {
+		return nil, err
+	}
+	q, extended, err := r.extQuery(ctx, wire.FeatPtyCommand)
+	if err != nil {
+		return nil, err
+	}
+	if len(opts.Command) > 0 && !extended {
+		return nil, Errorf(op, ErrUnsupported, "the server cannot run a custom PTY command")
+	}
+	in := wire.PtyCreateRequest{ID: opts.ID, Cwd: opts.Cwd, Envs: opts.Env, Cols: opts.Cols, Rows: opts.Rows, LazyStart: opts.LazyStart, Command: opts.Command}
+	if _, err := r.call(ctx, op, http.MethodPost, "/process/pty", q, in, nil); err != nil {
+		return nil, err
+	}
+	return r.GetPTY(ctx, opts.ID)
+}
+
+// GetPTY implements Client.
+func (r *Remote) GetPTY(ctx context.Context, id string) (*PTYInfo, error) {
+	const op = "get pty"
+	if err := checkID(op, "PTY", id); err != nil {
+		return nil, err
+	}
+	q, _, err := r.extQuery(ctx, wire.FeatPtyExit)
+	if err != nil {
+		return nil, err
+	}
+	var p wire.PtySessionInfoExt
+	if _, err := r.call(ctx, op, http.MethodGet, "/process/pty/"+pe(id), q, nil, &p); err != nil {
+		return nil, err
+	}
+	info := ptyInfo(p)
+	return &info, nil
+}
+
+// ListPTYs implements Client.
+func (r *Remote) ListPTYs(ctx context.Context) ([]PTYInfo, error) {
+	q, _, err := r.extQuery(ctx, wire.FeatPtyExit)
+	if err != nil {
+		return nil, err
+	}
+	var list wire.PtyListResponse[wire.PtySessionInfoExt]
+	if _, err := r.call(ctx, "list ptys", http.MethodGet, "/process/pty", q, nil, &list); err != nil {
+		return nil, err
+	}
+	out := make([]PTYInfo, 0, len(list.Sessions))
+	for _, p := range list.Sessions {
+		out = append(out, ptyInfo(p))
+	}
+	slices.SortFunc(out, func(a, b PTYInfo) int { return strings.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+// ResizePTY implements Client.
+func (r *Remote) ResizePTY(ctx context.Context, id string, cols, rows uint16) (*PTYInfo, error) {
+	const op = "resize pty"
+	if err := checkID(op, "PTY", id); err != nil {
+		return nil, err
+	}
+	q, _, err := r.extQuery(ctx, wire.FeatPtyExit)
+	if err != nil {
+		return nil, err
+	}
+	var p wire.PtySessionInfoExt
+	if _, err := r.call(ctx, op, http.MethodPost, "/process/pty/"+pe(id)+"/resize", q, wire.PtyResizeRequest{Cols: cols, Rows: rows}, &p); err != nil {
+		return nil, err
+	}
+	info := ptyInfo(p)
+	return &info, nil
+}
+
+// KillPTY implements Client.
+func (r *Remote) KillPTY(ctx context.Context, id string) error {
+	const op = "kill pty"
+	if err := checkID(op, "PTY", id); err != nil {
+		return err
+	}
+	q, _, err := r.extQuery(ctx, wire.FeatErrorKind)
+	if err != nil {
+		return err
+	}
+	_, err = r.call(ctx, op, http.MethodDelete, "/process/pty/"+pe(id), q, nil, nil)
+	return err
+}
+
+// maxPTYBuffer bounds unread PTY output held by a remote handle; beyond it
+// the handle stops reading the socket, and the server's slow-consumer policy
+// applies.
+const maxPTYBuffer = 16 << 20
+
+// remotePTY is a PTYHandle over the PTY WebSocket.
+type remotePTY struct {
+	r       *Remote
+	id      string
+	conn    *websocket.Conn
+	release func()
+	wmu     sync.Mutex
+
+	scroll    []byte
+	truncated bool
+
+	mu     sync.Mutex
+	cond   *sync.Cond
+	buf    []byte
+	ended  bool  // reader finished
+	endErr error // nil: program exited (result valid)
+	result PTYResult
+	closed bool
+	done   chan struct{}
+}
+
+// ConnectPTY implements Client. It waits for the server's "connected"
+// control frame; an "error" control frame is a connection error.
+func (r *Remote) ConnectPTY(ctx context.Context, id string, opts PTYConnectOptions) (PTYHandle, error) {
+	const op = "connect pty"
+	if err := checkID(op, "PTY", id); err != nil {
+		return nil, err
+	}
+	q, extended, err := r.extQuery(ctx, wire.FeatPtyScrollback)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Scrollback && extended {
+		q.Set("scrollback", "true")
+	}
+	// The handle outlives ctx: ctx bounds only the handshake.
+	dctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, cancel)
+	conn, release, err := r.dial(dctx, op, "/process/pty/"+pe(id)+"/connect", q)
+	if err != nil {
+		stop()
+		cancel()
+		if ctx.Err() != nil {
+			return nil, transportErr(op, ctx, ctx.Err())
+		}
+		return nil, err
+	}
+	h := &remotePTY{r: r, id: id, conn: conn, done: make(chan struct{})}
+	h.cond = sync.NewCond(&h.mu)
+	h.release = func() { release(); cancel() }
+	var early [][]byte
+	for {
+		typ, data, err := conn.ReadMessage()
+		if err != nil {
+			stop()
+			h.release()
+			if ctx.Err() != nil {
+				return nil, transportErr(op, ctx, ctx.Err())
+			}
+			return nil, wsErr(op, ctx, err)
+		}
+		if typ == websocket.TextMessage {
+			var c wire.PtyControl
+			if json.Unmarshal(data, &c) == nil && c.Type == "control" {
+				if c.Status == "connected" {
+					h.scroll, h.truncated = c.Scrollback, c.Truncated
+					break
+				}
+				stop()
+				h.release()
+				msg := c.Error
+				if msg == "" {
+					msg = "Unknown connection error"
+				}
+				kind := kindFromName(c.Kind)
+				if kind == nil {
+					kind = ErrUnavailable
+					if strings.Contains(msg, "not found") {
+						kind = ErrNotFound
+					} else if strings.Contains(msg, "terminated") {
+						kind = ErrClosed
+					}
+				}
+				return nil, &Error{Op: op, Kind: kind, Msg: msg}
+			}
+		}
+		// PTY output may precede the control frame.
+		early = append(early, data)
+	}
+	stop() // from now on the handle's own lifetime rules
+	for _, d := range early {
+		h.buf = append(h.buf, d...)
+	}
+	go h.readLoop()
+	return h, nil
+}
+
+func (h *remotePTY) readLoop() {
+	defer close(h.done)
+	var endErr error
+	var res PTYResult
+	for {
+		typ, data, err := h.conn.ReadMessage()
+		if err != nil {
+			endErr, res = h.closeResult(err)
+			break
+		}
+		if typ == websocket.TextMessage {
+			var c wire.PtyControl
+			if json.Unmarshal(data, &c) == nil && c.Type == "control" {
+				continue
+			}
+		}
+		h.mu.Lock()
+		for len(h.buf) >= maxPTYBuffer && !h.closed {
+			h.cond.Wait()
+		}
+		h.buf = append(h.buf, data...)
+		h.cond.Broadcast()
+		h.mu.Unlock()
+	}
+	h.mu.Lock()
+	h.ended, h.endErr, h.result = true, endErr, res
+	h.cond.Broadcast()
+	h.mu.Unlock()
+	h.release()
+}
+
+// closeResult reads the program's end from the close frame (spec §7.4):
+// 1000 with {"exitCode":0} or an empty reason is exit 0; 1011 with a JSON
+// reason carries the exit code and reason; anything else is an error.
+func (h *remotePTY) closeResult(err error) (error, PTYResult) {
+	const op = "pty"
+	var ce *websocket.CloseError
+	if !errors.As(err, &ce) {
+		h.mu.Lock()
+		closed := h.closed
+		h.mu.Unlock()
+		if closed {
+			return Errorf(op, ErrClosed, "handle closed"), PTYResult{}
+		}
+		return &Error{Op: op, Kind: ErrUnavailable, Msg: "connection lost", Err: err}, PTYResult{}
+	}
+	var ex wire.PtyExit
+	parsed := json.Unmarshal([]byte(ce.Text), &ex) == nil && ex.ExitCode != nil
+	switch {
+	case ce.Code == websocket.CloseNormalClosure && (parsed || ce.Text == ""):
+		res := PTYResult{}
+		if parsed {
+			res.ExitCode, res.Reason = *ex.ExitCode, ex.ExitReason
+		}
+		return nil, res
+	case parsed:
+		return nil, PTYResult{ExitCode: *ex.ExitCode, Reason: ex.ExitReason}
+	case ce.Code == websocket.ClosePolicyViolation:
+		return Errorf(op, ErrClosed, "disconnected by the server: %s", ce.Text), PTYResult{}
+	}
+	return Errorf(op, ErrUnavailable, "connection closed (%d %s)", ce.Code, ce.Text), PTYResult{}
+}
+
+// ID implements PTYHandle.
+func (h *remotePTY) ID() string { return h.id }
+
+// Read implements PTYHandle.
+func (h *remotePTY) Read(p []byte) (int, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for len(h.buf) == 0 && !h.ended {
+		h.cond.Wait()
+	}
+	if len(h.buf) > 0 {
+		n := copy(p, h.buf)
+		h.buf = h.buf[n:]
+		if len(h.buf) == 0 {
+			h.buf = nil
+		}
+		h.cond.Broadcast()
+		return n, nil
+	}
+	if h.endErr != nil {
+		return 0, h.endErr
+	}
+	return 0, io.EOF
+}
+
+// Write implements PTYHandle: one binary frame per call.
+func (h *remotePTY) Write(p []byte) (int, error) {
+	h.mu.Lock()
+	ended, closed := h.ended, h.closed
+	h.mu.Unlock()
+	if closed || ended {
+		return 0, Errorf("pty write", ErrClosed, "PTY connection has ended")
+	}
+	h.wmu.Lock()
+	defer h.wmu.Unlock()
+	const chunk = 32 << 10 // stay under the server's message limit
+	n := 0
+	for n < len(p) {
+		m := min(len(p)-n, chunk)
+		_ = h.conn.SetWriteDeadline(time.Now().Add(30 * time.Second))
+		if err := h.conn.WriteMessage(websocket.BinaryMessage, p[n:n+m]); err != nil {
+			return n, &Error{Op: "pty write", Kind: ErrClosed, Err: err}
+		}
+		n += m
+	}
+	return n, nil
+}
+
+// Resize implements PTYHandle.
+func (h *remotePTY) Resize(ctx context.Context, cols, rows uint16) error {
+	_, err := h.r.ResizePTY(ctx, h.id, cols, rows)
+	return err
+}
+
+// Wait implements PTYHandle.
+func (h *remotePTY) Wait(ctx context.Context) (PTYResult, error) {
+	select {
+	case <-h.done:
+	case <-ctx.Done():
+		return PTYResult{}, &Error{Op: "pty wait", Kind: ErrTimeout, Err: ctx.Err()}
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.result, h.endErr
+}
+
+// Kill implements PTYHandle.
+func (h *remotePTY) Kill(ctx context.Context) error { return h.r.KillPTY(ctx, h.id) }
+
+// Close implements PTYHandle: it detaches; the program keeps running.
+func (h *remotePTY) Close() error {
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		return nil
+	}
+	h.closed = true
+	h.cond.Broadcast()
+	h.mu.Unlock()
+	h.wmu.Lock()
+	_ = h.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
+	h.wmu.Unlock()
+	h.release()
+	<-h.done
+	return nil
+}
+
+// Scrollback implements PTYHandle.
+func (h *remotePTY) Scrollback() ([]byte, bool) { return h.scroll, h.truncated }
+
+var _ = url.Values{}
