@@ -14,7 +14,8 @@ import (
 
 // fsLoader builds the fs module (full profile only). Expected failures
 // return nil, message, kind with kind one of "not_found", "exists",
-// "permission" or "io":
+// "permission" or "io", following Go's io/fs classification (so removing a
+// non-empty directory is "exists"):
 //
 //	fs.read(path) -> string
 //	fs.write(path, data [, {append=, mode=}]) -> true   -- mode applies on creation (umask too), default 0644

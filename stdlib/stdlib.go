@@ -59,9 +59,13 @@ type state struct {
 
 // Open preloads every module of the chosen profile into L's package.preload,
 // so that a script loads one with require("json") and pays nothing for the
-// modules it does not use. The package library must already be open in L.
-// Open does not create globals.
+// modules it does not use. Open does not create globals. The package library
+// must already be open in L; Open panics otherwise, as that is a bug in the
+// host rather than a condition to handle.
 func Open(L *lua.LState, opts Options) {
+	if pkg, ok := L.GetGlobal("package").(*lua.LTable); !ok || pkg.RawGetString("preload").Type() != lua.LTTable {
+		panic("stdlib.Open: the package library is not open in this Lua state")
+	}
 	if opts.Stderr == nil {
 		opts.Stderr = os.Stderr
 	}

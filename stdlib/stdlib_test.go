@@ -2,6 +2,7 @@ package stdlib
 
 import (
 	"bytes"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -46,6 +47,9 @@ func newState(t testing.TB, opts Options) *lua.LState {
 //	stderr()       returns what the log module wrote since the last call
 //	where()        the caller's "file:line:" prefix, to check error positions
 func TestLua(t *testing.T) {
+	t.Setenv("PROCSH_STDLIB_TEST", "v a=l")
+	t.Setenv("PROCSH_STDLIB_EMPTY", "")
+	os.Unsetenv("PROCSH_STDLIB_UNSET")
 	files, err := filepath.Glob("testdata/*.lua")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no Lua test scripts: %v", err)

@@ -1,0 +1,230 @@
+package stdlib
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+func TestModules(t *testing.T) {
+	full := []string{"env", "fs", "json", "log", "path", "str", "t", "time"}
+	sandbox := []string{"json", "log", "path", "str", "t", "time"}
+	if got := Modules(false); !slices.Equal(got, full) {
+		t.Errorf("Modules(false) = %v, want %v", got, full)
+	}
+	if got := Modules(true); !slices.Equal(got, sandbox) {
+		t.Errorf("Modules(true) = %v, want %v", got, sandbox)
+	}
+	for _, sb := range []bool{false, true} {
+		L := newState(t, Options{Sandbox: sb})
+		offered := Modules(sb)
+		for _, name := range full {
+			err := L.DoString(fmt.Sprintf("assert(type(require(%q)) == 'table')", name))
+			if want := slices.Contains(offered, name); (err == nil) != want {
+				t.Errorf("sandbox=%v: require(%q): err=%v, want available=%v", sb, name, err, want)
+			}
+		}
+		// Open creates no globals: modules come only through require.
+		for _, name := range full {
+			if v := L.GetGlobal(name); v != lua.LNil {
+				t.Errorf("sandbox=%v: global %q = %v", sb, name, v)
+			}
+		}
+	}
+}
+
+func TestSleepUsesHostSleep(t *testing.T) {
+	var got []time.Duration
+	L := newState(t, Options{Sleep: func(L *lua.LState, d time.Duration) error {
+		got = append(got, d)
+		if d > time.Hour {
+			return errors.New("host: run cancelled")
+		}
+		return nil
+	}})
+	if err := L.DoString(`local time = require("time"); time.sleep(1.5); time.sleep(0); time.sleep(0.001)`); err != nil {
+		t.Fatal(err)
+	}
+	want := []time.Duration{1500 * time.Millisecond, 0, time.Millisecond}
+	if !slices.Equal(got, want) {
+		t.Errorf("sleep durations = %v, want %v", got, want)
+	}
+	err := L.DoString(`require("time").sleep(1e300)`) // saturates rather than overflowing
+	if err == nil || !strings.Contains(err.Error(), "time.sleep: host: run cancelled") {
+		t.Errorf("error from the host sleep: got %v", err)
+	}
+	if got[len(got)-1] != time.Duration(1<<63-1) {
+		t.Errorf("huge sleep passed %v", got[len(got)-1])
+	}
+}
+
+func TestDefaultSleepHonoursContext(t *testing.T) {
+	L := newState(t, Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	L.SetContext(ctx)
+	time.AfterFunc(50*time.Millisecond, cancel)
+	start := time.Now()
+	err := L.DoString(`require("time").sleep(60)`)
+	if err == nil || !strings.Contains(err.Error(), "context canceled") {
+		t.Fatalf("err = %v, want a cancellation error", err)
+	}
+	if el := time.Since(start); el > 10*time.Second {
+		t.Errorf("cancelled sleep returned after %v", el)
+	}
+
+	// An already-expired context fails at once, even for sleep(0).
+	L2 := newState(t, Options{})
+	ctx2, cancel2 := context.WithTimeout(context.Background(), time.Nanosecond)
+	defer cancel2()
+	<-ctx2.Done()
+	L2.SetContext(ctx2)
+	if err := contextSleep(L2, 0); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("contextSleep on an expired context = %v", err)
+	}
+}
+
+func TestDefaultSleepWithoutContext(t *testing.T) {
+	L := newState(t, Options{})
+	start := time.Now()
+	if err := L.DoString(`require("time").sleep(0.01)`); err != nil {
+		t.Fatal(err)
+	}
+	if el := time.Since(start); el < 10*time.Millisecond {
+		t.Errorf("sleep(0.01) returned after %v", el)
+	}
+}
+
+func TestLogDefaultsToOSStderr(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	saved := os.Stderr
+	os.Stderr = w
+	L := newState(t, Options{})
+	os.Stderr = saved
+	if err := L.DoString(`require("log").warn("to the real stderr", {k = "v"})`); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	var buf bytes.Buffer
+	if _, err := buf.ReadFrom(r); err != nil {
+		t.Fatal(err)
+	}
+	if got := buf.String(); got != "WARN to the real stderr k=v\n" {
+		t.Errorf("stderr = %q", got)
+	}
+}
+
+// TestLogLevelPerState checks that log.level belongs to one Lua state, and
+// that require returns the same module so the level survives re-requiring.
+func TestLogLevelPerState(t *testing.T) {
+	var a, b bytes.Buffer
+	La := newState(t, Options{Stderr: &a})
+	Lb := newState(t, Options{Stderr: &b})
+	if err := La.DoString(`require("log").level("error"); require("log").warn("no")`); err != nil {
+		t.Fatal(err)
+	}
+	if err := Lb.DoString(`require("log").warn("yes")`); err != nil {
+		t.Fatal(err)
+	}
+	if a.String() != "" || b.String() != "WARN yes\n" {
+		t.Errorf("a=%q b=%q", a.String(), b.String())
+	}
+}
+
+func TestErrKind(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want string
+	}{
+		{&fs.PathError{Op: "open", Path: "x", Err: fs.ErrNotExist}, "not_found"},
+		{fmt.Errorf("wrapped: %w", fs.ErrExist), "exists"},
+		{&fs.PathError{Op: "open", Path: "x", Err: fs.ErrPermission}, "permission"},
+		{errors.New("disk on fire"), "io"},
+	} {
+		if got := errKind(c.err); got != c.want {
+			t.Errorf("errKind(%v) = %q, want %q", c.err, got, c.want)
+		}
+	}
+}
+
+func TestOpenNeedsPackageLib(t *testing.T) {
+	L := lua.NewState(lua.Options{SkipOpenLibs: true})
+	defer L.Close()
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "package library") {
+			t.Errorf("recover() = %v, want a panic naming the package library", r)
+		}
+	}()
+	Open(L, Options{})
+}
+
+// TestConcurrentStates runs independent Lua states on parallel goroutines,
+// which the race detector checks for shared package state.
+func TestConcurrentStates(t *testing.T) {
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			L := lua.NewState()
+			defer L.Close()
+			var buf bytes.Buffer
+			Open(L, Options{Sandbox: i%2 == 0, Stderr: &buf})
+			errs <- L.DoString(`
+				local json, str, t, log = require("json"), require("str"), require("t"), require("log")
+				t.eq(json.decode(json.encode({a = str.split("x,y", ",")})), {a = {"x", "y"}})
+				log.info("done")
+				require("time").sleep(0.001)
+			`)
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func ExampleOpen() {
+	L := lua.NewState()
+	defer L.Close()
+	Open(L, Options{Stderr: os.Stdout})
+	err := L.DoString(`
+		local json, str, log = require("json"), require("str"), require("log")
+		local fields = str.split("name=procsh, version=1", ",%s*")
+		print(json.encode(fields))
+		print(json.encode(json.decode('{"list":[1,null,3],"empty":{}}')))
+		log.info("ready", {modules = 8})
+	`)
+	if err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// ["name=procsh","version=1"]
+	// {"empty":{},"list":[1,null,3]}
+	// INFO ready modules=8
+}
+
+func ExampleModules() {
+	fmt.Println(Modules(false))
+	fmt.Println(Modules(true))
+	// Output:
+	// [env fs json log path str t time]
+	// [json log path str t time]
+}

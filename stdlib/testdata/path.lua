@@ -1,0 +1,56 @@
+local t = require("t")
+local path = require("path")
+
+test("join", function()
+	t.eq(path.join("a", "b", "c.txt"), "a/b/c.txt")
+	t.eq(path.join("/a/", "../b", "./c"), "/b/c")
+	t.eq(path.join(), "")
+	t.eq(path.join("", ""), "")
+	t.eq(path.join("a", 1), "a/1")
+	t.raises(function() path.join("a", nil, "b") end, "path.join: bad argument #2 %(part%): string expected, got nil")
+end)
+
+test("dir, base, ext, clean", function()
+	t.eq(path.dir("/a/b/c"), "/a/b")
+	t.eq(path.dir("c"), ".")
+	t.eq(path.dir("/"), "/")
+	t.eq(path.base("/a/b/c.txt"), "c.txt")
+	t.eq(path.base("/a/b/"), "b")
+	t.eq(path.base(""), ".")
+	t.eq(path.base("/"), "/")
+	t.eq(path.ext("a/b.tar.gz"), ".gz")
+	t.eq(path.ext("a/b"), "")
+	t.eq(path.ext(".bashrc"), ".bashrc")
+	t.eq(path.clean("a//b/./../c/"), "a/c")
+	t.eq(path.clean(""), ".")
+	t.eq(path.clean("/../x"), "/x")
+	for _, fn in ipairs({ "dir", "base", "ext", "clean", "split", "is_abs" }) do
+		t.raises(function() path[fn]() end, "^" .. where() .. " path." .. fn .. ": bad argument #1 %(p%): string expected, got nil$")
+	end
+end)
+
+test("split", function()
+	local d, f = path.split("/a/b/c.txt")
+	t.eq({ d, f }, { "/a/b/", "c.txt" })
+	d, f = path.split("c.txt")
+	t.eq({ d, f }, { "", "c.txt" })
+	d, f = path.split("/a/")
+	t.eq({ d, f }, { "/a/", "" })
+end)
+
+test("is_abs", function()
+	t.eq(path.is_abs("/x"), true)
+	t.eq(path.is_abs("x/y"), false)
+	t.eq(path.is_abs(""), false)
+end)
+
+test("abs only in the full profile", function()
+	if SANDBOX then
+		t.eq(path.abs, nil)
+		return
+	end
+	t.eq(path.abs("/x/../y"), "/y")
+	local a = path.abs("rel/file")
+	t.ok(path.is_abs(a) and a:find("/rel/file$"), a)
+	t.raises(function() path.abs() end, "path.abs: bad argument #1 %(p%)")
+end)
