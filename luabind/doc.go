@@ -1,0 +1,90 @@
+// Package luabind is the Lua host of procsh: it runs gopher-lua scripts
+// whose process module drives a client.Client (the local machine, or a
+// remote procsh/Daytona server), and it is the embedding API that
+// cmd/procsh and other Go programs use.
+//
+//	h, _ := luabind.New(backend, luabind.WithStdout(os.Stdout))
+//	defer h.Close()
+//	err := h.RunString(ctx, "job.lua", `print(process.exec("uname -s").stdout)`)
+//
+// # Threading contract
+//
+// One Lua state serves the whole script, and gopher-lua states are not safe
+// for concurrent use. The host therefore runs every Lua task on its own
+// goroutine and in its own Lua thread (lua.LState.NewThread): the main
+// chunk, each process.spawn task, the callback dispatcher of each command
+// and PTY, and each Eval. A single lock (the GIL, internal/gil) guards the
+// state; a goroutine holds it while it executes Lua code. Every binding that
+// can block (exec, wait, sleep, expect, lines, ...) releases the lock while
+// it waits and takes it back afterwards, so other tasks and callbacks run
+// meanwhile.
+//
+// Why this design rather than coroutines that yield to a scheduler: in
+// gopher-lua v1.1.2 a Go function that yields across pcall/xpcall or a
+// generic-for iterator silently misbehaves (pcall returns early, the next
+// resume crashes). With the lock, a blocking call is an ordinary function
+// call that happens to park its goroutine, so it works in every position:
+// the main chunk, pcall/xpcall, callbacks, generic-for iterators, user
+// coroutines and tasks. Only one goroutine runs Lua at a time, so there is
+// no parallelism inside a script (none is needed: the processes run in
+// parallel), and a task that loops without blocking starves the others until
+// it blocks or ends, exactly as in a single-threaded event loop.
+//
+// For embedders: Host methods are safe to call from any goroutine. RunString,
+// RunFile and Eval run one at a time. Do gives exclusive access to the state.
+// Go functions registered with WithModule or WithGlobal run with the lock
+// held; they must not block for long, and must not keep the *lua.LState they
+// receive (it is the calling task's thread).
+//
+// # Runs, pending work and cleanup
+//
+// A run (RunString or RunFile) ends when the main chunk has returned and
+// nothing is pending: every task has finished and every un-detached command
+// with callbacks has ended and had its callbacks run (k6-style pending
+// counter). Commands without callbacks and PTYs do not keep a run alive.
+// Then the host ends everything the run started and did not detach
+// (detach=true): running commands are killed, sessions deleted, PTYs killed,
+// tasks cancelled, remote connections closed, and it waits for its own
+// goroutines. A Lua error in the main chunk or a cancelled context ends the
+// run at once, with the same cleanup. Eval never waits and never cleans up;
+// what it starts lives until Close.
+//
+// # Cancellation
+//
+// Each thread carries the run's (or the Eval's) context: gopher-lua checks
+// it before every instruction, and every blocking binding selects on it, so
+// a cancelled context stops a script promptly even mid-wait, and pcall cannot
+// swallow the cancellation for more than one instruction. os.exit(code) is
+// host-safe in both profiles: it cancels the run the same way and RunString
+// returns *ExitError.
+//
+// # Callbacks
+//
+// on_stdout/on_stderr receive (line, stream) per output line (without the
+// newline; a final unterminated line is delivered too); on_exit receives the
+// result table. Callbacks of one command run in order, on that command's own
+// Lua thread, under the lock, and may call blocking functions. cmd:wait()
+// returns only after every callback of the command has run. A failing
+// callback is reported on the host's stderr with its traceback, recorded in
+// the result (callback_error) and as the run's error (RunString returns it
+// once the run is over); it does not abort the run, and later callbacks
+// still run. A task that fails and is never waited for is reported the
+// same way.
+//
+// # Errors
+//
+// Expected failures return nil, message, kind, with kind one of not_found,
+// conflict, invalid, timeout, closed, unsupported, unavailable, canceled,
+// error (see the Kind constants), so assert(process.exec(...)) works.
+// Programmer errors (wrong argument types, unknown option keys) raise an
+// error naming the function and the argument. Script errors surface as
+// *ScriptError with "file:line: message" and a traceback.
+//
+// # The process module
+//
+// process (a global, and require("process")) offers exec, code_run,
+// session, get_session, list_sessions, delete_session, pty, get_pty,
+// list_ptys, resize_pty, kill_pty, connect, spawn, wait_all, wait_any,
+// sleep and the EOF/TIMEOUT sentinels; see the README for the full
+// reference with examples.
+package luabind

@@ -1,0 +1,474 @@
+package luabind
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+
+	lua "github.com/yuin/gopher-lua"
+	"github.com/yuin/gopher-lua/parse"
+	luar "layeh.com/gopher-luar"
+
+	"github.com/procsh/procsh/client"
+	"github.com/procsh/procsh/luabind/internal/gil"
+)
+
+// Profile selects which standard libraries a Host opens.
+type Profile int
+
+const (
+	// ProfileFull opens base, package, table, string, math, coroutine, io,
+	// os (with a host-safe os.exit) and debug, plus the procsh stdlib
+	// including fs. Scripts may require Lua files from package.path.
+	ProfileFull Profile = iota
+	// ProfileSandbox opens base (without dofile and loadfile), table,
+	// string, math, coroutine and package (require finds preloaded modules
+	// only), plus a safe os subset: time, clock, date, difftime and a
+	// host-safe exit. There is no io, no debug, no os.getenv/execute/remove
+	// and no fs module: a sandboxed script reaches the machine only through
+	// the process module's backend.
+	ProfileSandbox
+)
+
+// String returns "full" or "sandbox".
+func (p Profile) String() string {
+	if p == ProfileSandbox {
+		return "sandbox"
+	}
+	return "full"
+}
+
+type config struct {
+	stdout, stderr io.Writer
+	profile        Profile
+	modules        []namedLoader
+	globals        []namedValue
+	connector      func(ctx context.Context, url, token string) (client.Client, error)
+	waitObserver   func(what string) (done func())
+}
+
+type namedLoader struct {
+	name   string
+	loader lua.LGFunction
+}
+
+type namedValue struct {
+	name string
+	v    any
+}
+
+// Option configures a Host.
+type Option func(*config)
+
+// WithStdout sets where print, io.write, tee'd command output and the log
+// module write. The default is os.Stdout.
+func WithStdout(w io.Writer) Option { return func(c *config) { c.stdout = w } }
+
+// WithStderr sets where errors reported in the background (failed
+// callbacks, failed tasks nobody waited for) and tee'd stderr go. The
+// default is os.Stderr.
+func WithStderr(w io.Writer) Option { return func(c *config) { c.stderr = w } }
+
+// WithProfile chooses the standard libraries; the default is ProfileFull.
+func WithProfile(p Profile) Option { return func(c *config) { c.profile = p } }
+
+// WithModule preloads a module, so that require(name) calls loader. It
+// works in both profiles.
+func WithModule(name string, loader lua.LGFunction) Option {
+	return func(c *config) { c.modules = append(c.modules, namedLoader{name, loader}) }
+}
+
+// WithGlobal exposes an embedder's Go value as the global name, converted
+// with layeh.com/gopher-luar (structs, maps, slices and functions become
+// userdata whose methods keep their Go names). Functions so exposed must not
+// block for long: they run with the Lua state locked.
+func WithGlobal(name string, v any) Option {
+	return func(c *config) { c.globals = append(c.globals, namedValue{name, v}) }
+}
+
+// WithConnector sets how process.connect reaches a remote server. Without
+// it process.connect fails with kind "unsupported".
+func WithConnector(fn func(ctx context.Context, url, token string) (client.Client, error)) Option {
+	return func(c *config) { c.connector = fn }
+}
+
+// WithWaitObserver registers fn, called whenever a script starts a blocking
+// wait, with a short description such as "exec: make test". The function it
+// returns is called when the wait ends. The CLI uses it to show a status
+// line for long waits. fn is called without the Lua state locked, possibly
+// from several goroutines at once.
+func WithWaitObserver(fn func(what string) (done func())) Option {
+	return func(c *config) { c.waitObserver = fn }
+}
+
+// ErrIncomplete is returned (wrapped) by Eval when the input is an
+// unfinished chunk, so a REPL can read another line.
+var ErrIncomplete = errors.New("luabind: incomplete chunk")
+
+// ErrClosed is returned by the methods of a closed Host.
+var ErrClosed = errors.New("luabind: host closed")
+
+// ScriptError is a Lua error that ended a script, a callback or a task.
+type ScriptError struct {
+	// Message is the error message, normally "file:line: message".
+	Message string
+	// Traceback is the Lua stack traceback ("stack traceback:\n\t...").
+	Traceback string
+}
+
+// Error returns the message followed by the traceback.
+func (e *ScriptError) Error() string {
+	if e.Traceback == "" {
+		return e.Message
+	}
+	return e.Message + "\n" + e.Traceback
+}
+
+// ExitError reports that a script called os.exit(code).
+type ExitError struct{ Code int }
+
+// Error returns "exit status N".
+func (e *ExitError) Error() string { return fmt.Sprintf("exit status %d", e.Code) }
+
+// Host runs Lua scripts against a process backend. See the package
+// documentation for the threading contract.
+type Host struct {
+	backend client.Client
+	cfg     config
+	stdout  io.Writer // synchronised wrappers of cfg.stdout/stderr
+	stderr  io.Writer
+
+	L   *lua.LState
+	gil *gil.GIL
+
+	ctx    context.Context // the host's lifetime; cancelled by Close
+	cancel context.CancelFunc
+
+	runMu sync.Mutex // serialises RunString, RunFile, Eval and Close
+
+	// Guarded by the GIL.
+	cur    *run // the run whose bindings are executing
+	repl   *run // the persistent run used by Eval
+	closed bool
+
+	process *lua.LTable // the default process module
+
+	markerEOF, markerTimeout *lua.LUserData // process.EOF, process.TIMEOUT
+}
+
+// New creates a host whose process module drives backend. The host owns the
+// Lua state but not the backend: Close does not close backend.
+func New(backend client.Client, opts ...Option) (*Host, error) {
+	if backend == nil {
+		return nil, errors.New("luabind.New: nil backend")
+	}
+	cfg := config{stdout: os.Stdout, stderr: os.Stderr}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.profile != ProfileFull && cfg.profile != ProfileSandbox {
+		return nil, fmt.Errorf("luabind.New: unknown profile %d", cfg.profile)
+	}
+	h := &Host{backend: backend, cfg: cfg, stdout: newSyncWriter(cfg.stdout), stderr: newSyncWriter(cfg.stderr)}
+	h.ctx, h.cancel = context.WithCancel(context.Background())
+	h.L = lua.NewState(lua.Options{
+		SkipOpenLibs: true,
+		// Every task and callback dispatcher has its own thread; small
+		// growable stacks keep 10,000 of them cheap.
+		RegistrySize:        256,
+		RegistryMaxSize:     1 << 20,
+		RegistryGrowStep:    256,
+		MinimizeStackMemory: true,
+	})
+	h.gil = gil.New(h.L)
+	h.repl = h.newRun(h.ctx, true)
+	h.cur = h.repl
+	if err := h.openLibs(); err != nil {
+		h.L.Close()
+		h.cancel()
+		return nil, err
+	}
+	return h, nil
+}
+
+func (h *Host) openLibs() error {
+	L := h.L
+	if err := openStandard(L, h); err != nil {
+		return err
+	}
+	h.process = h.newProcessModule(L, &api{h: h, c: h.backend, name: "process"})
+	L.PreloadModule("process", func(L *lua.LState) int { L.Push(h.process); return 1 })
+	L.SetGlobal("process", h.process)
+	if err := openStdlib(L, h); err != nil {
+		return err
+	}
+	for _, m := range h.cfg.modules {
+		L.PreloadModule(m.name, m.loader)
+	}
+	for _, g := range h.cfg.globals {
+		L.SetGlobal(g.name, luar.New(L, g.v))
+	}
+	return nil
+}
+
+// newThread makes a Lua thread whose blocking calls and instructions obey
+// ctx. The caller must hold the GIL and must call the returned func when the
+// thread is no longer used.
+func (h *Host) newThread(ctx context.Context) (*lua.LState, func()) {
+	th, cancel := h.L.NewThread()
+	th.SetContext(ctx)
+	return th, func() {
+		if cancel != nil {
+			cancel()
+		}
+	}
+}
+
+// compile parses src without touching the Lua state.
+func compile(name, src string) (*lua.FunctionProto, error) {
+	chunk, err := parse.Parse(strings.NewReader(src), name)
+	if err != nil {
+		return nil, err
+	}
+	return lua.Compile(chunk, name)
+}
+
+func syntaxError(err error) error {
+	var pe *parse.Error
+	if errors.As(err, &pe) {
+		msg := strings.TrimSpace(pe.Message)
+		if pe.Pos.Line == parse.EOF {
+			return &ScriptError{Message: fmt.Sprintf("%s: %s near <eof>", pe.Pos.Source, msg)}
+		}
+		return &ScriptError{Message: fmt.Sprintf("%s:%d: %s near '%s'", pe.Pos.Source, pe.Pos.Line, msg, pe.Token)}
+	}
+	return &ScriptError{Message: err.Error()}
+}
+
+// RunString runs src as a script named name (used in error positions) and
+// waits until the main chunk has returned and nothing is pending: no task
+// still running and no command with callbacks still running (unless
+// detached). Then it ends everything the script started and did not detach:
+// running commands are killed, sessions deleted, PTYs killed, tasks
+// cancelled, remote connections closed.
+//
+// Cancelling ctx stops the script promptly, also while it waits in a
+// blocking call. The error is a *ScriptError for a Lua error, an *ExitError
+// when the script called os.exit with a non-zero code... or with any code:
+// os.exit(0) yields &ExitError{0}; a cancelled run returns an error matching
+// ctx.Err().
+func (h *Host) RunString(ctx context.Context, name, src string) error {
+	proto, err := compile(name, src)
+	if err != nil {
+		return syntaxError(err)
+	}
+	return h.runProto(ctx, proto, nil)
+}
+
+// RunFile runs the script at path as RunString does. As lua.c does, it sets
+// the global arg table (arg[0] = path, arg[1..n] = args) and passes args to
+// the chunk as ... . A first line starting with "#" (a shebang) is skipped.
+func (h *Host) RunFile(ctx context.Context, path string, args ...string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("luabind: %w", err)
+	}
+	src := string(b)
+	if strings.HasPrefix(src, "#") {
+		// Keep the line count so error positions stay right.
+		if i := strings.IndexByte(src, '\n'); i >= 0 {
+			src = "--" + src[i:]
+		} else {
+			src = ""
+		}
+	}
+	proto, err := compile(path, src)
+	if err != nil {
+		return syntaxError(err)
+	}
+	return h.runProto(ctx, proto, func(L *lua.LState) []lua.LValue {
+		argt := L.NewTable()
+		argt.RawSetInt(0, lua.LString(path))
+		vals := make([]lua.LValue, len(args))
+		for i, a := range args {
+			argt.RawSetInt(i+1, lua.LString(a))
+			vals[i] = lua.LString(a)
+		}
+		L.SetGlobal("arg", argt)
+		return vals
+	})
+}
+
+func (h *Host) runProto(ctx context.Context, proto *lua.FunctionProto, setup func(L *lua.LState) []lua.LValue) error {
+	h.runMu.Lock()
+	defer h.runMu.Unlock()
+	h.gil.Lock(h.L)
+	if h.closed {
+		h.gil.Unlock()
+		return ErrClosed
+	}
+	r := h.newRun(ctx, false)
+	prev := h.cur
+	h.cur = r
+	var args []lua.LValue
+	if setup != nil {
+		args = setup(h.L)
+	}
+	fn := h.L.NewFunctionFromProto(proto)
+	th, release := h.newThread(r.ctx)
+	th.Push(fn)
+	for _, a := range args {
+		th.Push(a)
+	}
+	err := th.PCall(len(args), 0, nil)
+	release()
+	if err == nil {
+		// The main chunk is done; let tasks and callbacks finish.
+		h.gil.Block(th, func() {
+			select {
+			case <-r.pending.Idle():
+			case <-r.ctx.Done():
+			}
+		})
+	}
+	h.gil.Unlock()
+	r.end()
+	h.gil.Lock(h.L)
+	h.cur = prev
+	h.gil.Unlock()
+	return r.result(ctx, err)
+}
+
+// Eval evaluates one REPL input. Like lua.c it first tries "return "+src
+// (a leading "=" also means return) and falls back to src as a statement. It
+// returns the values produced and sets the global _ to the first. Input
+// that is an unfinished chunk returns an error matching ErrIncomplete.
+//
+// Unlike RunString, Eval neither waits for tasks nor cleans up: sessions,
+// commands and tasks it starts live on until Close. Cancelling ctx (Ctrl-C)
+// interrupts the blocking calls this Eval makes and kills what they run
+// (exec, session:run).
+func (h *Host) Eval(ctx context.Context, src string) ([]lua.LValue, error) {
+	if strings.HasPrefix(src, "=") {
+		src = "return " + src[1:]
+	}
+	proto, err := compile("stdin", "return "+src)
+	if err != nil {
+		var err2 error
+		proto, err2 = compile("stdin", src)
+		if err2 != nil {
+			var pe *parse.Error
+			if errors.As(err2, &pe) && pe.Pos.Line == parse.EOF {
+				return nil, fmt.Errorf("%w: %s", ErrIncomplete, strings.TrimSpace(pe.Message))
+			}
+			return nil, syntaxError(err2)
+		}
+	}
+	h.runMu.Lock()
+	defer h.runMu.Unlock()
+	h.gil.Lock(h.L)
+	defer h.gil.Unlock()
+	if h.closed {
+		return nil, ErrClosed
+	}
+	r := h.repl
+	h.cur = r
+	ectx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := context.AfterFunc(h.ctx, cancel)
+	defer stop()
+	r.setForeground(cancel)
+	defer r.setForeground(nil)
+	th, release := h.newThread(ectx)
+	defer release()
+	th.Push(h.L.NewFunctionFromProto(proto))
+	err = th.PCall(0, lua.MultRet, nil)
+	if err != nil {
+		if code, ok := r.takeExit(); ok {
+			return nil, &ExitError{Code: code}
+		}
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("luabind: eval interrupted: %w", context.Cause(ctx))
+		}
+		return nil, toScriptError(err)
+	}
+	n := th.GetTop()
+	vals := make([]lua.LValue, n)
+	for i := range n {
+		vals[i] = th.Get(i + 1)
+	}
+	th.Pop(n)
+	if n > 0 {
+		h.L.SetGlobal("_", vals[0])
+	}
+	return vals, nil
+}
+
+// Do runs fn with exclusive access to the Lua state, for embedders and the
+// REPL (completion, pretty printing). fn must not keep L or call into
+// blocking process functions.
+func (h *Host) Do(fn func(L *lua.LState) error) error {
+	h.gil.Lock(h.L)
+	defer h.gil.Unlock()
+	if h.closed {
+		return ErrClosed
+	}
+	return fn(h.L)
+}
+
+// Close ends everything the host started (tasks, commands, sessions, PTYs,
+// remote connections) and closes the Lua state. It waits for a running
+// RunString to return; cancel its context first to make that quick.
+func (h *Host) Close() error {
+	h.cancel()
+	h.runMu.Lock()
+	defer h.runMu.Unlock()
+	h.gil.Lock(h.L)
+	if h.closed {
+		h.gil.Unlock()
+		return nil
+	}
+	h.closed = true
+	h.gil.Unlock()
+	h.repl.end()
+	h.gil.Lock(h.L)
+	h.L.Close()
+	h.gil.Unlock()
+	return nil
+}
+
+func toScriptError(err error) error {
+	var ae *lua.ApiError
+	if errors.As(err, &ae) {
+		msg := ""
+		if ae.Object != nil {
+			msg = ae.Object.String()
+		}
+		return &ScriptError{Message: msg, Traceback: ae.StackTrace}
+	}
+	return err
+}
+
+// syncWriter serialises writes from print (under the GIL) and from tee
+// goroutines (outside it).
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func newSyncWriter(w io.Writer) io.Writer {
+	if w == nil {
+		w = io.Discard
+	}
+	return &syncWriter{w: w}
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}

@@ -1,0 +1,112 @@
+// Package gil holds the two concurrency primitives of the Lua host: a global
+// interpreter lock that lets many goroutines share one gopher-lua state, and
+// a counter of pending operations that tells the host when a run is over.
+//
+// # The lock
+//
+// A gopher-lua state and all its threads share one global table, so at most
+// one goroutine may execute Lua code at a time. Every Lua task (a script's
+// main chunk, a spawned task, a callback dispatcher) runs on its own
+// goroutine in its own Lua thread and holds the lock while it runs Lua code.
+// A host function that blocks calls Block, which releases the lock for the
+// duration of the wait and takes it back afterwards. Because the waiting
+// happens on the task's own goroutine rather than through a Lua yield, a
+// blocking call behaves like any other function call: it works inside pcall,
+// generic-for iterators, metamethods and user coroutines.
+//
+// When a goroutine takes the lock it must make its thread the state's
+// current thread again (G.CurrentThread), because the coroutine library
+// consults it; Lock and Block do that.
+//
+// # Pending operations
+//
+// Pending counts what a run still has to finish before it may end (tasks,
+// commands with callbacks), in the manner of k6's event loop: Add when the
+// operation starts, Done exactly once when it resolves, and Idle to wait
+// until the count is zero.
+package gil
+
+import (
+	"sync"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// GIL serialises access to one Lua state. The zero value is not usable; use
+// New.
+type GIL struct {
+	mu sync.Mutex
+	L  *lua.LState
+}
+
+// New returns a lock guarding L (the root state whose G all threads share).
+func New(L *lua.LState) *GIL { return &GIL{L: L} }
+
+// Lock acquires the lock and makes th the running thread.
+func (g *GIL) Lock(th *lua.LState) {
+	g.mu.Lock()
+	g.L.G.CurrentThread = th
+}
+
+// Unlock releases the lock.
+func (g *GIL) Unlock() { g.mu.Unlock() }
+
+// Block runs wait with the lock released and re-acquires it for th
+// afterwards. The caller must hold the lock on behalf of th.
+func (g *GIL) Block(th *lua.LState, wait func()) {
+	g.mu.Unlock()
+	defer g.Lock(th)
+	wait()
+}
+
+// Pending counts outstanding operations. The zero value is ready to use.
+type Pending struct {
+	mu   sync.Mutex
+	n    int
+	idle chan struct{} // closed when n drops to zero; nil while n == 0
+}
+
+var closed = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// Add registers one outstanding operation.
+func (p *Pending) Add() {
+	p.mu.Lock()
+	if p.n == 0 {
+		p.idle = make(chan struct{})
+	}
+	p.n++
+	p.mu.Unlock()
+}
+
+// Done resolves one operation registered with Add. Calling Done more often
+// than Add panics, because it means an operation was resolved twice.
+func (p *Pending) Done() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.n == 0 {
+		panic("gil: Pending.Done without Add")
+	}
+	p.n--
+	if p.n == 0 {
+		close(p.idle)
+		p.idle = nil
+	}
+}
+
+// N returns the number of outstanding operations.
+func (p *Pending) N() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.n
+}
+
+// Idle returns a channel that is closed once no operation is outstanding. A
+// later Add does not reopen a channel already returned.
+func (p *Pending) Idle() <-chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.n == 0 {
+		return closed
+	}
+	return p.idle
+}

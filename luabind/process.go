@@ -1,0 +1,359 @@
+package luabind
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/procsh/procsh/client"
+)
+
+// api is one instance of the process module, bound to one backend: the
+// host's own, or one returned by process.connect.
+type api struct {
+	h    *Host
+	c    client.Client
+	name string // "process", or "remote" for connected modules (used in messages)
+}
+
+// Type names of the userdata the module hands out.
+const (
+	typeSession = "procsh.session"
+	typeCommand = "procsh.command"
+	typeTask    = "procsh.task"
+	typePTY     = "procsh.pty"
+	typeMarker  = "procsh.marker"
+)
+
+// newProcessModule builds a process table whose functions drive a.c. The
+// caller holds the GIL.
+func (h *Host) newProcessModule(L *lua.LState, a *api) *lua.LTable {
+	h.defineTypes(L)
+	mod := L.NewTable()
+	fns := map[string]lua.LGFunction{
+		"exec":           a.exec,
+		"code_run":       a.codeRun,
+		"session":        a.session,
+		"get_session":    a.getSession,
+		"list_sessions":  a.listSessions,
+		"delete_session": a.deleteSession,
+		"pty":            a.pty,
+		"get_pty":        a.getPTY,
+		"list_ptys":      a.listPTYs,
+		"resize_pty":     a.resizePTY,
+		"kill_pty":       a.killPTY,
+		"connect":        a.connect,
+		"spawn":          h.spawn,
+		"wait_all":       h.waitAll,
+		"wait_any":       h.waitAny,
+		"sleep":          h.luaSleep,
+	}
+	for name, fn := range fns {
+		mod.RawSetString(name, L.NewFunction(fn))
+	}
+	mod.RawSetString("EOF", h.markerEOF)
+	mod.RawSetString("TIMEOUT", h.markerTimeout)
+	return mod
+}
+
+// markers for pty:expect.
+type marker string
+
+func (h *Host) defineTypes(L *lua.LState) {
+	if h.markerEOF != nil {
+		return
+	}
+	defineType(L, typeSession, sessionMethods, sessionField)
+	defineType(L, typeCommand, commandMethods, commandField)
+	defineType(L, typeTask, taskMethods, nil)
+	defineType(L, typePTY, ptyMethods, ptyField)
+	defineType(L, typeMarker, nil, nil)
+	mk := func(name string) *lua.LUserData {
+		ud := L.NewUserData()
+		ud.Value = marker(name)
+		L.SetMetatable(ud, L.GetTypeMetatable(typeMarker))
+		return ud
+	}
+	h.markerEOF = mk("process.EOF")
+	h.markerTimeout = mk("process.TIMEOUT")
+}
+
+// stringer lets userdata values describe themselves for tostring.
+type stringer interface{ String() string }
+
+func (m marker) String() string { return string(m) }
+
+// defineType registers a userdata metatable whose __index serves methods
+// first and then read-only fields.
+func defineType(L *lua.LState, name string, methods map[string]lua.LGFunction, field func(L *lua.LState, v any, key string) lua.LValue) {
+	mt := L.NewTypeMetatable(name)
+	mtab := L.NewTable()
+	for k, fn := range methods {
+		mtab.RawSetString(k, L.NewFunction(fn))
+	}
+	L.SetField(mt, "__index", L.NewFunction(func(L *lua.LState) int {
+		ud := L.CheckUserData(1)
+		key, _ := L.Get(2).(lua.LString)
+		if m := mtab.RawGetString(string(key)); m != lua.LNil {
+			L.Push(m)
+			return 1
+		}
+		if field != nil {
+			L.Push(field(L, ud.Value, string(key)))
+			return 1
+		}
+		L.Push(lua.LNil)
+		return 1
+	}))
+	L.SetField(mt, "__newindex", L.NewFunction(func(L *lua.LState) int {
+		L.RaiseError("%s: fields are read-only (tried to set '%s')", name, L.Get(2).String())
+		return 0
+	}))
+	L.SetField(mt, "__tostring", L.NewFunction(func(L *lua.LState) int {
+		ud := L.CheckUserData(1)
+		if s, ok := ud.Value.(stringer); ok {
+			L.Push(lua.LString(s.String()))
+		} else {
+			L.Push(lua.LString(name))
+		}
+		return 1
+	}))
+	L.SetField(mt, "__metatable", lua.LString(name))
+}
+
+func newUD(L *lua.LState, typ string, v any) *lua.LUserData {
+	ud := L.NewUserData()
+	ud.Value = v
+	L.SetMetatable(ud, L.GetTypeMetatable(typ))
+	return ud
+}
+
+// self returns the receiver of a method call, raising a clear error when
+// the method was called with '.' instead of ':' or on the wrong object.
+func self[T any](L *lua.LState, method string) T {
+	if ud, ok := L.Get(1).(*lua.LUserData); ok {
+		if v, ok := ud.Value.(T); ok {
+			return v
+		}
+	}
+	var zero T
+	L.RaiseError("%s: bad self (got %s; call it with ':')", method, L.Get(1).Type())
+	return zero
+}
+
+func randomID(prefix string) string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return prefix + hex.EncodeToString(b[:])
+}
+
+// --- exec and code_run ---
+
+// exec is process.exec(command, {cwd=, env=, timeout=, tee=}).
+//
+//	local r = process.exec("make test", {timeout = 60})
+//	if not r.ok then print(r.stderr) end
+func (a *api) exec(L *lua.LState) int {
+	fname := a.name + ".exec"
+	command := checkString(L, fname, 1, "command")
+	o := checkOpts(L, fname, 2)
+	req := client.ExecRequest{Command: command, Cwd: o.str("cwd", ""), Env: o.env("env"), Timeout: o.seconds("timeout")}
+	if o.boolean("tee", false) {
+		req.OnOutput = a.h.teeChunk
+	}
+	o.done()
+	var res *client.ExecResult
+	err := a.h.wait(L, fname, "exec: "+firstLine(command), func(ctx context.Context) error {
+		var err error
+		res, err = a.c.Exec(ctx, req)
+		return err
+	})
+	if err != nil {
+		return fail(L, fname, err)
+	}
+	L.Push(execResult(L, res))
+	return 1
+}
+
+// codeRun is process.code_run(code, {language=, argv=, env=, timeout=, tee=}).
+func (a *api) codeRun(L *lua.LState) int {
+	fname := a.name + ".code_run"
+	code := checkString(L, fname, 1, "code")
+	o := checkOpts(L, fname, 2)
+	req := client.CodeRunRequest{Code: code, Language: o.str("language", ""), Argv: o.strings("argv"), Env: o.env("env"), Timeout: o.seconds("timeout")}
+	if o.boolean("tee", false) {
+		req.OnOutput = a.h.teeChunk
+	}
+	o.done()
+	lang := req.Language
+	if lang == "" {
+		lang = client.Python
+	}
+	var res *client.ExecResult
+	err := a.h.wait(L, fname, "code_run: "+lang, func(ctx context.Context) error {
+		var err error
+		res, err = a.c.CodeRun(ctx, req)
+		return err
+	})
+	if err != nil {
+		return fail(L, fname, err)
+	}
+	L.Push(execResult(L, res))
+	return 1
+}
+
+func (h *Host) teeChunk(c client.Chunk) {
+	if c.Stream == client.Stderr {
+		_, _ = h.stderr.Write(c.Data)
+		return
+	}
+	_, _ = h.stdout.Write(c.Data)
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i] + " …"
+	}
+	if len(s) > 60 {
+		s = s[:57] + "…"
+	}
+	return s
+}
+
+// execResult converts an ExecResult into the result table.
+func execResult(L *lua.LState, r *client.ExecResult) *lua.LTable {
+	t := L.NewTable()
+	t.RawSetString("exit_code", lua.LNumber(r.ExitCode))
+	t.RawSetString("result", lua.LString(r.Result))
+	if r.HasStreams {
+		t.RawSetString("stdout", lua.LString(r.Stdout))
+		t.RawSetString("stderr", lua.LString(r.Stderr))
+	}
+	art := L.NewTable()
+	art.RawSetString("stdout", lua.LString(r.Artifacts.Stdout))
+	charts := L.NewTable()
+	for _, c := range r.Artifacts.Charts {
+		charts.Append(toLua(L, jsonValue(c)))
+	}
+	art.RawSetString("charts", charts)
+	t.RawSetString("artifacts", art)
+	t.RawSetString("ok", lua.LBool(r.ExitCode == 0 && !r.TimedOut))
+	t.RawSetString("timed_out", lua.LBool(r.TimedOut))
+	if r.Signal != "" {
+		t.RawSetString("signal", lua.LString(r.Signal))
+	}
+	t.RawSetString("duration", lua.LNumber(r.Duration.Seconds()))
+	return t
+}
+
+// jsonValue turns a struct into generic maps and slices via its JSON form,
+// so the Lua table keys follow the JSON (snake_case) names.
+func jsonValue(v any) any {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	var out any
+	if json.Unmarshal(b, &out) != nil {
+		return nil
+	}
+	return out
+}
+
+// toLua converts JSON-like Go values to Lua values.
+func toLua(L *lua.LState, v any) lua.LValue {
+	switch v := v.(type) {
+	case nil:
+		return lua.LNil
+	case bool:
+		return lua.LBool(v)
+	case float64:
+		return lua.LNumber(v)
+	case int:
+		return lua.LNumber(v)
+	case string:
+		return lua.LString(v)
+	case []any:
+		t := L.CreateTable(len(v), 0)
+		for _, e := range v {
+			t.Append(toLua(L, e))
+		}
+		return t
+	case map[string]any:
+		t := L.CreateTable(0, len(v))
+		for k, e := range v {
+			t.RawSetString(k, toLua(L, e))
+		}
+		return t
+	}
+	return lua.LString(fmt.Sprint(v))
+}
+
+// --- connect ---
+
+// connect is process.connect(url, {token=, detach=}): a process module
+// bound to a remote server. The connection is closed when the run ends
+// unless detach is set; conn:close() closes it earlier.
+func (a *api) connect(L *lua.LState) int {
+	fname := a.name + ".connect"
+	url := checkString(L, fname, 1, "url")
+	o := checkOpts(L, fname, 2)
+	token := o.str("token", "")
+	detach := o.boolean("detach", false)
+	o.done()
+	h := a.h
+	if h.cfg.connector == nil {
+		return failKind(L, fname+": connect not configured in this host", KindUnsupported)
+	}
+	var c client.Client
+	err := h.wait(L, fname, "connect: "+url, func(ctx context.Context) error {
+		var err error
+		c, err = h.cfg.connector(ctx, url, token)
+		return err
+	})
+	if err != nil {
+		return fail(L, fname, err)
+	}
+	if !detach {
+		h.cur.add(resourceFunc(func(context.Context) { _ = c.Close() }))
+	}
+	mod := h.newProcessModule(L, &api{h: h, c: c, name: "remote"})
+	mod.RawSetString("url", lua.LString(url))
+	mod.RawSetString("close", L.NewFunction(func(L *lua.LState) int {
+		if err := c.Close(); err != nil {
+			return fail(L, "remote.close", err)
+		}
+		L.Push(lua.LTrue)
+		return 1
+	}))
+	L.Push(mod)
+	return 1
+}
+
+// luaSleep is process.sleep(seconds).
+func (h *Host) luaSleep(L *lua.LState) int {
+	d, ok := optSeconds(L, "process.sleep", 1, "seconds")
+	if !ok {
+		argError(L, "process.sleep", 1, "seconds", "number expected, got nil")
+	}
+	_ = h.wait(L, "process.sleep", "", func(ctx context.Context) error {
+		if d <= 0 {
+			return nil
+		}
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+		}
+		return nil
+	})
+	return 0
+}

@@ -1,0 +1,148 @@
+package luabind
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/procsh/procsh/luabind/internal/gil"
+)
+
+// cleanupTimeout bounds how long the end of a run may spend killing and
+// deleting what the script left behind.
+const cleanupTimeout = 10 * time.Second
+
+// resource is something a run started and must end unless detached.
+type resource interface {
+	cleanup(ctx context.Context)
+}
+
+type resourceFunc func(ctx context.Context)
+
+func (f resourceFunc) cleanup(ctx context.Context) { f(ctx) }
+
+// run is one RunString/RunFile, or the long-lived REPL run of Eval.
+type run struct {
+	h       *Host
+	repl    bool
+	ctx     context.Context
+	cancel  context.CancelCauseFunc
+	pending gil.Pending
+	wg      sync.WaitGroup // goroutines started for this run
+
+	mu         sync.Mutex
+	resources  []resource
+	tasks      []*task
+	bgErrs     []error // errors of callbacks and unobserved tasks
+	exitCode   *int
+	foreground context.CancelFunc // Eval: cancels the current evaluation
+}
+
+var errExit = errors.New("os.exit")
+
+func (h *Host) newRun(parent context.Context, repl bool) *run {
+	r := &run{h: h, repl: repl}
+	r.ctx, r.cancel = context.WithCancelCause(parent)
+	return r
+}
+
+func (r *run) add(res resource) {
+	r.mu.Lock()
+	r.resources = append(r.resources, res)
+	r.mu.Unlock()
+}
+
+func (r *run) addTask(t *task) {
+	r.mu.Lock()
+	r.tasks = append(r.tasks, t)
+	r.mu.Unlock()
+}
+
+// background records an error that happened outside the main chunk and
+// reports it on the host's stderr at once.
+func (r *run) background(what string, err error) {
+	fmt.Fprintf(r.h.stderr, "procsh: %s: %v\n", what, err)
+	r.mu.Lock()
+	r.bgErrs = append(r.bgErrs, err)
+	r.mu.Unlock()
+}
+
+func (r *run) setForeground(cancel context.CancelFunc) {
+	r.mu.Lock()
+	r.foreground = cancel
+	r.mu.Unlock()
+}
+
+// exit records os.exit(code) and stops the run (or, in the REPL, the
+// current evaluation), so that no pcall can swallow it.
+func (r *run) exit(code int) {
+	r.mu.Lock()
+	if r.exitCode == nil {
+		r.exitCode = &code
+	}
+	fg := r.foreground
+	r.mu.Unlock()
+	if r.repl {
+		if fg != nil {
+			fg()
+		}
+		return
+	}
+	r.cancel(errExit)
+}
+
+func (r *run) takeExit() (int, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.exitCode == nil {
+		return 0, false
+	}
+	c := *r.exitCode
+	r.exitCode = nil
+	return c, true
+}
+
+// end cancels what is still running, ends every resource the run did not
+// detach and waits for the run's goroutines. It must be called without the
+// GIL.
+func (r *run) end() {
+	r.cancel(context.Canceled)
+	ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
+	defer cancel()
+	r.mu.Lock()
+	res := r.resources
+	r.resources = nil
+	r.mu.Unlock()
+	for i := len(res) - 1; i >= 0; i-- {
+		res[i].cleanup(ctx)
+	}
+	r.wg.Wait()
+}
+
+// result turns the main chunk's error and the background errors into the
+// run's error.
+func (r *run) result(ctx context.Context, err error) error {
+	if code, ok := r.takeExit(); ok {
+		return &ExitError{Code: code}
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("luabind: script stopped: %w", context.Cause(ctx))
+	}
+	if err != nil {
+		return toScriptError(err)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, t := range r.tasks {
+		if t.err != nil && !t.observed && !t.canceled {
+			r.bgErrs = append(r.bgErrs, t.err)
+			fmt.Fprintf(r.h.stderr, "procsh: task failed and was never waited for: %v\n", t.err)
+		}
+	}
+	if len(r.bgErrs) > 0 {
+		return r.bgErrs[0]
+	}
+	return nil
+}

@@ -1,0 +1,301 @@
+package luabind
+
+import (
+	"context"
+	"syscall"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/procsh/procsh/client"
+)
+
+// session is a Lua session object.
+type session struct {
+	a  *api
+	id string
+}
+
+func (s *session) String() string { return "session " + s.id }
+
+var sessionMethods = map[string]lua.LGFunction{
+	"run":      sessionRun,
+	"start":    sessionStart,
+	"info":     sessionInfo,
+	"delete":   sessionDelete,
+	"commands": sessionCommands,
+	"command":  sessionCommand,
+}
+
+func sessionField(L *lua.LState, v any, key string) lua.LValue {
+	if key == "id" {
+		return lua.LString(v.(*session).id)
+	}
+	return lua.LNil
+}
+
+// session is process.session(id?) or process.session{id=, cwd=, env=,
+// detach=}: it creates a session (a random id when none is given). The
+// session is deleted when the run ends unless detach is set.
+//
+//	local s = process.session{cwd = "/tmp"}
+//	s:run("export X=1")
+//	print(s:run("echo $X").stdout) --> 1
+func (a *api) session(L *lua.LState) int {
+	fname := a.name + ".session"
+	var so client.SessionOptions
+	detach := false
+	switch v := L.Get(1).(type) {
+	case *lua.LNilType:
+	case lua.LString:
+		so.ID = string(v)
+	case *lua.LTable:
+		o := checkOpts(L, fname, 1)
+		so.ID = o.str("id", "")
+		so.Cwd = o.str("cwd", "")
+		so.Env = o.env("env")
+		detach = o.boolean("detach", false)
+		o.done()
+	default:
+		argError(L, fname, 1, "id or options", typeMsg("string or table", v))
+	}
+	if so.ID == "" {
+		so.ID = randomID("lua-")
+	}
+	h := a.h
+	err := h.wait(L, fname, "", func(ctx context.Context) error { return a.c.CreateSession(ctx, so) })
+	if err != nil {
+		return fail(L, fname, err)
+	}
+	if !detach {
+		id := so.ID
+		h.cur.add(resourceFunc(func(ctx context.Context) { _ = a.c.DeleteSession(ctx, id) }))
+	}
+	L.Push(newUD(L, typeSession, &session{a: a, id: so.ID}))
+	return 1
+}
+
+// getSession is process.get_session(id): a session object for an existing
+// session (not deleted at the end of the run), or nil, message, "not_found".
+func (a *api) getSession(L *lua.LState) int {
+	fname := a.name + ".get_session"
+	id := checkString(L, fname, 1, "id")
+	err := a.h.wait(L, fname, "", func(ctx context.Context) error {
+		_, err := a.c.GetSession(ctx, id)
+		return err
+	})
+	if err != nil {
+		return fail(L, fname, err)
+	}
+	L.Push(newUD(L, typeSession, &session{a: a, id: id}))
+	return 1
+}
+
+// listSessions is process.list_sessions(): a list of session info tables.
+func (a *api) listSessions(L *lua.LState) int {
+	fname := a.name + ".list_sessions"
+	var infos []client.SessionInfo
+	err := a.h.wait(L, fname, "", func(ctx context.Context) error {
+		var err error
+		infos, err = a.c.ListSessions(ctx)
+		return err
+	})
+	if err != nil {
+		return fail(L, fname, err)
+	}
+	t := L.CreateTable(len(infos), 0)
+	for i := range infos {
+		t.Append(sessionInfoTable(L, &infos[i]))
+	}
+	L.Push(t)
+	return 1
+}
+
+// deleteSession is process.delete_session(id) → true.
+func (a *api) deleteSession(L *lua.LState) int {
+	fname := a.name + ".delete_session"
+	id := checkString(L, fname, 1, "id")
+	err := a.h.wait(L, fname, "", func(ctx context.Context) error { return a.c.DeleteSession(ctx, id) })
+	if err != nil {
+		return fail(L, fname, err)
+	}
+	L.Push(lua.LTrue)
+	return 1
+}
+
+func sessionInfoTable(L *lua.LState, si *client.SessionInfo) *lua.LTable {
+	t := L.NewTable()
+	t.RawSetString("id", lua.LString(si.ID))
+	cmds := L.CreateTable(len(si.Commands), 0)
+	for i := range si.Commands {
+		cmds.Append(commandInfoTable(L, &si.Commands[i]))
+	}
+	t.RawSetString("commands", cmds)
+	return t
+}
+
+func commandInfoTable(L *lua.LState, ci *client.CommandInfo) *lua.LTable {
+	t := L.NewTable()
+	t.RawSetString("id", lua.LString(ci.ID))
+	t.RawSetString("command", lua.LString(ci.Command))
+	if ci.ExitCode != nil {
+		t.RawSetString("exit_code", lua.LNumber(*ci.ExitCode))
+	}
+	if ci.Signal != "" {
+		t.RawSetString("signal", lua.LString(ci.Signal))
+	}
+	t.RawSetString("done", lua.LBool(ci.Done()))
+	return t
+}
+
+// sessionRun is session:run(command, {timeout=, tee=, suppress_echo=}): it
+// runs command in the session's shell and waits for it. On timeout the
+// command is killed (TERM) and the result has timed_out = true.
+func sessionRun(L *lua.LState) int {
+	s := self[*session](L, "session:run")
+	fname := "session:run"
+	command := checkString(L, fname, 2, "command")
+	o := checkOpts(L, fname, 3)
+	timeout := o.seconds("timeout")
+	tee := o.boolean("tee", false)
+	req := client.SessionExecRequest{Command: command, Async: true, SuppressInputEcho: o.boolean("suppress_echo", false)}
+	o.done()
+	c, n := s.startCommand(L, fname, req, true)
+	if c == nil {
+		return n
+	}
+	if tee {
+		c.startTee()
+	}
+	timedOut, err := c.await(L, fname, timeout, timeout > 0, true)
+	if timedOut {
+		a := s.a
+		_ = a.h.wait(L, fname, "", func(ctx context.Context) error {
+			return a.c.KillCommand(ctx, s.id, c.id, syscall.SIGTERM)
+		})
+		c.timedOut = true
+		_, err = c.await(L, fname, 0, false, true)
+	}
+	if err != nil {
+		return fail(L, fname, err)
+	}
+	L.Push(c.result(L))
+	return 1
+}
+
+// sessionStart is session:start(command, {on_stdout=, on_stderr=, on_exit=,
+// suppress_echo=, tee=, detach=}): it starts command and returns a command
+// handle at once. Unless detached, the command is killed when the run ends
+// and, if it has callbacks, the run waits for it first.
+//
+//	local cmd = s:start("make", {on_stdout = function(line) print("make: " .. line) end})
+//	local r = cmd:wait()
+func sessionStart(L *lua.LState) int {
+	s := self[*session](L, "session:start")
+	fname := "session:start"
+	command := checkString(L, fname, 2, "command")
+	o := checkOpts(L, fname, 3)
+	onStdout, onStderr, onExit := o.function("on_stdout"), o.function("on_stderr"), o.function("on_exit")
+	tee := o.boolean("tee", false)
+	detach := o.boolean("detach", false)
+	req := client.SessionExecRequest{Command: command, Async: true, SuppressInputEcho: o.boolean("suppress_echo", false)}
+	o.done()
+	c, n := s.startCommand(L, fname, req, !detach)
+	if c == nil {
+		return n
+	}
+	c.detached = detach
+	if tee {
+		c.startTee()
+	}
+	if onStdout != nil || onStderr != nil || onExit != nil {
+		c.onStdout, c.onStderr, c.onExit = onStdout, onStderr, onExit
+		c.startCallbacks()
+	}
+	L.Push(c.ud)
+	return 1
+}
+
+// startCommand submits req and returns the handle, or nil and the number of
+// failure values pushed.
+func (s *session) startCommand(L *lua.LState, fname string, req client.SessionExecRequest, cleanup bool) (*command, int) {
+	a := s.a
+	var res *client.SessionExecResult
+	started := time.Now()
+	err := a.h.wait(L, fname, "", func(ctx context.Context) error {
+		var err error
+		res, err = a.c.ExecSession(ctx, s.id, req)
+		return err
+	})
+	if err != nil {
+		return nil, fail(L, fname, err)
+	}
+	c := a.newCommand(L, s.id, res.CmdID, req.Command, started)
+	if cleanup {
+		a.h.cur.add(c)
+	}
+	return c, 0
+}
+
+// sessionInfo is session:info() → {id=, commands={...}}.
+func sessionInfo(L *lua.LState) int {
+	s := self[*session](L, "session:info")
+	var si *client.SessionInfo
+	err := s.a.h.wait(L, "session:info", "", func(ctx context.Context) error {
+		var err error
+		si, err = s.a.c.GetSession(ctx, s.id)
+		return err
+	})
+	if err != nil {
+		return fail(L, "session:info", err)
+	}
+	L.Push(sessionInfoTable(L, si))
+	return 1
+}
+
+// sessionCommands is session:commands() → list of command info tables.
+func sessionCommands(L *lua.LState) int {
+	s := self[*session](L, "session:commands")
+	var si *client.SessionInfo
+	err := s.a.h.wait(L, "session:commands", "", func(ctx context.Context) error {
+		var err error
+		si, err = s.a.c.GetSession(ctx, s.id)
+		return err
+	})
+	if err != nil {
+		return fail(L, "session:commands", err)
+	}
+	L.Push(sessionInfoTable(L, si).RawGetString("commands"))
+	return 1
+}
+
+// sessionCommand is session:command(id): a handle on an existing command of
+// this session (not killed at the end of the run).
+func sessionCommand(L *lua.LState) int {
+	s := self[*session](L, "session:command")
+	id := checkString(L, "session:command", 2, "id")
+	var ci *client.CommandInfo
+	err := s.a.h.wait(L, "session:command", "", func(ctx context.Context) error {
+		var err error
+		ci, err = s.a.c.GetCommand(ctx, s.id, id)
+		return err
+	})
+	if err != nil {
+		return fail(L, "session:command", err)
+	}
+	c := s.a.newCommand(L, s.id, id, ci.Command, time.Now())
+	c.detached = true
+	L.Push(c.ud)
+	return 1
+}
+
+// sessionDelete is session:delete() → true.
+func sessionDelete(L *lua.LState) int {
+	s := self[*session](L, "session:delete")
+	err := s.a.h.wait(L, "session:delete", "", func(ctx context.Context) error { return s.a.c.DeleteSession(ctx, s.id) })
+	if err != nil {
+		return fail(L, "session:delete", err)
+	}
+	L.Push(lua.LTrue)
+	return 1
+}
