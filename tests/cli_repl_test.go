@@ -32,7 +32,9 @@ type cliTerm struct {
 	err    error
 }
 
-var cliANSI = regexp.MustCompile(`\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>]`)
+// cliANSI matches what readline adds around the text: escape sequences,
+// and the " \b" it writes to place the cursor.
+var cliANSI = regexp.MustCompile(`\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>]| \x08`)
 
 func cliStartTerm(t *testing.T, args ...string) *cliTerm {
 	t.Helper()
@@ -140,7 +142,7 @@ func (ct *cliTerm) prompt() {
 func (ct *cliTerm) line(input, want string) {
 	ct.t.Helper()
 	ct.send(input + "\r")
-	ct.expect(`\r?\n`+regexp.QuoteMeta(want)+`\r?\n`, 15*time.Second)
+	ct.expect(`\n\r?`+regexp.QuoteMeta(want)+`\r?\n`, 15*time.Second)
 	ct.prompt()
 }
 
@@ -205,7 +207,7 @@ func TestCLIREPL(t *testing.T) {
 	ct.send("my_uniq\t")
 	ct.expect(`ue_variable`, 10*time.Second)
 	ct.send("\r")
-	ct.expect(`\r?\n5\r?\n`, 10*time.Second)
+	ct.expect(`\n\r?5\r?\n`, 10*time.Second)
 	ct.prompt()
 	ct.send("string.reve\t")
 	ct.expect(`rse`, 10*time.Second)
@@ -269,7 +271,7 @@ func TestCLIREPLBackgroundOutput(t *testing.T) {
 	ct.expect(`from-task\r?\n`, 10*time.Second)
 	ct.expect(`> 10 \+`, 5*time.Second)
 	ct.send(" 5\r")
-	ct.expect(`\r?\n15\r?\n`, 10*time.Second)
+	ct.expect(`\n\r?15\r?\n`, 10*time.Second)
 	ct.prompt()
 	// os.exit leaves the REPL with that status.
 	ct.send("os.exit(4)\r")

@@ -250,6 +250,9 @@ func (a *app) newHost(backend client.Client, stdout, stderr io.Writer) (*luabind
 		luabind.WithStdout(stdout),
 		luabind.WithStderr(stderr),
 		luabind.WithProfile(profile),
+		// process.connect gets the same checked connection as --server, so a
+		// wrong URL or token fails with the same clear message.
+		luabind.WithConnector(connectRemote),
 	}
 	if a.status != nil {
 		hopts = append(hopts, luabind.WithWaitObserver(a.status.Observe))
