@@ -1,0 +1,254 @@
+package local
+
+import (
+	"bytes"
+	"crypto/rand"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// openPTY opens a pseudo-terminal pair. It is written against x/sys/unix
+// rather than creack/pty's Open because that one switches the master to
+// blocking mode (it calls File.Fd), which takes it out of Go's poller: read
+// deadlines, which the exit drain relies on, would then not work.
+func openPTY(cols, rows uint16) (master, slave *os.File, err error) {
+	fd, err := unix.Open("/dev/ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open /dev/ptmx: %w", err)
+	}
+	n, err := unix.IoctlGetUint32(fd, unix.TIOCGPTN)
+	if err == nil {
+		err = unix.IoctlSetPointerInt(fd, unix.TIOCSPTLCK, 0)
+	}
+	if err == nil {
+		err = unix.IoctlSetWinsize(fd, unix.TIOCSWINSZ, &unix.Winsize{Col: cols, Row: rows})
+	}
+	if err != nil {
+		unix.Close(fd)
+		return nil, nil, fmt.Errorf("set up pty: %w", err)
+	}
+	name := "/dev/pts/" + strconv.FormatUint(uint64(n), 10)
+	sfd, err := unix.Open(name, unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		unix.Close(fd)
+		return nil, nil, fmt.Errorf("open %s: %w", name, err)
+	}
+	// fd is non-blocking, so os.NewFile registers it with the poller.
+	return os.NewFile(uintptr(fd), "/dev/ptmx"), os.NewFile(uintptr(sfd), name), nil
+}
+
+// setWinsize sets the window size without leaving the poller (see openPTY).
+func setWinsize(f *os.File, cols, rows uint16) error {
+	sc, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var ierr error
+	if err := sc.Control(func(fd uintptr) {
+		ierr = unix.IoctlSetWinsize(int(fd), unix.TIOCSWINSZ, &unix.Winsize{Col: cols, Row: rows})
+	}); err != nil {
+		return err
+	}
+	return ierr
+}
+
+// ptyShell chooses the shell as the toolbox spec (§2) says: the first of
+// zsh/bash that /etc/shells mentions, else $SHELL, else sh. It duplicates the
+// exec helper's chooser on purpose (separate ownership); they can be merged.
+func ptyShell(o *options) string {
+	if o.shell != "" {
+		return o.shell
+	}
+	data, err := os.ReadFile("/etc/shells")
+	if err != nil {
+		return "sh"
+	}
+	text := string(data)
+	for _, c := range []string{"/usr/bin/zsh", "/bin/zsh", "/usr/bin/bash", "/bin/bash"} {
+		if strings.Contains(text, c) {
+			return c
+		}
+	}
+	if s := os.Getenv("SHELL"); s != "" {
+		return s
+	}
+	return "sh"
+}
+
+// ptyExit maps a wait status to the Daytona close-frame convention.
+func ptyExit(ws syscall.WaitStatus) (code int, reason string) {
+	switch {
+	case ws.Signaled():
+		code = 128 + int(ws.Signal())
+	case ws.Exited():
+		code = ws.ExitStatus()
+	default:
+		code = -1
+	}
+	return code, ptyExitReason(code)
+}
+
+// ptyExitReason is the reason string of spec §7.4 for an exit code.
+func ptyExitReason(code int) string {
+	switch {
+	case code == 0:
+		return ""
+	case code == 130:
+		return "Ctrl+C"
+	case code == 137:
+		return "SIGKILL"
+	case code == 143:
+		return "SIGTERM"
+	case code > 128:
+		return "signal " + strconv.Itoa(code-128)
+	}
+	return "non-zero exit"
+}
+
+// ptyTagKey is the environment variable that tags every process a PTY
+// starts. Processes that leave the session and lose their parent (a daemon
+// started with setsid from the shell) are still found by it.
+const ptyTagKey = "PROCSH_PTY_TAG"
+
+var ptyTagSeq atomic.Int64
+
+// newPTYTag returns a tag unique on this host for the backend's lifetime.
+func newPTYTag() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("%d-%d-%x", os.Getpid(), ptyTagSeq.Add(1), b)
+}
+
+// ptyEnvHas reports whether pid's environment holds the entry want.
+func ptyEnvHas(pid int, want []byte) bool {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
+	if err != nil {
+		return false
+	}
+	for _, e := range bytes.Split(data, []byte{0}) {
+		if bytes.Equal(e, want) {
+			return true
+		}
+	}
+	return false
+}
+
+// procEntry is what the tree kill needs from /proc/<pid>/stat.
+type procEntry struct{ pid, ppid, sid int }
+
+// readProcs lists the host's processes. Entries that vanish while it reads
+// are skipped.
+func readProcs() []procEntry {
+	dir, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	out := make([]procEntry, 0, len(dir))
+	for _, d := range dir {
+		pid, err := strconv.Atoi(d.Name())
+		if err != nil {
+			continue
+		}
+		data, err := os.ReadFile("/proc/" + d.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// The command name is in parentheses and may contain anything, so
+		// the fields are counted from the last ')'.
+		s := string(data)
+		i := strings.LastIndexByte(s, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(s[i+1:])
+		if len(f) < 4 { // state ppid pgrp session
+			continue
+		}
+		ppid, _ := strconv.Atoi(f[1])
+		sid, _ := strconv.Atoi(f[3])
+		out = append(out, procEntry{pid: pid, ppid: ppid, sid: sid})
+	}
+	return out
+}
+
+// ptyTree returns the descendants of root and the members of the session
+// root leads (background jobs of an interactive shell have their own process
+// groups but stay in its session; orphans reparented to init keep it too).
+// root itself is included when it still exists, and so is every process
+// whose environment carries the PTY's tag.
+func ptyTree(root int, tag string) []int {
+	procs := readProcs()
+	children := map[int][]int{}
+	in := map[int]bool{}
+	want := []byte(ptyTagKey + "=" + tag)
+	for _, p := range procs {
+		children[p.ppid] = append(children[p.ppid], p.pid)
+		if p.sid == root || p.pid == root || (tag != "" && ptyEnvHas(p.pid, want)) {
+			in[p.pid] = true
+		}
+	}
+	in[root] = true
+	queue := make([]int, 0, len(in))
+	for p := range in {
+		queue = append(queue, p)
+	}
+	for len(queue) > 0 {
+		p := queue[len(queue)-1]
+		queue = queue[:len(queue)-1]
+		for _, c := range children[p] {
+			if !in[c] {
+				in[c] = true
+				queue = append(queue, c)
+			}
+		}
+	}
+	out := make([]int, 0, len(in))
+	for p := range in {
+		if p != os.Getpid() && p > 1 {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// killPTYTree sends SIGKILL to root's whole tree, then rescans for a while to
+// catch processes forked between the scan and the kill, and verifies that the
+// kill landed rather than trusting kill(2)'s return value.
+func killPTYTree(root int, tag string) {
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		pids := ptyTree(root, tag)
+		alive := 0
+		for _, p := range pids {
+			if err := syscall.Kill(p, syscall.SIGKILL); err == nil && !isZombie(p) {
+				alive++
+			}
+		}
+		if alive == 0 || time.Now().After(deadline) {
+			return
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// isZombie reports whether pid has exited but not been reaped (or is gone).
+func isZombie(pid int) bool {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return true
+	}
+	s := string(data)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 || i+2 >= len(s) {
+		return true
+	}
+	st := s[i+2]
+	return st == 'Z' || st == 'X'
+}
