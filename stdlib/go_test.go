@@ -69,26 +69,37 @@ func TestSleepUsesHostSleep(t *testing.T) {
 }
 
 func TestDefaultSleepHonoursContext(t *testing.T) {
-	L := newState(t, Options{})
-	ctx, cancel := context.WithCancel(context.Background())
-	L.SetContext(ctx)
-	time.AfterFunc(50*time.Millisecond, cancel)
-	start := time.Now()
-	err := L.DoString(`require("time").sleep(60)`)
-	if err == nil || !strings.Contains(err.Error(), "context canceled") {
-		t.Fatalf("err = %v, want a cancellation error", err)
-	}
-	if el := time.Since(start); el > 10*time.Second {
-		t.Errorf("cancelled sleep returned after %v", el)
+	for _, c := range []struct{ name, script string }{
+		{"main chunk", `require("time").sleep(60)`},
+		// pcall catches the sleep's error, but the VM's own context check
+		// stops the loop that follows.
+		{"pcall", `local ok = pcall(require("time").sleep, 60); assert(not ok); while true do end`},
+		{"coroutine", `coroutine.wrap(function() require("time").sleep(60) end)()`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			L := newState(t, Options{})
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			L.SetContext(ctx)
+			time.AfterFunc(20*time.Millisecond, cancel)
+			start := time.Now()
+			err := L.DoString(c.script)
+			if err == nil || !strings.Contains(err.Error(), "context canceled") {
+				t.Fatalf("err = %v, want a cancellation error", err)
+			}
+			if el := time.Since(start); el > 10*time.Second {
+				t.Errorf("cancelled sleep returned after %v", el)
+			}
+		})
 	}
 
 	// An already-expired context fails at once, even for sleep(0).
-	L2 := newState(t, Options{})
-	ctx2, cancel2 := context.WithTimeout(context.Background(), time.Nanosecond)
-	defer cancel2()
-	<-ctx2.Done()
-	L2.SetContext(ctx2)
-	if err := contextSleep(L2, 0); !errors.Is(err, context.DeadlineExceeded) {
+	L := newState(t, Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Nanosecond)
+	defer cancel()
+	<-ctx.Done()
+	L.SetContext(ctx)
+	if err := contextSleep(L, 0); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("contextSleep on an expired context = %v", err)
 	}
 }

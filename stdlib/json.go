@@ -339,20 +339,26 @@ func appendString(b []byte, s string) []byte {
 }
 
 func (js *jsonState) decode(L *lua.LState) int {
-	text := checkString(L, "json.decode", 1, "text")
-	var v any
-	if err := json.Unmarshal([]byte(text), &v); err != nil {
-		msg := err.Error()
-		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			msg = fmt.Sprintf("%s (at byte %d)", msg, se.Offset)
-		}
+	v, err := js.decodeString(L, checkString(L, "json.decode", 1, "text"))
+	if err != nil {
 		L.Push(lua.LNil)
-		L.Push(lua.LString("json.decode: " + msg))
+		L.Push(lua.LString("json.decode: " + err.Error()))
 		return 2
 	}
-	L.Push(js.toLua(L, v))
+	L.Push(v)
 	return 1
+}
+
+func (js *jsonState) decodeString(L *lua.LState, text string) (lua.LValue, error) {
+	var v any
+	if err := json.Unmarshal([]byte(text), &v); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return nil, fmt.Errorf("%w (at byte %d)", err, se.Offset)
+		}
+		return nil, err
+	}
+	return js.toLua(L, v), nil
 }
 
 // toLua converts the result of json.Unmarshal into Lua values. null becomes

@@ -78,15 +78,11 @@ func (st *state) logAt(level int) lua.LGFunction {
 		default:
 			typeError(L, fn, 2, "fields", "table")
 		}
-		if level < st.log.level {
-			return 0
-		}
-		var b strings.Builder
-		b.WriteString(strings.ToUpper(levelNames[level]))
-		b.WriteByte(' ')
-		b.WriteString(L.ToStringMeta(L.Get(1)).String())
+		// Validate the fields even when the record is dropped, so that a
+		// bad call fails the same way at every level.
+		var vals map[string]lua.LValue
 		if fields != nil {
-			vals := map[string]lua.LValue{}
+			vals = map[string]lua.LValue{}
 			fields.ForEach(func(k, v lua.LValue) {
 				ks, ok := k.(lua.LString)
 				if !ok {
@@ -94,12 +90,19 @@ func (st *state) logAt(level int) lua.LGFunction {
 				}
 				vals[string(ks)] = v
 			})
-			for _, k := range sortedKeys(vals) {
-				b.WriteByte(' ')
-				b.WriteString(logfmtValue(k))
-				b.WriteByte('=')
-				b.WriteString(st.fieldString(L, vals[k]))
-			}
+		}
+		if level < st.log.level {
+			return 0
+		}
+		var b strings.Builder
+		b.WriteString(strings.ToUpper(levelNames[level]))
+		b.WriteByte(' ')
+		b.WriteString(L.ToStringMeta(L.Get(1)).String())
+		for _, k := range sortedKeys(vals) {
+			b.WriteByte(' ')
+			b.WriteString(logfmtValue(k))
+			b.WriteByte('=')
+			b.WriteString(st.fieldString(L, vals[k]))
 		}
 		b.WriteByte('\n')
 		st.log.mu.Lock()

@@ -161,7 +161,8 @@ func checkNumber(L *lua.LState, fn string, n int, name string) float64 {
 
 // checkOpts validates the options table at argument n (nil or absent is an
 // empty table). Unknown keys are rejected so that a typo is an error rather
-// than a silently ignored option; want maps each key to its Lua type name.
+// than a silently ignored option; want maps each key to its Lua type, or to
+// lua.LTNil for a key whose value the caller checks itself.
 func checkOpts(L *lua.LState, fn string, n int, want map[string]lua.LValueType) map[string]lua.LValue {
 	v := L.Get(n)
 	if v == lua.LNil {

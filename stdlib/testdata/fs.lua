@@ -140,3 +140,12 @@ test("tempdir", function()
 	t.ok(err:find("^fs.tempdir: "), err)
 	t.eq(kind, "io")
 end)
+
+test("exists sees a dangling symlink, is_dir follows links", function()
+	-- The harness opens os in the full profile; fs has no symlink function.
+	t.eq(os.execute("ln -s " .. p("nowhere") .. " " .. p("dangling")), 0)
+	t.eq(os.execute("ln -s " .. dir .. " " .. p("dirlink")), 0)
+	t.eq(fs.exists(p("dangling")), true)
+	t.eq(fs.is_dir(p("dangling")), false)
+	t.eq(fs.is_dir(p("dirlink")), true)
+end)

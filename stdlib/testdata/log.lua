@@ -49,5 +49,6 @@ test("bad arguments", function()
 	t.raises(function() log.info("x", "y") end, "^" .. where() .. " log.info: bad argument #2 %(fields%): table expected, got string$")
 	t.raises(function() log.warn("x", { 1 }) end, "log.warn: bad argument #2 %(fields%): keys must be strings, got number")
 	t.raises(function() log.debug("x", 5) end, "log.debug: bad argument #2 %(fields%)")
+	t.raises(function() log.debug("x", { [true] = 1 }) end, "keys must be strings, got boolean") -- even below the level
 	t.eq(stderr(), "")
 end)
