@@ -21,3 +21,47 @@ func newTestBackend(t *testing.T, opts ...Option) *Backend {
 func TestPTYConformance(t *testing.T) {
 	clienttest.RunPTY(t, func(t *testing.T) client.Client { return newTestBackend(t) })
 }
+
+func TestPTYRing(t *testing.T) {
+	tests := []struct {
+		name      string
+		writes    []string
+		want      string
+		truncated bool
+	}{
+		{"empty", nil, "", false},
+		{"fits", []string{"ab", "cd"}, "abcd", false},
+		{"exactly full", []string{"abc", "defgh"}, "abcdefgh", false},
+		{"fills then wraps", []string{"abcdef", "ghij"}, "cdefghij", true},
+		{"wraps twice", []string{"abcdef", "ghij", "klmnop", "q"}, "jklmnopq", true},
+		{"one big write", []string{"0123456789abc"}, "56789abc", true},
+		{"big write after wrap", []string{"abcdefghi", "0123456789"}, "23456789", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := ptyRing{limit: 8}
+			for _, w := range tc.writes {
+				r.write([]byte(w))
+			}
+			got, trunc := r.snapshot()
+			if string(got) != tc.want || trunc != tc.truncated {
+				t.Fatalf("snapshot = %q, %v; want %q, %v", got, trunc, tc.want, tc.truncated)
+			}
+		})
+	}
+}
+
+func TestPTYExitReason(t *testing.T) {
+	tests := []struct {
+		code   int
+		reason string
+	}{
+		{0, ""}, {1, "non-zero exit"}, {-1, "non-zero exit"}, {128, "non-zero exit"}, {129, "signal 1"},
+		{130, "Ctrl+C"}, {137, "SIGKILL"}, {143, "SIGTERM"}, {138, "signal 10"},
+	}
+	for _, tc := range tests {
+		if got := ptyExitReason(tc.code); got != tc.reason {
+			t.Errorf("ptyExitReason(%d) = %q, want %q", tc.code, got, tc.reason)
+		}
+	}
+}
