@@ -65,7 +65,10 @@ func jsonLoader(st *state) lua.LGFunction {
 }
 
 func (js *jsonState) encode(L *lua.LState) int {
-	v := L.CheckAny(1)
+	if L.GetTop() == 0 {
+		argError(L, "json.encode", 1, "value", "value expected")
+	}
+	v := L.Get(1)
 	opts := checkOpts(L, "json.encode", 2, map[string]lua.LValueType{"indent": lua.LTNil})
 	indent := ""
 	if iv, ok := opts["indent"]; ok {

@@ -42,7 +42,7 @@ test("indent", function()
 	t.raises(function() json.encode({}, { indent = true }) end, "number or string expected, got boolean")
 	t.raises(function() json.encode({}, { indnet = 2 }) end, 'unknown option "indnet"')
 	t.raises(function() json.encode({}, 5) end, "table expected, got number")
-	t.raises(function() json.encode() end, "bad argument #1")
+	t.raises(function() json.encode() end, "^" .. where() .. " json.encode: bad argument #1 %(value%): value expected$")
 end)
 
 test("encode failures return nil, message", function()
@@ -156,4 +156,24 @@ end)
 test("same module per state", function()
 	t.ok(require("json") == json)
 	t.ok(json.decode("null") == json.null)
+end)
+
+test("deep nesting", function()
+	local deep = {}
+	local cur = deep
+	for _ = 1, 10001 do
+		local nxt = {}
+		cur[1] = nxt
+		cur = nxt
+	end
+	local s, err = json.encode(deep)
+	t.eq(s, nil)
+	t.ok(err:find("nesting deeper than 10000"), err)
+	local v
+	v, err = json.decode(string.rep("[", 10001) .. string.rep("]", 10001))
+	t.eq(v, nil)
+	t.ok(err:find("^json.decode: .*depth"), err)
+	-- 500 levels are fine both ways
+	local text = string.rep("[", 500) .. string.rep("]", 500)
+	t.eq(json.encode(json.decode(text)), text)
 end)
