@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
 	lua "github.com/yuin/gopher-lua"
@@ -14,8 +13,7 @@ import (
 var levelNames = []string{"debug", "info", "warn", "error"}
 
 type logState struct {
-	mu    sync.Mutex // serialises writes from hosts that share Stderr between goroutines
-	level int        // index into levelNames; guarded by the host's Lua lock
+	level int // index into levelNames; guarded by the host's Lua lock like the rest of the state
 }
 
 // logLoader builds the log module, which writes one line per record to
@@ -105,10 +103,10 @@ func (st *state) logAt(level int) lua.LGFunction {
 			b.WriteString(st.fieldString(L, vals[k]))
 		}
 		b.WriteByte('\n')
-		st.log.mu.Lock()
-		defer st.log.mu.Unlock()
-		// A failing stderr must not fail the script; there is nowhere left
-		// to report it.
+		// One Write per record, so that a writer shared with other
+		// goroutines (if it is safe for that) never interleaves records. A
+		// failing stderr must not fail the script: there is nowhere left to
+		// report it.
 		_, _ = st.opts.Stderr.Write([]byte(b.String()))
 		return 0
 	}

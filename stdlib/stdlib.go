@@ -23,11 +23,14 @@ type Options struct {
 	// Stdout is reserved for modules that write ordinary output; no module
 	// uses it yet (print belongs to the host).
 	Stdout io.Writer
-	// Stderr receives log lines. Nil means os.Stderr.
+	// Stderr receives log lines, one Write call per line, from whichever
+	// goroutine is running the Lua state. Nil means os.Stderr.
 	Stderr io.Writer
-	// Sleep is the host's sleep, used by time.sleep. It must return early
-	// with an error when the run is cancelled, and may release the host's
-	// lock while it waits. Nil means a sleep that honours L.Context().
+	// Sleep is the host's sleep, used by time.sleep. L is the running
+	// thread, which may be a coroutine of the state given to Open. Sleep
+	// must return early with an error when the run is cancelled, and may
+	// release the host's lock while it waits. Nil means a sleep that
+	// honours L.Context().
 	Sleep func(L *lua.LState, d time.Duration) error
 }
 
