@@ -71,7 +71,12 @@ func failKind(L *lua.LState, msg, kind string) int {
 }
 
 // argError raises a programmer error naming the function and argument.
+// n is the stack index; for methods (fname "obj:method") the receiver is
+// not counted, as in Lua's own messages.
 func argError(L *lua.LState, fname string, n int, name, msg string) {
+	if strings.Contains(fname, ":") {
+		n--
+	}
 	L.RaiseError("%s: bad argument #%d (%s): %s", fname, n, name, msg)
 }
 

@@ -305,7 +305,7 @@ func cmdSetCallback(L *lua.LState, which string) int {
 	c := self[*command](L, "cmd:"+which)
 	fn, ok := L.Get(2).(*lua.LFunction)
 	if !ok {
-		argError(L, "cmd:"+which, 1, "callback", typeMsg("function", L.Get(2)))
+		argError(L, "cmd:"+which, 2, "callback", typeMsg("function", L.Get(2)))
 	}
 	switch which {
 	case "on_stdout":

@@ -90,8 +90,8 @@ func WithGlobal(name string, v any) Option {
 	return func(c *config) { c.globals = append(c.globals, namedValue{name, v}) }
 }
 
-// WithConnector sets how process.connect reaches a remote server. Without
-// it process.connect fails with kind "unsupported".
+// WithConnector sets how process.connect reaches a remote server. The
+// default is client.NewRemote(url, client.WithToken(token)).
 func WithConnector(fn func(ctx context.Context, url, token string) (client.Client, error)) Option {
 	return func(c *config) { c.connector = fn }
 }
@@ -166,7 +166,7 @@ func New(backend client.Client, opts ...Option) (*Host, error) {
 	if backend == nil {
 		return nil, errors.New("luabind.New: nil backend")
 	}
-	cfg := config{stdout: os.Stdout, stderr: os.Stderr}
+	cfg := config{stdout: os.Stdout, stderr: os.Stderr, connector: remoteConnector}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -193,6 +193,14 @@ func New(backend client.Client, opts ...Option) (*Host, error) {
 		return nil, err
 	}
 	return h, nil
+}
+
+func remoteConnector(_ context.Context, url, token string) (client.Client, error) {
+	var opts []client.RemoteOption
+	if token != "" {
+		opts = append(opts, client.WithToken(token))
+	}
+	return client.NewRemote(url, opts...)
 }
 
 func (h *Host) openLibs() error {

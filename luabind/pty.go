@@ -258,7 +258,7 @@ func ptySendControl(L *lua.LState) int {
 	key := checkString(L, "pty:send_control", 2, "key")
 	c, err := expect.ControlKey(key)
 	if err != nil {
-		argError(L, "pty:send_control", 1, "key", err.Error())
+		argError(L, "pty:send_control", 2, "key", err.Error())
 	}
 	err = p.a.h.wait(L, "pty:send_control", "", func(context.Context) error { return p.exp.Send(c) })
 	if err != nil {
@@ -275,13 +275,13 @@ func (p *ptyObj) toPattern(L *lua.LState, v lua.LValue, i int, timeout time.Dura
 	case lua.LString:
 		pat, err := expect.Compile(string(v))
 		if err != nil {
-			argError(L, "pty:expect", 1, "patterns", fmt.Sprintf("pattern %d: %v", i, err))
+			argError(L, "pty:expect", 2, "patterns", fmt.Sprintf("pattern %d: %v", i, err))
 		}
 		return pat
 	case *lua.LTable:
 		ex, ok := v.RawGetString("exact").(lua.LString)
 		if !ok {
-			argError(L, "pty:expect", 1, "patterns", fmt.Sprintf("pattern %d: table without a string 'exact' field", i))
+			argError(L, "pty:expect", 2, "patterns", fmt.Sprintf("pattern %d: table without a string 'exact' field", i))
 		}
 		return expect.Literal(string(ex))
 	case *lua.LUserData:
@@ -292,7 +292,7 @@ func (p *ptyObj) toPattern(L *lua.LState, v lua.LValue, i int, timeout time.Dura
 			return expect.Timeout(timeout)
 		}
 	}
-	argError(L, "pty:expect", 1, "patterns", fmt.Sprintf("pattern %d: string (regexp), {exact=...}, process.EOF or process.TIMEOUT expected, got %s", i, v.Type()))
+	argError(L, "pty:expect", 2, "patterns", fmt.Sprintf("pattern %d: string (regexp), {exact=...}, process.EOF or process.TIMEOUT expected, got %s", i, v.Type()))
 	return nil
 }
 
@@ -315,7 +315,7 @@ func ptyExpect(L *lua.LState) int {
 	arg := L.Get(2)
 	if t, ok := arg.(*lua.LTable); ok && t.RawGetString("exact") == lua.LNil {
 		if t.Len() == 0 {
-			argError(L, "pty:expect", 1, "patterns", "empty list")
+			argError(L, "pty:expect", 2, "patterns", "empty list")
 		}
 		for i := 1; i <= t.Len(); i++ {
 			v := t.RawGetInt(i)
@@ -371,7 +371,7 @@ func ptyResize(L *lua.LState) int {
 	c, ok1 := cols.(lua.LNumber)
 	r, ok2 := rows.(lua.LNumber)
 	if !ok1 || !ok2 || c < 1 || r < 1 || c > 1000 || r > 1000 {
-		argError(L, "pty:resize", 1, "cols, rows", "two numbers between 1 and 1000 expected")
+		argError(L, "pty:resize", 2, "cols, rows", "two numbers between 1 and 1000 expected")
 	}
 	err := p.a.h.wait(L, "pty:resize", "", func(ctx context.Context) error {
 		return p.handle.Resize(ctx, uint16(c), uint16(r))
@@ -446,7 +446,7 @@ func ptyOnOutput(L *lua.LState) int {
 	p := self[*ptyObj](L, "pty:on_output")
 	fn, ok := L.Get(2).(*lua.LFunction)
 	if !ok {
-		argError(L, "pty:on_output", 1, "callback", typeMsg("function", L.Get(2)))
+		argError(L, "pty:on_output", 2, "callback", typeMsg("function", L.Get(2)))
 	}
 	p.onOutput = fn
 	p.startCallbacks()

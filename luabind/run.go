@@ -128,6 +128,9 @@ func (r *run) result(ctx context.Context, err error) error {
 		return &ExitError{Code: code}
 	}
 	if ctx.Err() != nil {
+		if err != nil {
+			return fmt.Errorf("luabind: script stopped (%v): %w", toScriptError(err), context.Cause(ctx))
+		}
 		return fmt.Errorf("luabind: script stopped: %w", context.Cause(ctx))
 	}
 	if err != nil {

@@ -1,0 +1,66 @@
+-- process.exec and process.code_run: result shape, non-zero exit as data,
+-- options, typo rejection, expected failures.
+local t = require("t")
+
+local r = process.exec("echo hello; echo oops >&2; exit 3")
+t.eq(r.exit_code, 3)
+t.eq(r.ok, false)
+t.eq(r.stdout, "hello\n")
+t.eq(r.stderr, "oops\n")
+t.eq(r.result, "hello\noops\n")
+t.eq(r.artifacts.stdout, r.result)
+t.eq(r.artifacts.charts, {})
+t.eq(r.timed_out, false)
+t.ok(type(r.duration) == "number" and r.duration >= 0)
+
+local ok = process.exec("true")
+t.eq(ok.ok, true)
+t.eq(ok.exit_code, 0)
+
+-- cwd and env
+local dir = process.exec("pwd", {cwd = "/tmp"})
+t.eq(dir.stdout, "/tmp\n")
+local env = process.exec("echo $A-$B", {env = {A = "x", B = 2}})
+t.eq(env.stdout, "x-2\n")
+
+-- timeout kills and reports
+local slow = process.exec("sleep 5", {timeout = 0.2})
+t.eq(slow.timed_out, true)
+t.eq(slow.ok, false)
+t.ok(slow.duration < 4, "timeout took " .. slow.duration)
+
+-- command not found is data (exit 127)
+local nf = process.exec("definitely-not-a-command-xyz")
+t.eq(nf.exit_code, 127)
+
+-- expected failure: empty command → nil, message, "invalid"
+local res, msg, kind = process.exec("   ")
+t.eq(res, nil)
+t.eq(kind, "invalid")
+t.ok(msg:find("process.exec", 1, true), msg)
+-- assert() works with the triple
+t.raises(function() assert(process.exec("")) end, "process.exec")
+
+-- programmer errors raise naming function and argument
+t.raises(function() process.exec("x", {timout = 1}) end, "process.exec: unknown option 'timout'")
+t.raises(function() process.exec(nil) end, "process.exec: bad argument #1 %(command%)")
+t.raises(function() process.exec("x", 5) end, "process.exec: bad argument #2 %(options%)")
+t.raises(function() process.exec("x", {timeout = "soon"}) end, "bad option 'timeout'")
+t.raises(function() process.exec("x", {env = {A = {}}}) end, "bad option 'env'")
+
+-- code_run
+local py = process.code_run("import sys\nprint('py', sys.argv[1:])", {argv = {"a", "b c"}})
+t.eq(py.exit_code, 0)
+t.eq(py.stdout, "py ['a', 'b c']\n")
+local js = process.code_run("console.log(6*7)", {language = "javascript"})
+t.eq(js.stdout, "42\n")
+local bad, m2, k2 = process.code_run("x", {language = "cobol"})
+t.eq(bad, nil)
+t.eq(k2, "invalid")
+t.raises(function() process.code_run("x", {lang = "python"}) end, "unknown option 'lang'")
+
+-- the global and require give the same module
+t.ok(require("process") == process)
+-- script arguments
+t.eq(arg[1], "arg-one")
+t.eq(select(2, ...), "arg two")
