@@ -29,7 +29,8 @@ print(json.dumps({"lang": "python", "fib_sum": total, "words": len(sys.argv) - 1
 const n = Number(process.env.FIB_N);
 let a = 0n, b = 1n, total = 0n;
 for (let i = 0; i < n; i++) { total += a; [a, b] = [b, a + b]; }
-const args = process.argv.slice(2);
+// With `node -e` the arguments start at argv[1], with a script file at argv[2].
+const args = process.argv.slice(require.main ? 2 : 1);
 console.log(JSON.stringify({lang: "javascript", fib_sum: Number(total), words: args.length,
                             first: args.length ? args[0] : null}));
 ]],
@@ -39,7 +40,14 @@ console.log(JSON.stringify({lang: "javascript", fib_sum: Number(total), words: a
 local want = 0
 do
   local a, b = 0, 1
-  for _ = 1, n do want, a, b = want + a, b, a + b end
+  for _ = 1, n do
+    want = want + a
+    -- Not `a, b = b, a + b`: gopher-lua 1.1.2 miscompiles that swap of
+    -- locals (b gets the new a), so go through a temporary.
+    local next_b = a + b
+    a = b
+    b = next_b
+  end
 end
 
 local failures = 0
