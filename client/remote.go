@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -46,6 +47,10 @@ type Remote struct {
 	mu     sync.Mutex
 	closed bool
 	conns  map[*websocket.Conn]struct{}
+	// Sessions and PTYs this client created: Close ends them, as the
+	// local backend's Close does.
+	ownSessions map[string]struct{}
+	ownPTYs     map[string]struct{}
 }
 
 var _ Client = (*Remote)(nil)
@@ -73,7 +78,7 @@ func NewRemote(baseURL string, opts ...RemoteOption) (*Remote, error) {
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = ""
-	r := &Remote{base: u, conns: map[*websocket.Conn]struct{}{}}
+	r := &Remote{base: u, conns: map[*websocket.Conn]struct{}{}, ownSessions: map[string]struct{}{}, ownPTYs: map[string]struct{}{}}
 	for _, o := range opts {
 		o(r)
 	}
@@ -409,6 +414,7 @@ func (r *Remote) CreateSession(ctx context.Context, opts SessionOptions) error {
 	if _, err := r.call(ctx, op, http.MethodPost, "/process/session", q, in, nil); err != nil {
 		return err
 	}
+	r.own(r.ownSessions, opts.ID, true)
 	if extended || (opts.Cwd == "" && len(opts.Env) == 0) {
 		return nil
 	}
@@ -491,7 +497,20 @@ func (r *Remote) DeleteSession(ctx context.Context, id string) error {
 		return err
 	}
 	_, err = r.call(ctx, op, http.MethodDelete, "/process/session/"+pe(id), q, nil, nil)
+	if err == nil || errors.Is(err, ErrNotFound) {
+		r.own(r.ownSessions, id, false)
+	}
 	return err
+}
+
+func (r *Remote) own(m map[string]struct{}, id string, add bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if add {
+		m[id] = struct{}{}
+	} else {
+		delete(m, id)
+	}
 }
 
 // ExecSession implements Client.
@@ -665,7 +684,7 @@ func (r *Remote) SendInput(ctx context.Context, sessionID, commandID string, dat
 		return err
 	}
 	if len(data) == 0 {
-		return nil
+		return Errorf(op, ErrInvalidArgument, "no data")
 	}
 	_, err = r.call(ctx, op, http.MethodPost, path, q, wire.InputRequest{Data: string(data)}, nil)
 	return err
@@ -705,14 +724,42 @@ func (r *Remote) KillCommand(ctx context.Context, sessionID, commandID string, s
 	return err
 }
 
-// Close releases the client's connections; open log streams and PTY handles
-// are closed. Later calls fail with ErrClosed.
+// Close ends the sessions and PTYs this client created (as the local
+// backend's Close does), then releases its connections: open log streams
+// and PTY handles end. Later calls fail with ErrClosed.
 func (r *Remote) Close() error {
 	r.mu.Lock()
 	if r.closed {
 		r.mu.Unlock()
 		return nil
 	}
+	ptys := slices.Collect(maps.Keys(r.ownPTYs))
+	sessions := slices.Collect(maps.Keys(r.ownSessions))
+	r.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	var errs []error
+	for _, id := range ptys {
+		if err := r.KillPTY(ctx, id); err != nil && !errors.Is(err, ErrNotFound) {
+			errs = append(errs, err)
+		}
+	}
+	for _, id := range sessions {
+		if err := r.DeleteSession(ctx, id); err != nil && !errors.Is(err, ErrNotFound) {
+			errs = append(errs, err)
+		}
+	}
+	// Give attached handles a moment to receive their program's end.
+	for deadline := time.Now().Add(2 * time.Second); len(ptys) > 0 && time.Now().Before(deadline); {
+		r.mu.Lock()
+		n := len(r.conns)
+		r.mu.Unlock()
+		if n == 0 {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	r.mu.Lock()
 	r.closed = true
 	conns := make([]*websocket.Conn, 0, len(r.conns))
 	for c := range r.conns {
@@ -723,6 +770,9 @@ func (r *Remote) Close() error {
 		c.Close()
 	}
 	r.hc.CloseIdleConnections()
+	if len(errs) > 0 {
+		return &Error{Op: "close", Kind: ErrUnavailable, Msg: "could not end every session and PTY", Err: errors.Join(errs...)}
+	}
 	return nil
 }
 

@@ -42,6 +42,7 @@ func (r *Remote) CreatePTY(ctx context.Context, opts PTYOptions) (*PTYInfo, erro
 	if _, err := r.call(ctx, op, http.MethodPost, "/process/pty", q, in, nil); err != nil {
 		return nil, err
 	}
+	r.own(r.ownPTYs, opts.ID, true)
 	return r.GetPTY(ctx, opts.ID)
 }
 
@@ -110,13 +111,17 @@ func (r *Remote) KillPTY(ctx context.Context, id string) error {
 		return err
 	}
 	_, err = r.call(ctx, op, http.MethodDelete, "/process/pty/"+pe(id), q, nil, nil)
+	if err == nil || errors.Is(err, ErrNotFound) {
+		r.own(r.ownPTYs, id, false)
+	}
 	return err
 }
 
-// maxPTYBuffer bounds unread PTY output held by a remote handle; beyond it
-// the handle stops reading the socket, and the server's slow-consumer policy
-// applies.
-const maxPTYBuffer = 16 << 20
+// maxPTYBuffer bounds unread PTY output held by a remote handle. A handle
+// that falls further behind is disconnected from the output as a slow
+// consumer (as the local backend does): Read returns what was buffered,
+// then an error matching ErrClosed; Wait still reports the exit.
+const maxPTYBuffer = 4 << 20
 
 // remotePTY is a PTYHandle over the PTY WebSocket.
 type remotePTY struct {
@@ -129,14 +134,18 @@ type remotePTY struct {
 	scroll    []byte
 	truncated bool
 
-	mu     sync.Mutex
-	cond   *sync.Cond
-	buf    []byte
-	ended  bool  // reader finished
-	endErr error // nil: program exited (result valid)
-	result PTYResult
-	closed bool
-	done   chan struct{}
+	acked bool          // the server acknowledges each input message
+	acks  chan struct{} // one per acknowledged input message
+
+	mu      sync.Mutex
+	cond    *sync.Cond
+	buf     []byte
+	slowErr error // set when the handle fell maxPTYBuffer behind
+	ended   bool  // reader finished
+	endErr  error // nil: program exited (result valid)
+	result  PTYResult
+	closed  bool
+	done    chan struct{}
 }
 
 // ConnectPTY implements Client. It waits for the server's "connected"
@@ -153,6 +162,9 @@ func (r *Remote) ConnectPTY(ctx context.Context, id string, opts PTYConnectOptio
 	if opts.Scrollback && extended {
 		q.Set("scrollback", "true")
 	}
+	if extended {
+		q.Set("ack", "true")
+	}
 	// The handle outlives ctx: ctx bounds only the handshake.
 	dctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	stop := context.AfterFunc(ctx, cancel)
@@ -165,7 +177,7 @@ func (r *Remote) ConnectPTY(ctx context.Context, id string, opts PTYConnectOptio
 		}
 		return nil, err
 	}
-	h := &remotePTY{r: r, id: id, conn: conn, done: make(chan struct{})}
+	h := &remotePTY{r: r, id: id, conn: conn, done: make(chan struct{}), acked: extended, acks: make(chan struct{}, 16)}
 	h.cond = sync.NewCond(&h.mu)
 	h.release = func() { release(); cancel() }
 	var early [][]byte
@@ -228,14 +240,26 @@ func (h *remotePTY) readLoop() {
 		if typ == websocket.TextMessage {
 			var c wire.PtyControl
 			if json.Unmarshal(data, &c) == nil && c.Type == "control" {
+				if c.Status == "ack" {
+					select {
+					case h.acks <- struct{}{}:
+					default:
+					}
+				}
 				continue
 			}
 		}
 		h.mu.Lock()
-		for len(h.buf) >= maxPTYBuffer && !h.closed {
-			h.cond.Wait()
+		switch {
+		case h.slowErr != nil || h.closed:
+			// Disconnected from the output; keep draining for the exit.
+		case len(h.buf)+len(data) > maxPTYBuffer:
+			h.slowErr = Errorf("read pty", ErrClosed,
+				"slow consumer: handle disconnected after %d bytes of unread output (limit %d); the PTY keeps running",
+				len(h.buf)+len(data), maxPTYBuffer)
+		default:
+			h.buf = append(h.buf, data...)
 		}
-		h.buf = append(h.buf, data...)
 		h.cond.Broadcast()
 		h.mu.Unlock()
 	}
@@ -285,8 +309,11 @@ func (h *remotePTY) ID() string { return h.id }
 func (h *remotePTY) Read(p []byte) (int, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for len(h.buf) == 0 && !h.ended {
+	for len(h.buf) == 0 && !h.ended && h.slowErr == nil && !h.closed {
 		h.cond.Wait()
+	}
+	if h.closed {
+		return 0, Errorf("read pty", ErrClosed, "handle is closed")
 	}
 	if len(h.buf) > 0 {
 		n := copy(p, h.buf)
@@ -294,8 +321,10 @@ func (h *remotePTY) Read(p []byte) (int, error) {
 		if len(h.buf) == 0 {
 			h.buf = nil
 		}
-		h.cond.Broadcast()
 		return n, nil
+	}
+	if h.slowErr != nil {
+		return 0, h.slowErr
 	}
 	if h.endErr != nil {
 		return 0, h.endErr
@@ -303,7 +332,9 @@ func (h *remotePTY) Read(p []byte) (int, error) {
 	return 0, io.EOF
 }
 
-// Write implements PTYHandle: one binary frame per call.
+// Write implements PTYHandle: binary frames of at most 32 KiB. On a procsh
+// server each frame is acknowledged once it was written to the PTY, so input
+// from several handles reaches the PTY in the order the Writes returned.
 func (h *remotePTY) Write(p []byte) (int, error) {
 	h.mu.Lock()
 	ended, closed := h.ended, h.closed
@@ -320,6 +351,13 @@ func (h *remotePTY) Write(p []byte) (int, error) {
 		_ = h.conn.SetWriteDeadline(time.Now().Add(30 * time.Second))
 		if err := h.conn.WriteMessage(websocket.BinaryMessage, p[n:n+m]); err != nil {
 			return n, &Error{Op: "pty write", Kind: ErrClosed, Err: err}
+		}
+		if h.acked {
+			select {
+			case <-h.acks:
+			case <-h.done:
+				return n, Errorf("pty write", ErrClosed, "PTY connection ended before the input was delivered")
+			}
 		}
 		n += m
 	}

@@ -280,6 +280,8 @@ func (s *Server) handleConnectPTY(w http.ResponseWriter, r *http.Request) {
 	inputDone := make(chan struct{})
 	var inputErr error
 	conn.SetReadLimit(s.maxMsg)
+	ack, _ := json.Marshal(wire.PtyControl{Status: "ack", Type: "control"})
+	acked := extended && r.URL.Query().Get("ack") == "true"
 	go func() {
 		defer close(inputDone)
 		defer cancel()
@@ -291,6 +293,11 @@ func (s *Server) handleConnectPTY(w http.ResponseWriter, r *http.Request) {
 			if _, err := h.Write(data); err != nil {
 				inputErr = err
 				return
+			}
+			if acked {
+				if err := write(websocket.TextMessage, ack); err != nil {
+					return
+				}
 			}
 		}
 	}()

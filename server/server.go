@@ -230,18 +230,22 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		return nil
 	}
 	s.closing = true
+	s.mu.Unlock()
+	err := s.backend.Close()
+	s.mu.Lock()
 	conns := make([]*websocket.Conn, 0, len(s.conns))
 	for c := range s.conns {
 		conns = append(conns, c)
 	}
 	s.mu.Unlock()
+	// The backend was closed first: PTY clients then got their program's
+	// real end (close 1011, exit code 137) and log followers a regular end.
 	s.cancel()
 	msg := websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down")
 	for _, c := range conns {
 		_ = c.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))
 		_ = c.NetConn().Close()
 	}
-	err := s.backend.Close()
 	done := make(chan struct{})
 	go func() { s.handlers.Wait(); close(done) }()
 	select {

@@ -1,0 +1,56 @@
+package client_test
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/procsh/procsh/client"
+	"github.com/procsh/procsh/client/clienttest"
+	"github.com/procsh/procsh/client/local"
+	"github.com/procsh/procsh/server"
+)
+
+// startServer serves server.New(local backend) on a loopback listener and
+// returns its base URL and a stop function.
+func startServer(t testing.TB, opts ...server.Option) (string, func()) {
+	t.Helper()
+	b, err := local.New(local.WithKillGrace(200 * time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := server.New(b, opts...)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- server.Serve(ctx, ln, s) }()
+	stop := func() {
+		cancel()
+		if err := <-done; err != nil && err != http.ErrServerClosed {
+			t.Errorf("serve: %v", err)
+		}
+	}
+	return "http://" + ln.Addr().String(), stop
+}
+
+// newRemote is the conformance factory: a remote client talking to our
+// server over loopback, with bearer auth on.
+func newRemote(t *testing.T) client.Client {
+	t.Helper()
+	url, stop := startServer(t, server.WithToken("conformance-token"))
+	r, err := client.NewRemote(url, client.WithToken("conformance-token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	return r
+}
+
+func TestRemoteConformance(t *testing.T) {
+	clienttest.Run(t, newRemote)
+}
