@@ -54,3 +54,12 @@ func newRemote(t *testing.T) client.Client {
 func TestRemoteConformance(t *testing.T) {
 	clienttest.Run(t, newRemote)
 }
+
+func newLocal(t testing.TB) *local.Backend {
+	t.Helper()
+	b, err := local.New(local.WithKillGrace(200 * time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
