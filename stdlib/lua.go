@@ -66,10 +66,30 @@ func luaLoader(name string) func(*state) lua.LGFunction {
 // above 1 (error("x", 2) reports the same line as level 1).
 func raiseAt(L *lua.LState) int {
 	msg := L.CheckString(1)
-	level := L.OptInt(2, 1)
-	if where := L.Where(level); where != "" {
-		msg = where + " " + msg
+	if pos := luaPosition(L, L.OptInt(2, 1)); pos != "" {
+		msg = pos + " " + msg
 	}
 	L.Error(lua.LString(msg), 0)
 	return 0
+}
+
+// luaPosition returns "source:line:" for the function at level, or for the
+// nearest Lua function above it when that is a Go function (as when a
+// module function is handed straight to pcall), like RaiseError does for Go
+// modules. It returns "" when there is none.
+func luaPosition(L *lua.LState, level int) string {
+	for ; ; level++ {
+		dbg, ok := L.GetStack(level)
+		if !ok {
+			return ""
+		}
+		fn, err := L.GetInfo("fSl", dbg, lua.LNil)
+		if err != nil {
+			return ""
+		}
+		if f, ok := fn.(*lua.LFunction); ok && f.IsG {
+			continue
+		}
+		return fmt.Sprintf("%s:%d:", dbg.Source, dbg.CurrentLine)
+	}
 }

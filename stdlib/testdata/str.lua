@@ -36,6 +36,12 @@ test("errors point at the caller", function()
 	local err = t.raises(function() str.trim(nil) end)
 	local n = tonumber(line:match(":(%d+):$"))
 	t.eq(err, "testdata/str.lua:" .. (n + 1) .. ": str.trim: bad argument #1 (s): string expected, got nil")
+	-- Called straight from pcall (a Go function), the position is the
+	-- nearest Lua caller's, as gopher-lua does for Go modules.
+	local ok, e, here
+	ok, e = pcall(str.split); here = where()
+	t.eq(ok, false)
+	t.eq(e, here .. " str.split: bad argument #1 (s): string expected, got nil")
 end)
 
 test("trim", function()

@@ -26,6 +26,10 @@ test("eq failure messages", function()
 	local n = tonumber(line:match(":(%d+):$"))
 	t.eq(err, "testdata/t.lua:" .. (n + 1) .. ": t.eq failed: expected 2, got 1")
 
+	local ok, e, here
+	ok, e = pcall(t.eq, 1, 2); here = where()
+	t.eq({ ok, e }, { false, here .. " t.eq failed: expected 2, got 1" })
+
 	err = expect_failure(function() t.eq("a", "b", "names") end)
 	t.ok(err:find('t.eq failed: names: expected "b", got "a"$'), err)
 
