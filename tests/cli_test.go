@@ -250,3 +250,27 @@ func TestCLIServeRefusesOpenAddressWithoutToken(t *testing.T) {
 		t.Errorf("serve --help: code %d stdout %s", res.code, res.stdout)
 	}
 }
+
+func TestCLIStatusLine(t *testing.T) {
+	script := `print("before") process.exec("sleep 2.2") print("after")`
+	t.Run("terminal", func(t *testing.T) {
+		t.Parallel()
+		// On a terminal a wait longer than ~1.5 s shows what it waits for,
+		// and the line is erased before the script prints again.
+		ct := cliStartTerm(t, "-e", script)
+		ct.expect(`before\r?\n`, 10*time.Second)
+		ct.expect(`⏳ exec: sleep 2\.2 \(\d+s\)`, 10*time.Second)
+		ct.expect(`\r\n?after\r?\n`, 10*time.Second)
+		if code := ct.waitExit(10 * time.Second); code != 0 {
+			t.Errorf("exit status %d", code)
+		}
+	})
+	t.Run("pipe", func(t *testing.T) {
+		t.Parallel()
+		// Never on a pipe.
+		res := cliRun(t, cliCmd{args: []string{"-e", script}})
+		if res.code != 0 || res.stdout != "before\nafter\n" || res.stderr != "" {
+			t.Errorf("on a pipe: code %d stdout %q stderr %q", res.code, res.stdout, res.stderr)
+		}
+	})
+}
