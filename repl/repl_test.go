@@ -114,30 +114,30 @@ func runScripted(t *testing.T, r *scriptedReader, interrupt chan os.Signal) (*sc
 
 func TestLoopLuaCSemantics(t *testing.T) {
 	r, err := runScripted(t, &scriptedReader{lines: []string{
-		"1 + 1",                     // expression printed
-		"=6 * 7",                    // '=' means return
-		"x = 10",                    // statement: nothing printed
-		"x, x * 2, 'three'",         // several results, tab-separated
-		"function add(a, b)",        // incomplete → secondary prompt
-		"  return a + b",            //
-		"end",                       //
-		"add(x, 5)",                 //
-		"_ * 2",                     // _ is the last value
-		"s = [[first",               // an unfinished long string
-		"second]]",                  //
-		"#s",                        //
-		"local t = {",               // dropped by Ctrl-C
-		"^C",                        //
-		"error('boom')",             // error printed, loop goes on
-		"nosuch.field",              // runtime error
-		"x = = 1",                   // syntax error, not incomplete
-		"{b = {1, 2}, a = 'x'}",     // pretty-printed table
-		"",                          // empty line: nothing
-		"_PROMPT = 'lua> '",         // lua.c prompt globals
-		"1",                         //
-		"if true then",              // Ctrl-D on a continuation drops it
-		"^D",                        //
-		"print('still here')",       //
+		"1 + 1",                 // expression printed
+		"=6 * 7",                // '=' means return
+		"x = 10",                // statement: nothing printed
+		"x, x * 2, 'three'",     // several results, tab-separated
+		"function add(a, b)",    // incomplete → secondary prompt
+		"  return a + b",        //
+		"end",                   //
+		"add(x, 5)",             //
+		"_ * 2",                 // _ is the last value
+		"s = [[first",           // an unfinished long string
+		"second]]",              //
+		"#s",                    //
+		"local t = {",           // dropped by Ctrl-C
+		"^C",                    //
+		"error('boom')",         // error printed, loop goes on
+		"nosuch.field",          // runtime error
+		"x = = 1",               // syntax error, not incomplete
+		"{b = {1, 2}, a = 'x'}", // pretty-printed table
+		"",                      // empty line: nothing
+		"_PROMPT = 'lua> '",     // lua.c prompt globals
+		"1",                     //
+		"if true then",          // Ctrl-D on a continuation drops it
+		"^D",                    //
+		"print('still here')",   //
 	}}, nil)
 	if err != nil {
 		t.Fatalf("loop: %v", err)
