@@ -435,7 +435,13 @@ func ptyKill(L *lua.LState) int {
 // (the program keeps running until the run ends, or beyond if detached).
 func ptyClose(L *lua.LState) int {
 	p := self[*ptyObj](L, "pty:close")
-	_ = p.a.h.wait(L, "pty:close", "", func(context.Context) error { return p.exp.Close() })
+	_ = p.a.h.wait(L, "pty:close", "", func(context.Context) error {
+		err := p.exp.Close()
+		if p.rec != nil {
+			_ = p.rec.close()
+		}
+		return err
+	})
 	L.Push(lua.LTrue)
 	return 1
 }

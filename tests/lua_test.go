@@ -144,4 +144,251 @@ func TestLuaScripts(t *testing.T) {
 	}
 }
 
-var _ = errors.Is
+// luaRun runs src on a fresh host and returns its error and output.
+func luaRun(t *testing.T, ctx context.Context, marker, src string, opts ...luabind.Option) (error, string, string) {
+	t.Helper()
+	var stdout, stderr luaSyncBuffer
+	h := luaHost(t, luaBackend(t, marker), &stdout, &stderr, opts...)
+	err := h.RunString(ctx, "test.lua", src)
+	return err, stdout.String(), stderr.String()
+}
+
+// luaWriterSignal closes ch the first time the written text contains want.
+type luaWriterSignal struct {
+	luaSyncBuffer
+	want string
+	once sync.Once
+	ch   chan struct{}
+}
+
+func (w *luaWriterSignal) Write(p []byte) (int, error) {
+	n, err := w.luaSyncBuffer.Write(p)
+	if strings.Contains(w.String(), w.want) {
+		w.once.Do(func() { close(w.ch) })
+	}
+	return n, err
+}
+
+// TestLuaCancelMidWait cancels the run's context while the script waits in
+// different blocking calls; the run must return promptly with an error that
+// matches context.Canceled, and leave no process behind.
+func TestLuaCancelMidWait(t *testing.T) {
+	cases := map[string]string{
+		"cmd:wait":    `local c = process.session():start("sleep 60"); print("ready"); c:wait()`,
+		"exec":        `print("ready"); process.exec("sleep 60")`,
+		"session:run": `local s = process.session(); print("ready"); s:run("sleep 60")`,
+		"sleep":       `print("ready"); process.sleep(60)`,
+		"lines":       `local c = process.session():start("sleep 60"); print("ready"); for l in c:lines() do end`,
+		"task:wait":   `local tk = process.spawn(function() process.exec("sleep 60") end); print("ready"); tk:wait()`,
+		"pcall":       `print("ready"); while true do pcall(process.sleep, 60) end`,
+		"busy loop":   `print("ready"); while true do end`,
+		"callback":    `process.session():start("echo go; sleep 60", {on_stdout = function() print("ready"); process.sleep(60) end})`,
+		"pty:expect":  `local p = process.pty{command = "sleep 60"}; print("ready"); p:expect("never", {timeout = 60})`,
+	}
+	for name, src := range cases {
+		t.Run(name, func(t *testing.T) {
+			marker := luaMarker(t)
+			out := &luaWriterSignal{want: "ready", ch: make(chan struct{})}
+			var stderr luaSyncBuffer
+			b := luaBackend(t, marker)
+			h, err := luabind.New(b, luabind.WithStdout(out), luabind.WithStderr(&stderr))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer h.Close()
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() { done <- h.RunString(ctx, "cancel.lua", src) }()
+			select {
+			case <-out.ch:
+			case err := <-done:
+				t.Fatalf("run ended before cancel: %v", err)
+			case <-time.After(20 * time.Second):
+				t.Fatal("script never got ready")
+			}
+			time.Sleep(50 * time.Millisecond) // let it enter the wait
+			start := time.Now()
+			cancel()
+			select {
+			case err := <-done:
+				if !errors.Is(err, context.Canceled) {
+					t.Fatalf("err = %v, want context.Canceled", err)
+				}
+				if d := time.Since(start); d > 5*time.Second {
+					t.Errorf("run took %v to stop after cancel", d)
+				}
+			case <-time.After(20 * time.Second):
+				t.Fatal("run did not stop after cancel")
+			}
+			luaAssertNoProcs(t, marker)
+		})
+	}
+}
+
+// TestLuaCleanupAtRunEnd: everything a run started and did not detach is
+// gone when RunString returns; detached things survive.
+func TestLuaCleanupAtRunEnd(t *testing.T) {
+	marker := luaMarker(t)
+	var stdout, stderr luaSyncBuffer
+	b := luaBackend(t, marker)
+	h := luaHost(t, b, &stdout, &stderr)
+	ctx := context.Background()
+	err := h.RunString(ctx, "cleanup.lua", `
+		local s = process.session{id = "lua-cleanup-owned"}
+		s:start("sleep 300")
+		local d = process.session{id = "lua-cleanup-detached", detach = true}
+		d:start("sleep 301", {detach = true})
+		process.pty{command = "sleep 302"}
+		process.pty{id = "lua-cleanup-pty-detached", command = "sleep 303", detach = true}
+		process.spawn(function() process.sleep(0.05) end)
+		process.sleep(0.1)
+		error("deliberate failure")
+	`)
+	// The script ends with an error, which also exercises cleanup after a
+	// script error.
+	if err == nil || !strings.Contains(err.Error(), "cleanup.lua:10: deliberate failure") {
+		t.Fatalf("err = %v, want the deliberate error", err)
+	}
+	// Owned session and PTY are gone; detached ones remain.
+	if _, err := b.GetSession(ctx, "lua-cleanup-owned"); !errors.Is(err, client.ErrNotFound) {
+		t.Errorf("owned session still there: %v", err)
+	}
+	if _, err := b.GetSession(ctx, "lua-cleanup-detached"); err != nil {
+		t.Errorf("detached session gone: %v", err)
+	}
+	if info, err := b.GetPTY(ctx, "lua-cleanup-pty-detached"); err != nil || !info.Active {
+		t.Errorf("detached PTY not running: %+v %v", info, err)
+	}
+	pids := luaProcs(marker)
+	cmdlines := ""
+	for _, p := range pids {
+		c, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(p), "cmdline"))
+		cmdlines += strings.ReplaceAll(string(c), "\x00", " ") + ";"
+	}
+	for _, gone := range []string{"sleep 300", "sleep 302"} {
+		if strings.Contains(cmdlines, gone) {
+			t.Errorf("%q still running: %s", gone, cmdlines)
+		}
+	}
+	for _, kept := range []string{"sleep 301", "sleep 303"} {
+		if !strings.Contains(cmdlines, kept) {
+			t.Errorf("detached %q not running: %s", kept, cmdlines)
+		}
+	}
+	_ = b.DeleteSession(ctx, "lua-cleanup-detached")
+	_ = b.KillPTY(ctx, "lua-cleanup-pty-detached")
+	luaAssertNoProcs(t, marker)
+}
+
+// TestLuaRunWaitsForPending: the run ends only after un-detached commands
+// with callbacks and unwaited tasks finished.
+func TestLuaRunWaitsForPending(t *testing.T) {
+	marker := luaMarker(t)
+	err, out, stderr := luaRun(t, context.Background(), marker, `
+		process.session():start("sleep 0.2; echo unattended", {on_exit = function(r) print("on_exit: " .. r.stdout) end})
+		process.spawn(function() process.sleep(0.1); print("late task") end)
+	`)
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, stderr)
+	}
+	if !strings.Contains(out, "on_exit: unattended") || !strings.Contains(out, "late task") {
+		t.Fatalf("pending work did not finish before the run ended; stdout:\n%s", out)
+	}
+	luaAssertNoProcs(t, marker)
+}
+
+// TestLuaBackgroundErrors: a failing callback and a failing task nobody
+// waited for are reported with a traceback on stderr and returned as the
+// run's error; the rest of the script still ran.
+func TestLuaBackgroundErrors(t *testing.T) {
+	marker := luaMarker(t)
+	err, out, stderr := luaRun(t, context.Background(), marker, `
+		local c = process.session():start("echo a; echo b", {on_stdout = function(line)
+			if line == "a" then error("callback failed on " .. line) end
+			print("got " .. line)
+		end})
+		local r = c:wait()
+		print("callback_error: " .. tostring(r.callback_error))
+	`)
+	var se *luabind.ScriptError
+	if !errors.As(err, &se) || !strings.Contains(se.Message, "test.lua:3: callback failed on a") {
+		t.Fatalf("err = %#v, want ScriptError for the callback", err)
+	}
+	if !strings.Contains(stderr, "callback failed on a") || !strings.Contains(stderr, "stack traceback") {
+		t.Errorf("stderr lacks the report with traceback:\n%s", stderr)
+	}
+	if !strings.Contains(out, "got b") || !strings.Contains(out, "callback_error: test.lua:3: callback failed on a") {
+		t.Errorf("later callbacks or the result field missing; stdout:\n%s", out)
+	}
+	err, _, stderr = luaRun(t, context.Background(), marker, `process.spawn(function() error("task exploded") end)`)
+	if !errors.As(err, &se) || !strings.Contains(se.Message, "task exploded") || !strings.Contains(stderr, "never waited") {
+		t.Fatalf("err = %v, stderr = %s", err, stderr)
+	}
+	// A task error that was observed is not reported.
+	err, _, stderr = luaRun(t, context.Background(), marker, `
+		local tk = process.spawn(function() error("seen") end)
+		assert(not pcall(tk.wait, tk))`)
+	if err != nil || stderr != "" {
+		t.Fatalf("err = %v, stderr = %q", err, stderr)
+	}
+	luaAssertNoProcs(t, marker)
+}
+
+// TestLuaExit: os.exit is host-safe, cannot be swallowed by pcall, and
+// still cleans up.
+func TestLuaExit(t *testing.T) {
+	for _, tc := range []struct {
+		src  string
+		code int
+	}{
+		{`os.exit(3)`, 3},
+		{`os.exit()`, 0},
+		{`os.exit(false)`, 1},
+		{`process.session():start("sleep 300"); pcall(os.exit, 7); print("not reached")`, 7},
+		{`local tk = process.spawn(function() os.exit(5) end); process.sleep(10)`, 5},
+	} {
+		marker := luaMarker(t)
+		start := time.Now()
+		err, out, _ := luaRun(t, context.Background(), marker, tc.src)
+		var ee *luabind.ExitError
+		if !errors.As(err, &ee) || ee.Code != tc.code {
+			t.Errorf("%s: err = %v, want exit %d", tc.src, err, tc.code)
+		}
+		if strings.Contains(out, "not reached") {
+			t.Errorf("%s: pcall swallowed os.exit", tc.src)
+		}
+		if time.Since(start) > 5*time.Second {
+			t.Errorf("%s: took %v", tc.src, time.Since(start))
+		}
+		luaAssertNoProcs(t, marker)
+	}
+	for _, p := range []luabind.Profile{luabind.ProfileFull, luabind.ProfileSandbox} {
+		err, _, _ := luaRun(t, context.Background(), luaMarker(t), `os.exit(2)`, luabind.WithProfile(p))
+		var ee *luabind.ExitError
+		if !errors.As(err, &ee) || ee.Code != 2 {
+			t.Errorf("profile %v: err = %v", p, err)
+		}
+	}
+}
+
+// TestLuaScriptErrorPosition: errors carry file:line and a traceback.
+func TestLuaScriptErrorPosition(t *testing.T) {
+	err, _, _ := luaRun(t, context.Background(), luaMarker(t), "local x = 1\nprocess.exec('true', {bogus = 1})\n")
+	var se *luabind.ScriptError
+	if !errors.As(err, &se) {
+		t.Fatalf("err = %#v", err)
+	}
+	if se.Message != "test.lua:2: process.exec: unknown option 'bogus'" {
+		t.Errorf("Message = %q", se.Message)
+	}
+	if !strings.Contains(se.Traceback, "stack traceback") || !strings.Contains(se.Traceback, "test.lua:2") {
+		t.Errorf("Traceback = %q", se.Traceback)
+	}
+	if se.Error() != se.Message+"\n"+se.Traceback {
+		t.Errorf("Error() = %q", se.Error())
+	}
+	err, _, _ = luaRun(t, context.Background(), luaMarker(t), "x = = 1")
+	if !errors.As(err, &se) || !strings.HasPrefix(se.Message, "test.lua:1:") {
+		t.Errorf("syntax error = %v", err)
+	}
+}

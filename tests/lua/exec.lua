@@ -2,7 +2,7 @@
 -- options, typo rejection, expected failures.
 local t = require("t")
 
-local r = process.exec("echo hello; echo oops >&2; exit 3")
+local r = process.exec("echo hello; sleep 0.05; echo oops >&2; exit 3")
 t.eq(r.exit_code, 3)
 t.eq(r.ok, false)
 t.eq(r.stdout, "hello\n")

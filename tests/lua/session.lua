@@ -87,10 +87,12 @@ t.eq(sl:wait().stdout, "woke\n")
 
 -- kill with names and numbers
 local k = s:start("sleep 30")
+process.sleep(0.1) -- see the note above on the backend's start race
 t.eq(k:kill("INT"), true)
 local kr = k:wait()
 t.eq(kr.ok, false)
 local k6 = s:start("sleep 30")
+process.sleep(0.1)
 t.eq(k6:kill(9), true)
 t.eq(k6:wait().ok, false)
 t.raises(function() k6:kill("NOPE") end, "cmd:kill: bad argument #1 %(signal%)")

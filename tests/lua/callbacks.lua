@@ -1,0 +1,71 @@
+-- Log callbacks: options and methods, order, blocking inside callbacks,
+-- cmd:wait() only after every callback ran, callbacks firing while the main
+-- task waits for something else, on_exit for commands nobody waits for.
+local t = require("t")
+local s = process.session()
+
+-- Options form; lines arrive in order with their stream; on_exit gets the result.
+local out, errs, exit = {}, {}, nil
+local cmd = s:start("for i in 1 2 3 4 5; do echo out$i; done; echo bad >&2; printf 'no-newline'", {
+	on_stdout = function(line, stream) out[#out + 1] = line; t.eq(stream, "stdout") end,
+	on_stderr = function(line, stream) errs[#errs + 1] = line; t.eq(stream, "stderr") end,
+	on_exit = function(r) exit = r end,
+})
+local r = cmd:wait()
+-- wait returned only after all callbacks, on_exit included
+t.eq(out, {"out1", "out2", "out3", "out4", "out5", "no-newline"})
+t.eq(errs, {"bad"})
+t.ok(exit ~= nil, "on_exit ran before wait returned")
+t.eq(exit.exit_code, 0)
+t.eq(exit.stdout, r.stdout)
+
+-- Method form, chained; callbacks that block (sleep, exec) inside.
+local seen = {}
+local c2 = s:start("echo x; echo y")
+c2:on_stdout(function(line)
+	process.sleep(0.01)
+	local echo = process.exec("echo cb-" .. line).stdout
+	seen[#seen + 1] = echo
+end):on_exit(function(res) seen[#seen + 1] = "exit " .. res.exit_code end)
+c2:wait()
+t.eq(seen, {"cb-x\n", "cb-y\n", "exit 0"})
+
+-- A callback drives the command: it answers a prompt through stdin.
+local s2 = process.session()
+local answered = false
+local ask
+ask = s2:start("echo 'name?'; read name; echo \"hello $name\"", {
+	on_stdout = function(line, _)
+		if line == "name?" then
+			answered = true
+			assert(ask:send("lua\n"))
+		end
+	end,
+})
+local ar = ask:wait(10)
+t.ok(answered)
+t.eq(ar.stdout, "name?\nhello lua\n")
+
+-- Callbacks keep firing while the main task waits on something unrelated.
+local ticks = {}
+local tick = s:start("for i in 1 2 3; do echo t$i; sleep 0.03; done", {
+	on_stdout = function(line) ticks[#ticks + 1] = line end,
+})
+process.sleep(0.5) -- not waiting for tick itself
+t.eq(ticks, {"t1", "t2", "t3"})
+tick:wait()
+
+-- Callbacks keep firing while another task blocks in a long wait.
+local blocker = process.spawn(function() process.sleep(0.3); return "blocked" end)
+local got = {}
+local fast = process.session():start("echo f1; echo f2", {on_stdout = function(l) got[#got + 1] = l end})
+fast:wait()
+t.eq(got, {"f1", "f2"})
+t.eq(blocker:done(), false)
+t.eq(blocker:wait(), "blocked")
+
+-- Commands with callbacks that nobody waits for still deliver them before
+-- the run ends (the run stays pending); the Go test checks the output.
+s:start("sleep 0.1; echo unattended", {on_exit = function(res) print("on_exit: " .. res.stdout) end})
+-- Detached commands do not keep the run alive (and are not killed).
+s:start("true", {detach = true, on_exit = function() end})

@@ -1,0 +1,145 @@
+-- The concurrency contract: blocking calls in every position, tasks that
+-- keep running while another waits, cross-task waits, callbacks firing
+-- while the main task waits.
+local t = require("t")
+
+local log = {}
+local function note(s) log[#log + 1] = s end
+
+-- Blocking inside pcall and xpcall: the call returns normally and errors
+-- raised after a wait are caught.
+local ok, err = pcall(function()
+	process.sleep(0.01)
+	local r = process.exec("echo in-pcall")
+	t.eq(r.stdout, "in-pcall\n")
+	error("after-wait")
+end)
+t.eq(ok, false)
+t.ok(tostring(err):find("after-wait", 1, true))
+local xok, xerr = xpcall(function()
+	process.sleep(0.01)
+	error("x-after-wait")
+end, function(e) return "handled: " .. tostring(e) end)
+t.eq(xok, false)
+t.ok(xerr:find("handled: .*x%-after%-wait"))
+t.eq(select("#", pcall(process.sleep, 0.01)), 1)
+
+-- Blocking inside a generic-for iterator written in Lua.
+local function ticker(n)
+	local i = 0
+	return function()
+		i = i + 1
+		if i > n then return nil end
+		process.sleep(0.01)
+		return i
+	end
+end
+local seen = {}
+for i in ticker(3) do seen[#seen + 1] = i end
+t.eq(seen, {1, 2, 3})
+
+-- Blocking inside user coroutines (create/resume and wrap), with yields.
+local co = coroutine.create(function(a)
+	process.sleep(0.01)
+	local b = coroutine.yield(a + 1)
+	local r = process.exec("echo " .. b)
+	return r.stdout
+end)
+local ok1, v1 = coroutine.resume(co, 1)
+t.eq({ok1, v1}, {true, 2})
+local ok2, v2 = coroutine.resume(co, "co-exec")
+t.eq({ok2, v2}, {true, "co-exec\n"})
+t.eq(coroutine.status(co), "dead")
+local gen = coroutine.wrap(function()
+	for i = 1, 3 do process.sleep(0.005); coroutine.yield(i) end
+end)
+t.eq({gen(), gen(), gen()}, {1, 2, 3})
+
+-- Blocking in a metamethod.
+local lazy = setmetatable({}, {__index = function(_, k) process.sleep(0.005); return k .. "!" end})
+t.eq(lazy.x, "x!")
+
+-- Tasks run while the main task waits, and return values.
+local a = process.spawn(function(x)
+	note("a:start")
+	process.sleep(0.05)
+	note("a:end")
+	return x * 2, "two"
+end, 21)
+local b = process.spawn(function()
+	note("b:start")
+	return process.exec("echo b").stdout
+end)
+t.eq(log, {}) -- tasks start only when the spawner blocks
+local r1, r2 = a:wait()
+t.eq({r1, r2}, {42, "two"})
+t.eq(b:wait(), "b\n")
+t.eq(a:done(), true)
+table.sort(log)
+t.eq(log, {"a:end", "a:start", "b:start"})
+
+-- A task that waits for something another task does later does not
+-- deadlock: the waiter starts first.
+local flag = false
+local waiter = process.spawn(function()
+	local later = process.spawn(function() process.sleep(0.02); flag = true; return "set" end)
+	local v = later:wait()
+	return v, flag
+end)
+local v, f = waiter:wait()
+t.eq({v, f}, {"set", true})
+
+-- Cross-task wait on a command started by another task.
+local s = process.session()
+local shared
+local starter = process.spawn(function()
+	process.sleep(0.02)
+	shared = s:start("sleep 0.05; echo shared")
+end)
+local consumer = process.spawn(function()
+	while not shared do process.sleep(0.005) end
+	return shared:wait().stdout
+end)
+t.eq(consumer:wait(), "shared\n")
+starter:wait()
+
+-- wait_all / wait_any over tasks and commands.
+local s2 = process.session()
+local c1 = s2:start("echo one")
+local tk = process.spawn(function() process.sleep(0.01); return "task" end)
+local all = process.wait_all({c1, tk})
+t.eq(all[1].stdout, "one\n")
+t.eq(all[2], "task")
+local fast = process.spawn(function() return "fast" end)
+local slow = process.spawn(function() process.sleep(5) end)
+local idx, val = process.wait_any({slow, fast})
+t.eq({idx, val}, {2, "fast"})
+local none, m, k = process.wait_any({slow}, 0.02)
+t.eq({none, m, k}, {nil, "timeout", "timeout"})
+local none2, _, k2 = process.wait_all({slow}, 0.02)
+t.eq({none2, k2}, {nil, "timeout"})
+local tnone, _, tk2 = slow:wait(0.01)
+t.eq({tnone, tk2}, {nil, "timeout"})
+slow:cancel()
+t.raises(function() slow:wait() end, "canceled")
+t.raises(function() process.wait_all({1}) end, "process.wait_all: bad argument #1 %(list%)")
+t.raises(function() process.spawn("nope") end, "process.spawn: bad argument #1 %(fn%)")
+
+-- A task's error is raised by wait (the same value), and by wait_all.
+local bad = process.spawn(function() process.sleep(0.01); error({code = 7}) end)
+local okb, eb = pcall(bad.wait, bad)
+t.eq(okb, false)
+t.eq(eb.code, 7)
+local bad2 = process.spawn(function() error("boom") end)
+t.raises(function() process.wait_all({bad2}) end, "boom")
+
+-- Many tasks interleave: total time is about one sleep, not the sum.
+local t0 = os.clock and os.time()
+local tasks = {}
+for i = 1, 50 do tasks[i] = process.spawn(function() process.sleep(0.1); return i end) end
+local results = process.wait_all(tasks)
+t.eq(#results, 50)
+t.eq(results[50], 50)
+
+-- Tasks the main chunk does not wait for still finish before the run ends.
+process.spawn(function() process.sleep(0.05); print("late task done") end)

@@ -1,0 +1,105 @@
+-- PTY objects: expect with regexp/exact/sentinels, groups, send helpers,
+-- resize, wait, kill, output callbacks, info/list/get/kill_pty, errors.
+local t = require("t")
+
+local p = process.pty{command = {"/bin/sh"}, cols = 100, rows = 30, env = {PS1 = "PROMPT> "}}
+t.ok(type(p.id) == "string")
+local i, m = p:expect({exact = "PROMPT> "}, {timeout = 5})
+t.eq(i, 1)
+t.eq(m.match, "PROMPT> ")
+
+assert(p:send_line("echo $((6*7)) answer"))
+local i2, m2 = p:expect({"(\\d+) answer\\r?\\n", process.TIMEOUT}, {timeout = 5})
+t.eq(i2, 1)
+t.eq(m2.groups[1], "42")
+p:expect({exact = "PROMPT> "})
+
+-- stty reports the size; resize changes it
+assert(p:send_line("stty size"))
+p:expect("30 100")
+p:expect({exact = "PROMPT> "})
+t.eq(p:resize(120, 40), true)
+assert(p:send_line("stty size"))
+p:expect("40 120")
+p:expect({exact = "PROMPT> "})
+local info = p:info()
+t.eq(info.cols, 120)
+t.eq(info.rows, 40)
+t.eq(info.active, true)
+local listed = false
+for _, pi in ipairs(process.list_ptys()) do if pi.id == p.id then listed = true end end
+t.ok(listed)
+t.eq(process.get_pty(p.id).id, p.id)
+t.eq(process.resize_pty(p.id, 80, 24).cols, 80)
+
+-- timeout without sentinel: nil, "timeout", "timeout"; with sentinel: its index
+local n, msg, kind = p:expect("never-printed", {timeout = 0.1})
+t.eq({n, msg, kind}, {nil, "timeout", "timeout"})
+local ti, tm = p:expect({"never-printed", process.TIMEOUT}, {timeout = 0.1})
+t.eq(ti, 2)
+t.eq(tm.timed_out, true)
+
+-- Ctrl-C interrupts a running program
+assert(p:send_line("sleep 30"))
+process.sleep(0.2)
+assert(p:send_control("c"))
+p:expect({exact = "PROMPT> "}, {timeout = 5})
+
+-- output callbacks see the output
+local seen = ""
+p:on_output(function(data) seen = seen .. data end)
+assert(p:send_line("echo callback-data"))
+p:expect("callback%-data|callback-data\\r?\\n")
+p:expect({exact = "PROMPT> "})
+process.sleep(0.05)
+t.ok(seen:find("callback-data", 1, true), "on_output saw the output: " .. seen)
+
+-- exit: EOF sentinel and wait
+assert(p:send_line("exit 3"))
+local ei = p:expect({process.EOF}, {timeout = 5})
+t.eq(ei, 1)
+local w = p:wait(5)
+t.eq(w.exit_code, 3)
+t.eq(w.reason, "non-zero exit")
+-- after EOF without the sentinel: nil, "eof", "closed"
+local en, emsg, ekind = p:expect("x", {timeout = 1})
+t.eq({en, emsg, ekind}, {nil, "eof", "closed"})
+
+-- a command string runs through sh -c; wait with timeout does not kill
+local q = process.pty{command = "sleep 30"}
+local wn, wm, wk = q:wait(0.05)
+t.eq({wn, wm, wk}, {nil, "timeout", "timeout"})
+t.eq(q:kill(), true)
+local _, _, gk = process.get_pty("no-such-pty")
+t.eq(gk, "not_found")
+local _, _, kk = process.kill_pty("no-such-pty")
+t.eq(kk, "not_found")
+
+-- duplicate id → conflict
+local d1 = process.pty{id = "lua-dup-pty", command = "sleep 30"}
+local d2, _, dk = process.pty{id = "lua-dup-pty", command = "sleep 30"}
+t.eq({d2, dk}, {nil, "conflict"})
+t.eq(process.kill_pty("lua-dup-pty"), true)
+
+-- programmer errors
+t.raises(function() process.pty{colz = 3} end, "process.pty: unknown option 'colz'")
+t.raises(function() p:expect({{nope = 1}}) end, "pty:expect: bad argument #1 %(patterns%)")
+t.raises(function() p:expect("(") end, "pty:expect: bad argument #1")
+t.raises(function() p:send_control("F1") end, "pty:send_control: bad argument #1 %(key%)")
+t.raises(function() p:resize(0, 10) end, "pty:resize: bad argument")
+
+-- recording: an asciicast v2 file with output events
+local path = os.tmpname()
+local rec = process.pty{command = "echo recorded-line", record = path}
+rec:expect(process.EOF, {timeout = 5})
+rec:wait(5)
+rec:close()
+local f = assert(io.open(path))
+local text = f:read("*a")
+f:close()
+os.remove(path)
+t.ok(text:find('^{[^\n]*"version":2'), text)
+t.ok(text:find('"o", "recorded%-line'), text)
+
+-- a PTY left running is killed at the end of the run
+process.pty{command = "sleep 300"}
