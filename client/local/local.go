@@ -2,6 +2,8 @@ package local
 
 import (
 	"sync"
+
+	"github.com/procsh/procsh/client"
 )
 
 // Backend runs processes on this machine. Create it with New; it is safe for
@@ -10,9 +12,16 @@ type Backend struct {
 	opts options
 	ptys *ptyManager
 
-	mu     sync.Mutex
-	closed bool
+	shell     string // exec shell (spec §2 rule or WithShell)
+	sessShell string // session shell (bash preferred, see sessionShell)
+	sessBash  bool   // whether sessShell is bash (full state keeping)
+
+	mu       sync.Mutex
+	closed   bool
+	sessions map[string]*session
 }
+
+var _ client.Client = (*Backend)(nil)
 
 // New returns a local backend.
 func New(opts ...Option) (*Backend, error) {
@@ -20,7 +29,12 @@ func New(opts ...Option) (*Backend, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	b := &Backend{opts: o}
+	b := &Backend{opts: o, sessions: make(map[string]*session)}
+	b.shell = o.shell
+	if b.shell == "" {
+		b.shell = pickShell("/etc/shells", b.baseEnv())
+	}
+	b.sessShell, b.sessBash = sessionShell(b.shell)
 	b.ptys = newPTYManager(&b.opts)
 	return b, nil
 }
@@ -33,7 +47,31 @@ func (b *Backend) Close() error {
 		return nil
 	}
 	b.closed = true
+	all := make([]*session, 0, len(b.sessions))
+	for id, s := range b.sessions {
+		all = append(all, s)
+		delete(b.sessions, id)
+	}
 	b.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, s := range all {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.destroy()
+		}()
+	}
+	wg.Wait()
 	b.ptys.closeAll()
+	return nil
+}
+
+// checkOpen fails with ErrClosed once Close was called.
+func (b *Backend) checkOpen(op string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return client.Errorf(op, client.ErrClosed, "backend is closed")
+	}
 	return nil
 }

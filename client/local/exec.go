@@ -1,0 +1,219 @@
+package local
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/procsh/procsh/client"
+)
+
+// Exec implements client.Client.
+//
+// The script is written to a private (0600) temporary file and run as
+// `<shell> <file>` with stdin from /dev/null. This keeps the toolbox's
+// properties (no -c, so no ARG_MAX limit; the shell chosen as spec §2 says;
+// its own process group) but not its quirk: a `read` in the script gets EOF
+// instead of swallowing the next script line, which is what someone reading
+// the script expects. $0 in the script is the temporary file's path.
+func (b *Backend) Exec(ctx context.Context, req client.ExecRequest) (*client.ExecResult, error) {
+	const op = "exec"
+	if err := b.checkOpen(op); err != nil {
+		return nil, err
+	}
+	if blank(req.Command) {
+		return nil, client.Errorf(op, client.ErrInvalidArgument, "command cannot be empty or whitespace-only")
+	}
+	if err := checkEnv(op, req.Env); err != nil {
+		return nil, err
+	}
+	if req.Timeout < 0 {
+		return nil, client.Errorf(op, client.ErrInvalidArgument, "negative timeout")
+	}
+	f, err := os.CreateTemp("", "procsh-exec-*.sh")
+	if err != nil {
+		return nil, &client.Error{Op: op, Kind: client.ErrUnavailable, Msg: "script file", Err: err}
+	}
+	defer os.Remove(f.Name())
+	_, err = f.WriteString(req.Command)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, &client.Error{Op: op, Kind: client.ErrUnavailable, Msg: "script file", Err: err}
+	}
+	return b.run(ctx, runSpec{
+		op:       op,
+		argv:     []string{b.shell, f.Name()},
+		dir:      b.resolveDir(req.Cwd),
+		env:      mergeEnv(b.baseEnv(), req.Env),
+		timeout:  req.Timeout,
+		onOutput: req.OnOutput,
+		marker:   "PROCSH_EXEC=" + newID(),
+	})
+}
+
+// resolveDir applies the default working directory and resolves a
+// relative cwd against it.
+func (b *Backend) resolveDir(cwd string) string {
+	if cwd == "" {
+		return b.opts.dir
+	}
+	if !filepath.IsAbs(cwd) && b.opts.dir != "" {
+		return filepath.Join(b.opts.dir, cwd)
+	}
+	return cwd
+}
+
+// baseEnv is the environment every child starts from.
+func (b *Backend) baseEnv() []string {
+	if b.opts.env != nil {
+		return b.opts.env
+	}
+	return os.Environ()
+}
+
+// jsArgvPreload makes process.argv [node, ...args] as the toolbox does,
+// without editing the user's code (so line numbers and "use strict" stay).
+const jsArgvPreload = "process.argv.splice(1, 1);\n"
+
+// CodeRun implements client.Client.
+//
+// Programs run directly, not through a shell, so argv elements arrive
+// exactly as given (["x y","--z"] is two arguments). Python runs as
+// `python3 -u -` with the code on stdin, so sys.argv[0] is "-" as on Daytona
+// and input() reads EOF. JavaScript runs as `node -` with the code on stdin
+// and a preload that makes process.argv [node, ...args]. TypeScript needs
+// tsx, ts-node, or node >= 22.6 (--experimental-strip-types); without one the
+// call fails with ErrUnsupported naming what is missing.
+func (b *Backend) CodeRun(ctx context.Context, req client.CodeRunRequest) (*client.ExecResult, error) {
+	const op = "code run"
+	if err := b.checkOpen(op); err != nil {
+		return nil, err
+	}
+	if err := checkEnv(op, req.Env); err != nil {
+		return nil, err
+	}
+	if req.Timeout < 0 {
+		return nil, client.Errorf(op, client.ErrInvalidArgument, "negative timeout")
+	}
+	lang := req.Language
+	if lang == "" {
+		lang = client.Python
+	}
+	spec := runSpec{
+		op:       op,
+		dir:      b.opts.dir,
+		env:      mergeEnv(b.baseEnv(), req.Env),
+		timeout:  req.Timeout,
+		onOutput: req.OnOutput,
+		marker:   "PROCSH_EXEC=" + newID(),
+	}
+	switch lang {
+	case client.Python:
+		spec.argv = append([]string{"python3", "-u", "-"}, req.Argv...)
+		spec.stdin = strings.NewReader(req.Code)
+	case client.JavaScript, client.TypeScript:
+		dir, err := os.MkdirTemp("", "procsh-code-*")
+		if err != nil {
+			return nil, &client.Error{Op: op, Kind: client.ErrUnavailable, Msg: "temp dir", Err: err}
+		}
+		defer os.RemoveAll(dir)
+		if lang == client.JavaScript {
+			pre := filepath.Join(dir, "argv.js")
+			if err := os.WriteFile(pre, []byte(jsArgvPreload), 0o600); err != nil {
+				return nil, &client.Error{Op: op, Kind: client.ErrUnavailable, Msg: "preload", Err: err}
+			}
+			spec.argv = append([]string{"node", "-r", pre, "-"}, req.Argv...)
+			spec.stdin = strings.NewReader(req.Code)
+			break
+		}
+		runner, err := tsRunner()
+		if err != nil {
+			return nil, &client.Error{Op: op, Kind: client.ErrUnsupported, Msg: err.Error()}
+		}
+		src := filepath.Join(dir, "main.ts")
+		// Same argv fix as the toolbox, on the first line so that line
+		// numbers in stack traces stay right.
+		if err := os.WriteFile(src, []byte(jsArgvPreload[:len(jsArgvPreload)-1]+req.Code), 0o600); err != nil {
+			return nil, &client.Error{Op: op, Kind: client.ErrUnavailable, Msg: "source file", Err: err}
+		}
+		spec.argv = append(append(runner, src), req.Argv...)
+	default:
+		return nil, client.Errorf(op, client.ErrInvalidArgument, "unsupported language: %s", req.Language)
+	}
+	res, err := b.run(ctx, spec)
+	if res != nil {
+		res.Result, res.Artifacts.Charts = extractCharts(res.Result)
+		res.Stdout, _ = extractCharts(res.Stdout)
+		res.Artifacts.Stdout = res.Result
+	}
+	return res, err
+}
+
+// tsRunner finds a TypeScript runner.
+func tsRunner() ([]string, error) {
+	if p, err := exec.LookPath("tsx"); err == nil {
+		return []string{p}, nil
+	}
+	if p, err := exec.LookPath("ts-node"); err == nil {
+		return []string{p, "-T", "-O", `{"module":"CommonJS"}`}, nil
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		return nil, fmt.Errorf("typescript needs tsx, ts-node, or node >= 22.6; none is installed")
+	}
+	out, err := exec.Command(node, "--version").Output()
+	if err == nil {
+		if m := regexp.MustCompile(`^v(\d+)\.(\d+)`).FindStringSubmatch(strings.TrimSpace(string(out))); m != nil {
+			major, _ := strconv.Atoi(m[1])
+			minor, _ := strconv.Atoi(m[2])
+			if major > 22 || major == 22 && minor >= 6 {
+				return []string{node, "--experimental-strip-types", "--no-warnings"}, nil
+			}
+		}
+	}
+	return nil, fmt.Errorf("typescript needs tsx, ts-node, or node >= 22.6 (found node %s)", strings.TrimSpace(string(out)))
+}
+
+// chartPrefix starts a chart artifact line (spec §4).
+const chartPrefix = "dtn_artifact_k39fd2:"
+
+// extractCharts removes artifact lines from out and parses their charts.
+// Lines that do not parse, or are not charts, are dropped silently, as on
+// Daytona. Output without artifact lines is returned unchanged.
+func extractCharts(out string) (string, []client.Chart) {
+	if !strings.Contains(out, chartPrefix) {
+		return out, nil
+	}
+	var charts []client.Chart
+	var kept []string
+	for _, line := range strings.Split(out, "\n") {
+		if !strings.HasPrefix(line, chartPrefix) {
+			kept = append(kept, line)
+			continue
+		}
+		var art struct {
+			Type  string          `json:"type"`
+			Value json.RawMessage `json:"value"`
+		}
+		if json.Unmarshal([]byte(strings.TrimSpace(line[len(chartPrefix):])), &art) != nil || art.Type != "chart" {
+			continue
+		}
+		var ch client.Chart
+		if json.Unmarshal(art.Value, &ch) != nil {
+			continue
+		}
+		if ch.Elements == nil {
+			ch.Elements = []map[string]any{}
+		}
+		charts = append(charts, ch)
+	}
+	return strings.Join(kept, "\n"), charts
+}

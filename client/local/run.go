@@ -1,0 +1,225 @@
+package local
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/procsh/procsh/client"
+)
+
+// drainStep is how long Exec keeps reading after the shell has exited while
+// something (a background job) still holds the output pipes open. It is
+// extended for as long as the pipe still has unread bytes, so nothing the
+// shell wrote is lost however slowly the reader is scheduled.
+const drainStep = 5 * time.Millisecond
+
+// runSpec is one process for Exec or CodeRun.
+type runSpec struct {
+	op       string
+	argv     []string
+	stdin    io.Reader // nil = /dev/null
+	dir      string
+	env      []string
+	timeout  time.Duration
+	onOutput func(client.Chunk)
+	marker   string // "KEY=VALUE" put in env to find escaped descendants
+}
+
+// collector gathers both streams in arrival order.
+type collector struct {
+	mu       sync.Mutex
+	combined []byte
+	out, err []byte
+	sealed   bool
+	onOutput func(client.Chunk)
+}
+
+func (c *collector) add(s client.Stream, p []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sealed {
+		return // an orphan writing after Exec returned: discard
+	}
+	off := int64(len(c.combined))
+	c.combined = append(c.combined, p...)
+	if s == client.Stdout {
+		c.out = append(c.out, p...)
+	} else {
+		c.err = append(c.err, p...)
+	}
+	if c.onOutput != nil {
+		c.onOutput(client.Chunk{Stream: s, Offset: off, Data: p})
+	}
+}
+
+// pump reads one output pipe. It reports on drained when the pipe reached
+// EOF, or, once the deadline set after the shell's exit passes with the
+// pipe empty, when only orphans could still write. It then keeps reading and
+// discarding until EOF, so an orphan never gets SIGPIPE from us.
+func pump(f *os.File, s client.Stream, c *collector, drained chan<- struct{}) {
+	defer f.Close()
+	buf := make([]byte, 32*1024)
+	signalled := false
+	done := func() {
+		if !signalled {
+			signalled = true
+			drained <- struct{}{}
+		}
+	}
+	for {
+		n, err := f.Read(buf)
+		if n > 0 {
+			c.add(s, buf[:n])
+		}
+		if err == nil {
+			continue
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			if pending(f) > 0 {
+				_ = f.SetReadDeadline(time.Now().Add(drainStep))
+				continue
+			}
+			done()
+			_ = f.SetReadDeadline(time.Time{})
+			continue
+		}
+		done()
+		return
+	}
+}
+
+// pending returns the number of unread bytes in a pipe.
+func pending(f *os.File) int {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return 0
+	}
+	n := 0
+	_ = rc.Control(func(fd uintptr) {
+		n, _ = unix.IoctlGetInt(int(fd), unix.TIOCINQ)
+	})
+	return n
+}
+
+// run starts spec in its own process group and waits for it, enforcing the
+// timeout and ctx. A process that cannot start is a result (exit code -1 and
+// the OS error as output, as the toolbox does), not an error.
+func (b *Backend) run(ctx context.Context, spec runSpec) (*client.ExecResult, error) {
+	start := time.Now()
+	res := &client.ExecResult{HasStreams: true}
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		return nil, &client.Error{Op: spec.op, Kind: client.ErrUnavailable, Msg: "pipe", Err: err}
+	}
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		outR.Close()
+		outW.Close()
+		return nil, &client.Error{Op: spec.op, Kind: client.ErrUnavailable, Msg: "pipe", Err: err}
+	}
+	env := spec.env
+	if spec.marker != "" {
+		env = append(env[:len(env):len(env)], spec.marker)
+	}
+	cmd := &exec.Cmd{
+		Path:        spec.argv[0],
+		Args:        spec.argv,
+		Env:         env,
+		Dir:         spec.dir,
+		Stdin:       spec.stdin,
+		Stdout:      outW,
+		Stderr:      errW,
+		SysProcAttr: &syscall.SysProcAttr{Setpgid: true},
+	}
+	if lp, err := exec.LookPath(spec.argv[0]); err == nil {
+		cmd.Path = lp
+	}
+	if err := cmd.Start(); err != nil {
+		outR.Close()
+		outW.Close()
+		errR.Close()
+		errW.Close()
+		res.ExitCode = -1
+		res.Result = err.Error()
+		res.Stderr = res.Result
+		res.Artifacts.Stdout = res.Result
+		res.Duration = time.Since(start)
+		return res, nil
+	}
+	outW.Close()
+	errW.Close()
+	c := &collector{onOutput: spec.onOutput}
+	drained := make(chan struct{}, 2)
+	go pump(outR, client.Stdout, c, drained)
+	go pump(errR, client.Stderr, c, drained)
+	exited := make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		close(exited)
+	}()
+
+	var timer <-chan time.Time
+	if spec.timeout > 0 {
+		t := time.NewTimer(spec.timeout)
+		defer t.Stop()
+		timer = t.C
+	}
+	pid := cmd.Process.Pid
+	tree := treeSpec{pgid: pid, roots: []int{pid}, marker: spec.marker}
+	var ctxErr error
+	select {
+	case <-exited:
+	case <-timer:
+		res.TimedOut = true
+		tree.terminate(b.opts.killGrace)
+		<-exited
+	case <-ctx.Done():
+		ctxErr = ctx.Err()
+		tree.terminate(b.opts.killGrace)
+		<-exited
+	}
+	if res.TimedOut || ctxErr != nil {
+		// Children that ignored the shell's death were ended with it; make
+		// sure none appeared in the meantime.
+		tree.roots = nil
+		tree.terminate(b.opts.killGrace)
+	}
+	// The shell has exited: take what is buffered, then stop waiting for
+	// background jobs that still hold the pipes.
+	_ = outR.SetReadDeadline(time.Now().Add(drainStep))
+	_ = errR.SetReadDeadline(time.Now().Add(drainStep))
+	<-drained
+	<-drained
+	c.mu.Lock()
+	c.sealed = true
+	res.Result = string(c.combined)
+	res.Stdout = string(c.out)
+	res.Stderr = string(c.err)
+	c.mu.Unlock()
+
+	ws, _ := cmd.ProcessState.Sys().(syscall.WaitStatus)
+	if ws.Signaled() {
+		res.ExitCode = -1
+		res.Signal = signalName(ws.Signal())
+	} else {
+		res.ExitCode = ws.ExitStatus()
+	}
+	res.Artifacts.Stdout = res.Result
+	res.Duration = time.Since(start)
+	if ctxErr != nil {
+		kind := client.ErrClosed
+		if errors.Is(ctxErr, context.DeadlineExceeded) {
+			kind = client.ErrTimeout
+		}
+		return res, &client.Error{Op: spec.op, Kind: kind, Msg: "context ended; process tree killed", Err: ctxErr}
+	}
+	return res, nil
+}

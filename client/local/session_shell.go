@@ -1,0 +1,143 @@
+package local
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// shellProc is one incarnation of a session's shell. A session gets a new
+// one after the previous shell exited (an `exit` in a command).
+type shellProc struct {
+	cmd      *exec.Cmd
+	pid      int
+	stdin    *os.File // we write wrappers here
+	statusFd int      // read end of the shell's fd 3 (non-blocking)
+	exited   chan struct{}
+}
+
+// alive reports whether the shell has not been reaped yet.
+func (sh *shellProc) alive() bool {
+	select {
+	case <-sh.exited:
+		return false
+	default:
+		return true
+	}
+}
+
+// quote single-quotes s for the shell.
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// bashInit makes a bash session shell keep its state across an `exit`: the
+// EXIT trap writes everything a later shell needs to carry on (variables,
+// functions, aliases, shopt and set options, cwd) to the state file, and a
+// new shell sources that file first. Options come last so that a restored
+// errexit cannot stop the restore half way.
+const bashInit = `__procsh_save() { { builtin declare -p; builtin declare -f; builtin alias -p; builtin printf 'builtin cd -- %%q\n' "$PWD"; builtin shopt -p; builtin set +o; } >%[1]s 2>/dev/null; }
+if [ -f %[1]s ]; then { builtin . %[1]s; } </dev/null >/dev/null 2>&1; fi
+builtin trap __procsh_save EXIT
+`
+
+// shInit is the reduced POSIX-sh variant: exported variables and cwd.
+const shInit = `__procsh_save() { { export -p; printf 'cd %%s\n' "'$(printf %%s "$PWD" | sed "s/'/'\\\\''/g")'"; } >%[1]s 2>/dev/null; }
+if [ -f %[1]s ]; then { . %[1]s; } </dev/null >/dev/null 2>&1; fi
+trap __procsh_save EXIT
+`
+
+// spawnShell starts a new shell for the session (caller holds s.mu and has
+// checked that the session is not closed).
+func (s *session) spawnShell() (*shellProc, error) {
+	stdinR, stdinW, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	var p [2]int
+	if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
+		stdinR.Close()
+		stdinW.Close()
+		return nil, err
+	}
+	statusW := os.NewFile(uintptr(p[1]), "status")
+	if err := unix.SetNonblock(p[0], true); err != nil {
+		unix.Close(p[0])
+		statusW.Close()
+		stdinR.Close()
+		stdinW.Close()
+		return nil, err
+	}
+	cmd := &exec.Cmd{
+		Path:        s.b.sessShell,
+		Args:        []string{s.b.sessShell},
+		Env:         s.env,
+		Dir:         s.cwd,
+		Stdin:       stdinR,
+		ExtraFiles:  []*os.File{statusW},
+		SysProcAttr: &syscall.SysProcAttr{Setpgid: true},
+	}
+	err = cmd.Start()
+	stdinR.Close()
+	statusW.Close()
+	if err != nil {
+		unix.Close(p[0])
+		stdinW.Close()
+		return nil, err
+	}
+	sh := &shellProc{cmd: cmd, pid: cmd.Process.Pid, stdin: stdinW, statusFd: p[0], exited: make(chan struct{})}
+	wake := s.wakeW
+	go func() {
+		_ = cmd.Wait()
+		close(sh.exited)
+		_, _ = unix.Write(wake, []byte{1})
+	}()
+	state := quote(filepath.Join(s.dir, "state"))
+	init := bashInit
+	if !s.b.sessBash {
+		init = shInit
+	}
+	if _, err := stdinW.WriteString(fmt.Sprintf(init, state)); err != nil {
+		s.dropShell(sh)
+		return nil, err
+	}
+	s.shellPids = append(s.shellPids, sh.pid)
+	return sh, nil
+}
+
+// dropShell kills a shell (if still alive) and releases its fds.
+func (s *session) dropShell(sh *shellProc) {
+	if sh.alive() {
+		_ = unix.Kill(-sh.pid, syscall.SIGKILL)
+		_ = unix.Kill(sh.pid, syscall.SIGKILL)
+	}
+	<-sh.exited
+	sh.stdin.Close()
+	unix.Close(sh.statusFd)
+}
+
+// wrapper is what the session shell runs for one command: source the
+// command file in the shell itself (so cd, export, functions and set
+// persist) with its streams on the command's FIFOs and fd 3 closed (so
+// neither the command nor its background jobs hold our status pipe), then
+// report "<cid> <status>" on fd 3. An async command first reports
+// "<cid> S" once its stdin FIFO is open, so that CloseInput before that
+// point can be deferred instead of discarding input the FIFO holds.
+func (s *session) wrapper(c *command, out, errp, in string) string {
+	bi := "builtin "
+	if !s.b.sessBash {
+		bi = ""
+	}
+	started, fd9 := "", ""
+	if in == "" {
+		in = "/dev/null"
+	} else {
+		started = fmt.Sprintf("%[1]sprintf '%[2]s S\\n' >&9; %[1]sexec 9>&-; ", bi, c.id)
+		fd9 = " 9>&3"
+	}
+	return fmt.Sprintf("%[1]sexport PROCSH_CMD=%[2]s\n{ %[7]s%[1]s. %[3]s; } <%[4]s >%[5]s 2>%[6]s%[8]s 3>&-\n%[1]sprintf '%[2]s %%d\\n' \"$?\" >&3\n",
+		bi, c.id, quote(filepath.Join(s.dir, c.id+".sh")), quote(in), quote(out), quote(errp), started, fd9)
+}
