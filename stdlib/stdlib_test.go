@@ -49,7 +49,10 @@ func newState(t testing.TB, opts Options) *lua.LState {
 func TestLua(t *testing.T) {
 	t.Setenv("PROCSH_STDLIB_TEST", "v a=l")
 	t.Setenv("PROCSH_STDLIB_EMPTY", "")
-	os.Unsetenv("PROCSH_STDLIB_UNSET")
+	t.Setenv("PROCSH_STDLIB_UNSET", "") // restored after the test
+	if err := os.Unsetenv("PROCSH_STDLIB_UNSET"); err != nil {
+		t.Fatal(err)
+	}
 	files, err := filepath.Glob("testdata/*.lua")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no Lua test scripts: %v", err)
