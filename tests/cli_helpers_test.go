@@ -220,6 +220,33 @@ type cliServer struct {
 	token string
 	cmd   *exec.Cmd
 	mark  string
+
+	stopOnce sync.Once
+	stopCode int
+}
+
+// stop ends the server gracefully (SIGTERM), checks that it exits in time
+// and that every process it started is gone, and returns its exit status.
+func (s *cliServer) stop(t testing.TB) int {
+	t.Helper()
+	s.stopOnce.Do(func() {
+		_ = s.cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan error, 1)
+		go func() { done <- s.cmd.Wait() }()
+		select {
+		case err := <-done:
+			var exitErr *exec.ExitError
+			if errors.As(err, &exitErr) {
+				s.stopCode = exitErr.ExitCode()
+			}
+		case <-time.After(15 * time.Second):
+			_ = s.cmd.Process.Kill()
+			<-done
+			t.Errorf("procsh serve did not stop within 15s of SIGTERM")
+		}
+		cliAssertNoLeftovers(t, s.mark, -1)
+	})
+	return s.stopCode
 }
 
 var cliServeLine = regexp.MustCompile(`serving on (http://\S+)`)
@@ -251,22 +278,7 @@ func cliStartServer(t testing.TB, token string) *cliServer {
 		}
 		close(lines)
 	}()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("procsh serve exited with %v after SIGTERM", err)
-			}
-		case <-time.After(15 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-			t.Errorf("procsh serve did not stop within 15s of SIGTERM")
-		}
-		cliAssertNoLeftovers(t, mark, -1)
-	})
+	t.Cleanup(func() { s.stop(t) })
 	timeout := time.After(30 * time.Second)
 	for {
 		select {

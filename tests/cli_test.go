@@ -274,3 +274,25 @@ func TestCLIStatusLine(t *testing.T) {
 		}
 	})
 }
+
+func TestCLIServeShutdownEndsProcesses(t *testing.T) {
+	srv := cliStartServer(t, "shutdown-token")
+	// A client keeps a session command and a PTY running on the server...
+	client := cliStart(t, cliMarker(t), "--server", srv.url, "--token", srv.token, "-e", `
+		local s = process.session()
+		s:start("sleep 60")
+		local p = process.pty{command = "sleep 61"}
+		process.sleep(60)`)
+	cliWaitForProc(t, srv.mark, "sleep 60", srv.cmd.Process.Pid, 10*time.Second)
+	cliWaitForProc(t, srv.mark, "sleep 61", srv.cmd.Process.Pid, 10*time.Second)
+	// ...when the server shuts down, which ends every session and PTY
+	// (stop checks that nothing with the server's marker is left).
+	if code := srv.stop(t); code != 0 {
+		t.Errorf("procsh serve exit status after SIGTERM: %d", code)
+	}
+	// The client, interrupted, still exits promptly with the server gone.
+	_ = client.Process.Signal(os.Interrupt)
+	if code, stderr := cliWait(t, client, 20*time.Second); code != 130 {
+		t.Errorf("client exit status %d; stderr: %s", code, stderr)
+	}
+}

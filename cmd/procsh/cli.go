@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -183,6 +184,8 @@ type app struct {
 	stdin          *os.File
 	stdout, stderr io.Writer
 	status         *statusLine
+	// backend is set once created, for the second-signal path.
+	backend atomic.Pointer[client.Client]
 }
 
 // errTimeout is the cause of a run context that --timeout ended.
@@ -204,12 +207,12 @@ func (a *app) newBackend(ctx context.Context) (client.Client, error) {
 		}
 		return b, nil
 	}
-	return connectRemote(ctx, a.opts.server, a.opts.token)
+	return connectRemote(ctx, a.opts.server, a.opts.token, "--token or PROCSH_TOKEN")
 }
 
 // connectRemote opens a remote backend and checks that the server answers
-// and accepts the token.
-func connectRemote(ctx context.Context, url, token string) (client.Client, error) {
+// and accepts the token; tokenHint says where the token came from.
+func connectRemote(ctx context.Context, url, token, tokenHint string) (client.Client, error) {
 	r, err := client.NewRemote(url, client.WithToken(token))
 	if err != nil {
 		return nil, fmt.Errorf("server %s: %w", url, err)
@@ -218,20 +221,20 @@ func connectRemote(ctx context.Context, url, token string) (client.Client, error
 	defer cancel()
 	if _, err := r.ListSessions(pctx); err != nil {
 		_ = r.Close()
-		return nil, describeRemoteError(url, token, err)
+		return nil, describeRemoteError(url, token, tokenHint, err)
 	}
 	return r, nil
 }
 
 // describeRemoteError turns the failure of the first request to a server
 // into a message that says what to fix.
-func describeRemoteError(url, token string, err error) error {
+func describeRemoteError(url, token, tokenHint string, err error) error {
 	switch {
 	case errors.Is(err, client.ErrUnauthorized):
 		if token == "" {
-			return fmt.Errorf("the server at %s requires a token: pass it with --token or PROCSH_TOKEN (%w)", url, err)
+			return fmt.Errorf("the server at %s requires a token: pass it with %s (%w)", url, tokenHint, err)
 		}
-		return fmt.Errorf("the server at %s refused the token: check --token or PROCSH_TOKEN (%w)", url, err)
+		return fmt.Errorf("the server at %s refused the token: check %s (%w)", url, tokenHint, err)
 	case errors.Is(err, client.ErrUnavailable):
 		return fmt.Errorf("cannot reach the server at %s (%w)", url, err)
 	}
@@ -252,7 +255,9 @@ func (a *app) newHost(backend client.Client, stdout, stderr io.Writer) (*luabind
 		luabind.WithProfile(profile),
 		// process.connect gets the same checked connection as --server, so a
 		// wrong URL or token fails with the same clear message.
-		luabind.WithConnector(connectRemote),
+		luabind.WithConnector(func(ctx context.Context, url, token string) (client.Client, error) {
+			return connectRemote(ctx, url, token, "the token option of process.connect")
+		}),
 	}
 	if a.status != nil {
 		hopts = append(hopts, luabind.WithWaitObserver(a.status.Observe))
@@ -262,7 +267,8 @@ func (a *app) newHost(backend client.Client, stdout, stderr io.Writer) (*luabind
 
 // runContext is the context of a whole run: cancelled by SIGINT/SIGTERM
 // (cause *signalError) and by --timeout (cause errTimeout). A second signal
-// while the run is being torn down ends procsh at once.
+// while the run is being torn down does not wait for the Lua host: it
+// closes the backend (which kills every process tree it started) and exits.
 func (a *app) runContext() (context.Context, func()) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	var stopTimeout context.CancelFunc = func() {}
@@ -281,7 +287,15 @@ func (a *app) runContext() (context.Context, func()) {
 		}
 		select {
 		case sig := <-sigc:
-			fmt.Fprintln(a.stderr, "procsh: second signal, exiting without waiting for cleanup")
+			fmt.Fprintln(a.stderr, "procsh: second signal, killing what the run started and exiting")
+			if b := a.backend.Load(); b != nil {
+				closed := make(chan struct{})
+				go func() { _ = (*b).Close(); close(closed) }()
+				select {
+				case <-closed:
+				case <-time.After(5 * time.Second):
+				}
+			}
 			os.Exit(exitCodeForSignal(sig))
 		case <-done:
 		}
@@ -334,6 +348,7 @@ func (a *app) runScripts(rest []string) int {
 	if err != nil {
 		return a.finish(ctx, err)
 	}
+	a.backend.Store(&backend)
 	defer backend.Close()
 	host, err := a.newHost(backend, stdout, stderr)
 	if err != nil {
