@@ -239,3 +239,22 @@ func ExampleModules() {
 	// [env fs json log path str t time]
 	// [json log path str t time]
 }
+
+func ExampleOpen_sandbox() {
+	L := lua.NewState()
+	defer L.Close()
+	Open(L, Options{Sandbox: true})
+	err := L.DoString(`
+		print(type(require("str")))
+		local ok, err = pcall(require, "fs")
+		print(ok, (err:match("module fs not found")))
+		print(require("path").abs)
+	`)
+	if err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// table
+	// false	module fs not found
+	// nil
+}
