@@ -38,7 +38,13 @@ var cliANSI = regexp.MustCompile(`\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|
 
 func cliStartTerm(t *testing.T, args ...string) *cliTerm {
 	t.Helper()
-	home := t.TempDir()
+	return cliStartTermIn(t, t.TempDir(), args...)
+}
+
+// cliStartTermIn is cliStartTerm with a given home directory (and state
+// directory under it), so that two sessions can share history.
+func cliStartTermIn(t *testing.T, home string, args ...string) *cliTerm {
+	t.Helper()
 	mark := cliMarker(t)
 	cmd := exec.Command(cliBinary(t), args...)
 	cmd.Env = cliEnv("PROCSH_CLI_MARK="+mark, "HOME="+home, "XDG_STATE_HOME="+filepath.Join(home, "state"), "TERM=xterm")
@@ -279,6 +285,27 @@ func TestCLIREPLBackgroundOutput(t *testing.T) {
 		t.Errorf("exit status after os.exit(4): %d", code)
 	}
 	cliAssertNoLeftovers(t, ct.mark, -1)
+}
+
+func TestCLIREPLHistoryPersists(t *testing.T) {
+	home := t.TempDir()
+	ct := cliStartTermIn(t, home)
+	ct.prompt()
+	ct.line("10 * 3 + 1", "31")
+	ct.send("\x04")
+	if code := ct.waitExit(10 * time.Second); code != 0 {
+		t.Fatalf("exit status %d", code)
+	}
+	// A new session recalls the line with the Up arrow.
+	ct = cliStartTermIn(t, home)
+	ct.prompt()
+	ct.send("\x1b[A")
+	ct.expect(`10 \* 3 \+ 1`, 10*time.Second)
+	ct.send("\r")
+	ct.expect(`\n\r?31\r?\n`, 10*time.Second)
+	ct.prompt()
+	ct.send("\x04")
+	ct.waitExit(10 * time.Second)
 }
 
 func cliEnvValue(env []string, key string) string {
