@@ -102,7 +102,7 @@ func TestCLIEval(t *testing.T) {
 
 func TestCLIHelpVersionUsage(t *testing.T) {
 	res := cliRun(t, cliCmd{args: []string{"--help"}})
-	if res.code != 0 || !strings.Contains(res.stdout, "Usage:") || !strings.Contains(res.stdout, "-sandbox") || !strings.Contains(res.stdout, "serve") {
+	if res.code != 0 || res.stderr != "" || !strings.Contains(res.stdout, "Usage:") || !strings.Contains(res.stdout, "-sandbox") || !strings.Contains(res.stdout, "serve") {
 		t.Errorf("--help: code %d stdout %s stderr %s", res.code, res.stdout, res.stderr)
 	}
 	res = cliRun(t, cliCmd{args: []string{"--version"}})
@@ -110,7 +110,7 @@ func TestCLIHelpVersionUsage(t *testing.T) {
 		t.Errorf("--version: code %d stdout %q", res.code, res.stdout)
 	}
 	res = cliRun(t, cliCmd{args: []string{"--no-such-flag"}})
-	if res.code != 2 || !strings.Contains(res.stderr, "no-such-flag") {
+	if res.code != 2 || !strings.Contains(res.stderr, "no-such-flag") || !strings.Contains(res.stderr, "procsh --help") {
 		t.Errorf("bad flag: code %d stderr %s", res.code, res.stderr)
 	}
 	res = cliRun(t, cliCmd{args: []string{"--timeout", "soon", "-e", "print(1)"}})
@@ -246,7 +246,7 @@ func TestCLIServeRefusesOpenAddressWithoutToken(t *testing.T) {
 		t.Errorf("serve 0.0.0.0 without token: code %d stderr %s", res.code, res.stderr)
 	}
 	res = cliRun(t, cliCmd{args: []string{"serve", "--help"}})
-	if res.code != 0 || !strings.Contains(res.stdout, "--listen") && !strings.Contains(res.stdout, "-listen") {
+	if res.code != 0 || res.stderr != "" || !strings.Contains(res.stdout, "-listen") {
 		t.Errorf("serve --help: code %d stdout %s", res.code, res.stdout)
 	}
 }

@@ -134,12 +134,15 @@ func printUsage(w io.Writer, fs *flag.FlagSet) {
 func Main(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 	var opts options
 	fs := newFlagSet(&opts, stderr)
-	fs.Usage = func() { printUsage(stderr, fs) }
+	// flag prints the error itself; the full usage goes to stdout on
+	// --help only, not after every mistake.
+	fs.Usage = func() {}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			printUsage(stdout, fs)
 			return exitOK
 		}
+		fmt.Fprintln(stderr, "Run 'procsh --help' for usage.")
 		return exitUsage
 	}
 	if opts.version {

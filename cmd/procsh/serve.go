@@ -28,17 +28,18 @@ func serveMain(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", defaultListen, "`address` to listen on (host:port; port 0 picks a free one)")
 	token := fs.String("token", os.Getenv("PROCSH_TOKEN"), "bearer `token` clients must send (default $PROCSH_TOKEN; required unless listening on loopback)")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: procsh serve [--listen addr] [--token t]")
-		fmt.Fprintln(fs.Output(), "\nServes the toolbox /process API (HTTP + WebSocket) backed by this machine.")
-		fs.PrintDefaults()
-	}
+	fs.Usage = func() {}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(stdout)
-			fs.Usage()
+			fmt.Fprintln(stdout, "Usage: procsh serve [--listen addr] [--token t]")
+			fmt.Fprintln(stdout, "\nServes the toolbox /process API (HTTP + WebSocket) backed by this machine,")
+			fmt.Fprintln(stdout, "until SIGINT or SIGTERM, then ends every session and PTY it started.")
+			fmt.Fprintln(stdout)
+			fs.PrintDefaults()
 			return exitOK
 		}
+		fmt.Fprintln(stderr, "Run 'procsh serve --help' for usage.")
 		return exitUsage
 	}
 	if fs.NArg() > 0 {
