@@ -107,7 +107,8 @@ func (p *ptyObj) cleanup(ctx context.Context) {
 func (a *api) pty(L *lua.LState) int {
 	fname := a.name + ".pty"
 	o := checkOpts(L, fname, 1)
-	po := client.PTYOptions{ID: o.str("id", ""), Cwd: o.str("cwd", ""), Env: o.env("env")}
+	// LazyStart: the program starts when we connect, so no output is lost.
+	po := client.PTYOptions{ID: o.str("id", ""), Cwd: o.str("cwd", ""), Env: o.env("env"), LazyStart: true}
 	cols, rows := o.number("cols", 0), o.number("rows", 0)
 	if cols < 0 || cols > 1000 || rows < 0 || rows > 1000 {
 		o.bad("cols/rows", "must be between 1 and 1000")

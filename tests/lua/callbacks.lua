@@ -51,17 +51,26 @@ local ticks = {}
 local tick = s:start("for i in 1 2 3; do echo t$i; sleep 0.03; done", {
 	on_stdout = function(line) ticks[#ticks + 1] = line end,
 })
-process.sleep(0.5) -- not waiting for tick itself
+-- Poll with sleeps (never waiting for tick itself) until all lines came.
+for _ = 1, 1000 do
+	if #ticks == 3 then break end
+	process.sleep(0.01)
+end
 t.eq(ticks, {"t1", "t2", "t3"})
 tick:wait()
 
 -- Callbacks keep firing while another task blocks in a long wait.
-local blocker = process.spawn(function() process.sleep(0.3); return "blocked" end)
+local release = false
+local blocker = process.spawn(function()
+	while not release do process.sleep(0.01) end
+	return "blocked"
+end)
 local got = {}
 local fast = process.session():start("echo f1; echo f2", {on_stdout = function(l) got[#got + 1] = l end})
 fast:wait()
 t.eq(got, {"f1", "f2"})
 t.eq(blocker:done(), false)
+release = true
 t.eq(blocker:wait(), "blocked")
 
 -- Commands with callbacks that nobody waits for still deliver them before

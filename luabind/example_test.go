@@ -1,0 +1,66 @@
+package luabind_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/procsh/procsh/client/local"
+	"github.com/procsh/procsh/luabind"
+)
+
+func ExampleNew() {
+	backend, err := local.New()
+	if err != nil {
+		panic(err)
+	}
+	defer backend.Close()
+	h, err := luabind.New(backend, luabind.WithStdout(os.Stdout), luabind.WithProfile(luabind.ProfileSandbox))
+	if err != nil {
+		panic(err)
+	}
+	defer h.Close()
+	vals, err := h.Eval(context.Background(), `process.exec("echo hello").stdout`)
+	fmt.Printf("%q %v\n", vals[0].String(), err)
+	// Output: "hello\n" <nil>
+}
+
+func ExampleHost_RunString() {
+	backend, _ := local.New()
+	defer backend.Close()
+	h, _ := luabind.New(backend, luabind.WithStdout(os.Stdout))
+	defer h.Close()
+	err := h.RunString(context.Background(), "example.lua", `
+		local s = process.session()
+		local cmd = s:start("echo one; echo two", {
+			on_stdout = function(line) print("line: " .. line) end,
+		})
+		local t = process.spawn(function() return process.exec("echo task").stdout end)
+		print("exit", cmd:wait().exit_code, t:wait())
+	`)
+	fmt.Println("err:", err)
+	// Output:
+	// line: one
+	// line: two
+	// exit	0	task
+	//
+	// err: <nil>
+}
+
+// Greeter is an embedder's Go type exposed to scripts.
+type Greeter struct{ Prefix string }
+
+// Greet is callable from Lua as greeter:Greet(name).
+func (g *Greeter) Greet(name string) string { return g.Prefix + name }
+
+func ExampleWithGlobal() {
+	backend, _ := local.New()
+	defer backend.Close()
+	h, _ := luabind.New(backend, luabind.WithStdout(os.Stdout), luabind.WithGlobal("greeter", &Greeter{Prefix: "hi "}))
+	defer h.Close()
+	err := h.RunString(context.Background(), "g.lua", `print(greeter:Greet("lua"), #greeter.Prefix)`)
+	fmt.Println(err)
+	// Output:
+	// hi lua	3
+	// <nil>
+}
