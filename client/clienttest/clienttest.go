@@ -7,11 +7,22 @@
 //	}
 //
 // The suite runs real processes; it checks the host's process table, so the
-// backend under test must run its processes on this machine.
+// backend under test must run its processes on this machine. Backends should
+// use a short kill grace period (the suite's timeouts assume well under a
+// second between SIGTERM and SIGKILL).
 package clienttest
 
 import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/procsh/procsh/client"
 )
@@ -24,4 +35,107 @@ func Run(t *testing.T, newBackend NewFunc) {
 	t.Run("Exec", func(t *testing.T) { runExec(t, newBackend) })
 	t.Run("Session", func(t *testing.T) { runSession(t, newBackend) })
 	t.Run("PTY", func(t *testing.T) { runPTY(t, newBackend) })
+}
+
+// open returns a backend that is closed when the test ends.
+func open(t *testing.T, nb NewFunc) client.Client {
+	t.Helper()
+	c := nb(t)
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// ctxFor returns a context that ends with the test (or after d).
+func ctxFor(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// marker returns a unique `sleep` duration such as "30.4821937": a process
+// running `sleep <marker>` can be found in the process table by its
+// command line, whichever backend started it.
+func marker(secs int) string {
+	return strconv.Itoa(secs) + "." + strconv.Itoa(1000000+rand.IntN(8999999))
+}
+
+// procsWith returns the pids of live (non-zombie) processes whose command
+// line contains word as a whole argument.
+func procsWith(word string) []int {
+	ents, _ := os.ReadDir("/proc")
+	var pids []int
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		cl, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if err != nil || !bytes.Contains(append([]byte{0}, cl...), []byte("\x00"+word+"\x00")) {
+			continue
+		}
+		st, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		if i := bytes.LastIndexByte(st, ')'); i > 0 && i+2 < len(st) && (st[i+2] == 'Z' || st[i+2] == 'X') {
+			continue
+		}
+		pids = append(pids, pid)
+	}
+	return pids
+}
+
+// noProcs fails the test if any process with word in its command line
+// is alive.
+func noProcs(t *testing.T, word string) {
+	t.Helper()
+	if pids := procsWith(word); len(pids) > 0 {
+		t.Errorf("processes with %q still alive: %v", word, pids)
+		killProcs(word)
+	}
+}
+
+// killProcs is test hygiene: it ends leftovers a test deliberately leaves
+// running (e.g. a background job of an Exec that returned).
+func killProcs(word string) {
+	for _, p := range procsWith(word) {
+		if pr, err := os.FindProcess(p); err == nil {
+			_ = pr.Kill()
+		}
+	}
+}
+
+// waitFor polls cond (test-side only) until it holds or d passes.
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", d, what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// wantKind checks that err matches the sentinel kind.
+func wantKind(t *testing.T, err, kind error, what string) {
+	t.Helper()
+	if err == nil {
+		t.Errorf("%s: got no error, want %v", what, kind)
+		return
+	}
+	if !errors.Is(err, kind) {
+		t.Errorf("%s: got %v (kind %v), want kind %v", what, err, client.KindOf(err), kind)
+	}
+	if strings.TrimSpace(err.Error()) == "" {
+		t.Errorf("%s: empty error message", what)
+	}
+}
+
+// q formats bytes for messages.
+func q(s string) string {
+	if len(s) > 200 {
+		return fmt.Sprintf("%q...(%d bytes)", s[:200], len(s))
+	}
+	return fmt.Sprintf("%q", s)
 }

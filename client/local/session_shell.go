@@ -38,10 +38,15 @@ func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + 
 // EXIT trap writes everything a later shell needs to carry on (variables,
 // functions, aliases, shopt and set options, cwd) to the state file, and a
 // new shell sources that file first. Options come last so that a restored
-// errexit cannot stop the restore half way.
+// errexit cannot stop the restore half way. TERM, INT and HUP aimed at the
+// shell itself (KillCommand on a command made of builtins, or a user's
+// `kill $$`) save the state too before the shell exits with 128+n.
 const bashInit = `__procsh_save() { { builtin declare -p; builtin declare -f; builtin alias -p; builtin printf 'builtin cd -- %%q\n' "$PWD"; builtin shopt -p; builtin set +o; } >%[1]s 2>/dev/null; }
 if [ -f %[1]s ]; then { builtin . %[1]s; } </dev/null >/dev/null 2>&1; fi
 builtin trap __procsh_save EXIT
+builtin trap '__procsh_save; builtin trap - EXIT; builtin exit 143' TERM
+builtin trap '__procsh_save; builtin trap - EXIT; builtin exit 130' INT
+builtin trap '__procsh_save; builtin trap - EXIT; builtin exit 129' HUP
 `
 
 // shInit is the reduced POSIX-sh variant: exported variables and cwd.
