@@ -120,6 +120,18 @@ func TestStatusLineObserveAndDisable(t *testing.T) {
 	}
 }
 
+func TestStatusLineIgnoresUndescribedWaits(t *testing.T) {
+	s, drawn := statusPipe(t)
+	done := s.Observe("")
+	s.mu.Lock()
+	n := len(s.waits)
+	s.mu.Unlock()
+	done()
+	if n != 0 || drawn() != "" {
+		t.Errorf("an undescribed wait was recorded (%d) or drawn", n)
+	}
+}
+
 func TestTruncate(t *testing.T) {
 	if got := truncate("⏳ abcdef", 5); got != "⏳ ab…" {
 		t.Errorf("truncate = %q", got)

@@ -49,7 +49,12 @@ func newStatusLine(term *os.File) *statusLine {
 
 // Observe is the luabind wait observer: it records a wait until the
 // returned function is called.
+// A wait without a description (a deliberate process.sleep, bookkeeping
+// calls) is not worth a status line.
 func (s *statusLine) Observe(what string) (done func()) {
+	if what == "" {
+		return func() {}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	id := s.nextID
