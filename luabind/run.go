@@ -14,6 +14,9 @@ import (
 // deleting what the script left behind.
 const cleanupTimeout = 10 * time.Second
 
+// cleanupParallelism bounds how many resources are ended at once.
+const cleanupParallelism = 32
+
 // resource is something a run started and must end unless detached.
 type resource interface {
 	cleanup(ctx context.Context)
@@ -115,9 +118,22 @@ func (r *run) end() {
 	res := r.resources
 	r.resources = nil
 	r.mu.Unlock()
+	// Resources are independent (a session's deletion also ends its
+	// commands), so end them concurrently: deleting a session or killing a
+	// PTY waits for its process tree, and a hundred of them one after the
+	// other would take seconds.
+	sem := make(chan struct{}, cleanupParallelism)
+	var wg sync.WaitGroup
 	for i := len(res) - 1; i >= 0; i-- {
-		res[i].cleanup(ctx)
+		sem <- struct{}{}
+		wg.Add(1)
+		go func(res resource) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			res.cleanup(ctx)
+		}(res[i])
 	}
+	wg.Wait()
 	r.wg.Wait()
 }
 

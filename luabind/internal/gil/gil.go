@@ -34,9 +34,17 @@ import (
 
 // GIL serialises access to one Lua state. The zero value is not usable; use
 // New.
+//
+// It is a FIFO lock: goroutines get it in the order they asked for it, and
+// waiters park on their own channel instead of spinning. Fairness keeps one
+// busy task from starving the others, makes tasks start in spawn order, and
+// with thousands of tasks waiting it avoids the spinning and wake-up storms
+// of a plain mutex.
 type GIL struct {
-	mu sync.Mutex
-	L  *lua.LState
+	mu    sync.Mutex // guards held and queue
+	held  bool
+	queue []chan struct{} // waiters in arrival order
+	L     *lua.LState
 }
 
 // New returns a lock guarding L (the root state whose G all threads share).
@@ -45,16 +53,44 @@ func New(L *lua.LState) *GIL { return &GIL{L: L} }
 // Lock acquires the lock and makes th the running thread.
 func (g *GIL) Lock(th *lua.LState) {
 	g.mu.Lock()
+	if !g.held {
+		g.held = true
+		g.mu.Unlock()
+	} else {
+		ch := make(chan struct{})
+		g.queue = append(g.queue, ch)
+		g.mu.Unlock()
+		<-ch // Unlock handed the lock to us
+	}
 	g.L.G.CurrentThread = th
 }
 
-// Unlock releases the lock.
-func (g *GIL) Unlock() { g.mu.Unlock() }
+// Unlock releases the lock, handing it to the longest waiter if any.
+func (g *GIL) Unlock() {
+	g.mu.Lock()
+	if len(g.queue) == 0 {
+		if !g.held {
+			g.mu.Unlock()
+			panic("gil: Unlock of an unlocked GIL")
+		}
+		g.held = false
+		g.mu.Unlock()
+		return
+	}
+	next := g.queue[0]
+	g.queue[0] = nil
+	g.queue = g.queue[1:]
+	if len(g.queue) == 0 {
+		g.queue = nil // let the backing array go
+	}
+	g.mu.Unlock()
+	close(next)
+}
 
 // Block runs wait with the lock released and re-acquires it for th
 // afterwards. The caller must hold the lock on behalf of th.
 func (g *GIL) Block(th *lua.LState, wait func()) {
-	g.mu.Unlock()
+	g.Unlock()
 	defer g.Lock(th)
 	wait()
 }

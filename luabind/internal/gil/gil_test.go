@@ -100,3 +100,48 @@ func TestBlockInPcallAndIterator(t *testing.T) {
 		}
 	}
 }
+
+// TestFIFO: waiters get the lock in the order they asked for it.
+func TestFIFO(t *testing.T) {
+	L := lua.NewState()
+	defer L.Close()
+	g := New(L)
+	g.Lock(L)
+	var mu sync.Mutex
+	var order []int
+	var wg sync.WaitGroup
+	for i := range 5 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			g.Lock(L)
+			mu.Lock()
+			order = append(order, i)
+			mu.Unlock()
+			g.Unlock()
+		}()
+		// Wait until goroutine i is queued before starting the next.
+		for {
+			g.mu.Lock()
+			n := len(g.queue)
+			g.mu.Unlock()
+			if n == i+1 {
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	g.Unlock()
+	wg.Wait()
+	for i, v := range order {
+		if v != i {
+			t.Fatalf("order = %v", order)
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Fatal("Unlock of an unlocked GIL did not panic")
+		}
+	}()
+	g.Unlock()
+}

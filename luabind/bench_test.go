@@ -1,0 +1,165 @@
+package luabind_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/procsh/procsh/client"
+	"github.com/procsh/procsh/client/local"
+	"github.com/procsh/procsh/luabind"
+)
+
+func benchHost(b *testing.B) (*luabind.Host, client.Client) {
+	b.Helper()
+	backend, err := local.New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = backend.Close() })
+	h, err := luabind.New(backend, luabind.WithStdout(io.Discard), luabind.WithStderr(io.Discard))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = h.Close() })
+	return h, backend
+}
+
+func benchRun(b *testing.B, h *luabind.Host, src string) time.Duration {
+	b.Helper()
+	start := time.Now()
+	if err := h.RunString(context.Background(), "bench.lua", src); err != nil {
+		b.Fatal(err)
+	}
+	return time.Since(start)
+}
+
+// BenchmarkBoundCall compares, per call from Lua, a built-in gopher-lua
+// function (math.abs), a bound method that does not block (task:done) and
+// the full blocking-call path (process.sleep(0): context checks, releasing
+// and re-taking the GIL). Metrics: ns per call of each and the ratios.
+func BenchmarkBoundCall(b *testing.B) {
+	h, _ := benchHost(b)
+	const n = 200000
+	loop := func(body string) string {
+		return `local tk = process.spawn(function() end); tk:wait()
+			local abs, sleep = math.abs, process.sleep
+			for i = 1, ` + itoa(n) + ` do ` + body + ` end`
+	}
+	var builtin, method, blocking time.Duration
+	for b.Loop() {
+		empty := benchRun(b, h, loop(""))
+		builtin += benchRun(b, h, loop("abs(1)")) - empty
+		method += benchRun(b, h, loop("tk:done()")) - empty
+		blocking += benchRun(b, h, loop("sleep(0)")) - empty
+	}
+	per := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / float64(n) / float64(b.N) }
+	b.ReportMetric(per(builtin), "ns/builtin")
+	b.ReportMetric(per(method), "ns/method")
+	b.ReportMetric(per(blocking), "ns/blocking")
+	b.ReportMetric(per(method)/per(builtin), "method/builtin")
+	b.ReportMetric(per(blocking)/per(builtin), "blocking/builtin")
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	s := ""
+	for ; n > 0; n /= 10 {
+		s = string(rune('0'+n%10)) + s
+	}
+	return s
+}
+
+// BenchmarkSleepTasks: 10,000 tasks each calling process.sleep(0.2); the
+// metric x-floor is the total time over the 0.2 s floor (target ≤ 2).
+func BenchmarkSleepTasks(b *testing.B) {
+	h, _ := benchHost(b)
+	var total time.Duration
+	for b.Loop() {
+		total += benchRun(b, h, `
+			local tasks = {}
+			for i = 1, 10000 do tasks[i] = process.spawn(function() process.sleep(0.2) end) end
+			process.wait_all(tasks)`)
+	}
+	b.ReportMetric(total.Seconds()/float64(b.N), "s/run")
+	b.ReportMetric(total.Seconds()/float64(b.N)/0.2, "x-floor")
+}
+
+// BenchmarkSessionTasks: 100 tasks each running `sleep 0.5` in its own
+// session, against one such command measured in the same iteration
+// (target ≤ 3×).
+func BenchmarkSessionTasks(b *testing.B) {
+	h, _ := benchHost(b)
+	var one, many time.Duration
+	for b.Loop() {
+		one += benchRun(b, h, `process.session():run("sleep 0.5")`)
+		many += benchRun(b, h, `
+			local tasks = {}
+			for i = 1, 100 do
+				tasks[i] = process.spawn(function() return process.session():run("sleep 0.5").exit_code end)
+			end
+			for i, c in ipairs(process.wait_all(tasks)) do assert(c == 0) end`)
+	}
+	b.ReportMetric(one.Seconds()/float64(b.N), "s/one")
+	b.ReportMetric(many.Seconds()/float64(b.N), "s/100")
+	b.ReportMetric(float64(many)/float64(one), "x-one")
+}
+
+// producer writes 100 MB of 100-byte lines (99 characters and a newline).
+const producer = `yes 012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678 | head -c 100000000`
+
+// BenchmarkCallbackThroughput: MB/s of a 100 MB stream delivered line by
+// line to an on_stdout callback, against the Go-level StreamCommandLogs
+// figure for the same command in the same iteration.
+func BenchmarkCallbackThroughput(b *testing.B) {
+	h, backend := benchHost(b)
+	const mb = 100.0
+	var goLevel, lua time.Duration
+	ctx := context.Background()
+	for b.Loop() {
+		// Go level: start the command, stream its log, count bytes.
+		if err := backend.CreateSession(ctx, client.SessionOptions{ID: "bench-go"}); err != nil {
+			b.Fatal(err)
+		}
+		start := time.Now()
+		res, err := backend.ExecSession(ctx, "bench-go", client.SessionExecRequest{Command: producer, Async: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		st, err := backend.StreamCommandLogs(ctx, "bench-go", res.CmdID, client.LogOptions{Follow: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		n := 0
+		for {
+			ch, err := st.Recv()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			n += len(ch.Data)
+		}
+		st.Close()
+		goLevel += time.Since(start)
+		_ = backend.DeleteSession(ctx, "bench-go")
+		if n != 100000000 {
+			b.Fatalf("go level got %d bytes", n)
+		}
+		lua += benchRun(b, h, `
+			local n = 0
+			local c = process.session():start([[`+producer+`]], {on_stdout = function(line) n = n + #line + 1 end})
+			c:wait()
+			assert(n == 100000000, tostring(n))`)
+	}
+	goMBs := mb * float64(b.N) / goLevel.Seconds()
+	luaMBs := mb * float64(b.N) / lua.Seconds()
+	b.ReportMetric(goMBs, "MB/s-go")
+	b.ReportMetric(luaMBs, "MB/s-callback")
+	b.ReportMetric(luaMBs/goMBs, "callback/go")
+}
