@@ -47,7 +47,7 @@ func execResults(t *testing.T, nb NewFunc) {
 		{name: "multi-line script", req: client.ExecRequest{Command: "x=1\nif [ $x = 1 ]; then\n  echo one\nfi\nfor i in 1 2; do echo $i; done\n"}, result: "one\n1\n2\n"},
 		{name: "cwd", req: client.ExecRequest{Command: "pwd", Cwd: "/tmp"}, result: "/tmp\n"},
 		{name: "env", req: client.ExecRequest{Command: `echo "$FOO|$_x9"`, Env: map[string]string{"FOO": "bar baz", "_x9": "ok"}}, result: "bar baz|ok\n"},
-		{name: "binary output", req: client.ExecRequest{Command: `printf 'a\000b\377\376\n'; printf '\000' >&2`},
+		{name: "binary output", req: client.ExecRequest{Command: `printf 'a\000b\377\376\n'; sleep 0.05; printf '\000' >&2`},
 			result: "a\x00b\xff\xfe\n\x00", stdout: ptr("a\x00b\xff\xfe\n"), stderr: ptr("\x00")},
 		{name: "no newline added", req: client.ExecRequest{Command: "printf nonl"}, result: "nonl"},
 		{name: "larger than ARG_MAX", req: client.ExecRequest{Command: "x='" + big + "'\necho ${#x}"}, result: fmt.Sprintf("%d\n", len(big))},
