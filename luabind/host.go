@@ -429,8 +429,9 @@ func (h *Host) Do(fn func(L *lua.LState) error) error {
 }
 
 // Close ends everything the host started (tasks, commands, sessions, PTYs,
-// remote connections) and closes the Lua state. It waits for a running
-// RunString to return; cancel its context first to make that quick.
+// remote connections) and closes the Lua state. A RunString or Eval in
+// progress is stopped (it returns an error matching ErrClosed or
+// context.Canceled) and Close waits for it.
 func (h *Host) Close() error {
 	h.cancel()
 	h.runMu.Lock()

@@ -341,3 +341,29 @@ func TestConnect(t *testing.T) {
 		t.Errorf("session on the default backend")
 	}
 }
+
+// TestCloseStopsRun: Close stops a run in progress and cleans up.
+func TestCloseStopsRun(t *testing.T) {
+	h, _, marker, _ := newHost(t)
+	done := make(chan error, 1)
+	go func() {
+		done <- h.RunString(context.Background(), "c.lua", `process.session():start("sleep 60"); process.sleep(60)`)
+	}()
+	for deadline := time.Now().Add(10 * time.Second); procsWithMarker(marker) == 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("command never started")
+		}
+	}
+	if err := h.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if !errors.Is(err, luabind.ErrClosed) {
+			t.Errorf("RunString = %v, want ErrClosed", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("RunString did not return after Close")
+	}
+	waitNoProcs(t, marker)
+}

@@ -41,6 +41,7 @@ type run struct {
 	bgErrs     []error // errors of callbacks and unobserved tasks
 	exitCode   *int
 	foreground context.CancelFunc // Eval: cancels the current evaluation
+	stopClose  func() bool        // unregisters the Close hook
 }
 
 var errExit = errors.New("os.exit")
@@ -48,6 +49,8 @@ var errExit = errors.New("os.exit")
 func (h *Host) newRun(parent context.Context, repl bool) *run {
 	r := &run{h: h, repl: repl}
 	r.ctx, r.cancel = context.WithCancelCause(parent)
+	// Close ends a run in progress too.
+	r.stopClose = context.AfterFunc(h.ctx, func() { r.cancel(ErrClosed) })
 	return r
 }
 
@@ -111,6 +114,7 @@ func (r *run) takeExit() (int, bool) {
 // detach and waits for the run's goroutines. It must be called without the
 // GIL.
 func (r *run) end() {
+	r.stopClose()
 	r.cancel(context.Canceled)
 	ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
 	defer cancel()
@@ -142,6 +146,9 @@ func (r *run) end() {
 func (r *run) result(ctx context.Context, err error) error {
 	if code, ok := r.takeExit(); ok {
 		return &ExitError{Code: code}
+	}
+	if cause := context.Cause(r.ctx); errors.Is(cause, ErrClosed) && ctx.Err() == nil {
+		return fmt.Errorf("luabind: script stopped: %w", ErrClosed)
 	}
 	if ctx.Err() != nil {
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -17,6 +18,7 @@ import (
 	"github.com/procsh/procsh/client"
 	"github.com/procsh/procsh/client/local"
 	"github.com/procsh/procsh/luabind"
+	"github.com/procsh/procsh/server"
 )
 
 // The Lua tests run every tests/lua/*.lua script as a subtest against the
@@ -390,5 +392,46 @@ func TestLuaScriptErrorPosition(t *testing.T) {
 	err, _, _ = luaRun(t, context.Background(), luaMarker(t), "x = = 1")
 	if !errors.As(err, &se) || !strings.HasPrefix(se.Message, "test.lua:1:") {
 		t.Errorf("syntax error = %v", err)
+	}
+}
+
+// TestLuaConnectRemote runs tests/lua/remote/connect.lua against a real
+// procsh server on loopback, with the host's default connector.
+func TestLuaConnectRemote(t *testing.T) {
+	marker := luaMarker(t)
+	srv := server.New(luaBackend(t, marker), server.WithToken("sekrit"))
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	var stdout, stderr luaSyncBuffer
+	other := luaBackend(t, luaMarker(t))
+	h := luaHost(t, other, &stdout, &stderr)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := h.RunFile(ctx, "lua/remote/connect.lua", ts.URL, "sekrit"); err != nil {
+		t.Fatalf("%v\nstderr:\n%s", err, stderr.String())
+	}
+	luaAssertNoProcs(t, marker)
+}
+
+// TestLuaTee: tee=true streams a command's output to the host's writers as
+// it runs, for exec and session commands.
+func TestLuaTee(t *testing.T) {
+	err, out, errOut := luaRun(t, context.Background(), luaMarker(t), `
+		local r = process.exec("echo to-out; echo to-err >&2", {tee = true})
+		assert(r.stdout == "to-out\n")
+		local s = process.session()
+		s:run("echo run-out", {tee = true})
+		s:start("echo start-out", {tee = true}):wait()
+		print("after")`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"to-out\n", "run-out\n", "start-out\n", "after\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stdout %q lacks %q", out, want)
+		}
+	}
+	if errOut != "to-err\n" {
+		t.Errorf("stderr = %q", errOut)
 	}
 }

@@ -143,3 +143,11 @@ t.eq(results[50], 50)
 
 -- Tasks the main chunk does not wait for still finish before the run ends.
 process.spawn(function() process.sleep(0.05); print("late task done") end)
+
+-- The stdlib's time.sleep releases the host lock like process.sleep.
+local time = require("time")
+local order = {}
+local sleeper = process.spawn(function() time.sleep(0.05); order[#order + 1] = "sleeper" end)
+local quick = process.spawn(function() order[#order + 1] = "quick" end)
+process.wait_all({sleeper, quick})
+t.eq(order, {"quick", "sleeper"})

@@ -65,6 +65,24 @@ t.eq(w.reason, "non-zero exit")
 local en, emsg, ekind = p:expect("x", {timeout = 1})
 t.eq({en, emsg, ekind}, {nil, "eof", "closed"})
 
+-- on_output as an option; raw send; buffered output not consumed yet
+local chunks = {}
+local o = process.pty{command = "cat", on_output = function(data) chunks[#chunks + 1] = data end}
+assert(o:send("raw-input\n"))
+o:expect({exact = "raw-input"}, {timeout = 5})
+o:send("pending-data\n")
+for _ = 1, 500 do
+	if o:buffered():find("pending-data", 1, true) then break end
+	process.sleep(0.01)
+end
+t.ok(o:buffered():find("pending-data", 1, true), "buffered: " .. o:buffered())
+for _ = 1, 500 do
+	if table.concat(chunks):find("pending-data", 1, true) then break end
+	process.sleep(0.01)
+end
+t.ok(table.concat(chunks):find("raw-input", 1, true))
+t.eq(o:kill(), true)
+
 -- a command string runs through sh -c; wait with timeout does not kill
 local q = process.pty{command = "sleep 30"}
 local wn, wm, wk = q:wait(0.05)
