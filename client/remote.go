@@ -3,6 +3,8 @@ package client
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -222,6 +224,71 @@ func (r *Remote) call(ctx context.Context, op, method, path string, q url.Values
 	return resp.StatusCode, nil
 }
 
+// cancellableCall is call for requests that run something (execute,
+// code-run, sync session exec). On a procsh server the request is named,
+// and when ctx ends the client asks the server to cancel it and waits for
+// the reply, so the call returns only after the server has ended what it
+// started. Without the extension the request is simply abandoned (Daytona
+// keeps running it).
+func (r *Remote) cancellableCall(ctx context.Context, op, method, path string, q url.Values, in, out any) (int, error) {
+	ok, err := r.has(ctx, wire.FeatCancel)
+	if err != nil {
+		return 0, err
+	}
+	if !ok || q.Get(wire.ExtParam) == "" {
+		return r.call(ctx, op, method, path, q, in, out)
+	}
+	id := newCallID()
+	q.Set(wire.CallParam, id)
+	reqCtx, hardCancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer hardCancel()
+	returned := make(chan struct{})
+	defer close(returned)
+	stop := context.AfterFunc(ctx, func() {
+		// Ask until the server knows the call (the request may still be
+		// in flight); give up and drop the connection after a while.
+		deadline := time.NewTimer(15 * time.Second)
+		defer deadline.Stop()
+		for {
+			cctx, c := context.WithTimeout(reqCtx, 5*time.Second)
+			status, _ := r.call(cctx, op, http.MethodPost, wire.CancelPath+id, nil, nil, nil)
+			c()
+			if status == http.StatusNoContent {
+				break
+			}
+			select {
+			case <-returned:
+				return
+			case <-deadline.C:
+				hardCancel()
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+		select {
+		case <-returned:
+		case <-deadline.C:
+			hardCancel()
+		}
+	})
+	defer stop()
+	status, err := r.call(reqCtx, op, method, path, q, in, out)
+	if ce := ctx.Err(); ce != nil {
+		kind := ErrClosed
+		if errors.Is(ce, context.DeadlineExceeded) {
+			kind = ErrTimeout
+		}
+		return status, &Error{Op: op, Kind: kind, Err: ce}
+	}
+	return status, err
+}
+
+func newCallID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
 // transportErr classifies a failure to talk to the server: the caller's
 // context, or an unreachable server.
 func transportErr(op string, ctx context.Context, err error) error {
@@ -321,6 +388,9 @@ func (r *Remote) Exec(ctx context.Context, req ExecRequest) (*ExecResult, error)
 	if strings.TrimSpace(req.Command) == "" {
 		return nil, Errorf(op, ErrInvalidArgument, "command is empty")
 	}
+	if req.Timeout < 0 {
+		return nil, Errorf(op, ErrInvalidArgument, "negative timeout")
+	}
 	q, extended, err := r.extQuery(ctx, wire.FeatExecResult)
 	if err != nil {
 		return nil, err
@@ -335,7 +405,7 @@ func (r *Remote) Exec(ctx context.Context, req ExecRequest) (*ExecResult, error)
 func (r *Remote) execCall(ctx context.Context, op, path string, q url.Values, in any, onOutput func(Chunk)) (*ExecResult, error) {
 	start := time.Now()
 	var out wire.ExecuteResponse
-	status, err := r.call(ctx, op, http.MethodPost, path, q, in, &out)
+	status, err := r.cancellableCall(ctx, op, http.MethodPost, path, q, in, &out)
 	if status == http.StatusRequestTimeout {
 		// Daytona: the run was killed and its output discarded.
 		return &ExecResult{ExitCode: -1, TimedOut: true, Signal: "KILL", Duration: time.Since(start)}, nil
@@ -352,6 +422,9 @@ func (r *Remote) execCall(ctx context.Context, op, path string, q url.Values, in
 	}
 	if out.Stdout != nil && out.Stderr != nil {
 		res.Stdout, res.Stderr, res.HasStreams = *out.Stdout, *out.Stderr, true
+	}
+	if out.Raw != nil {
+		res.Result, res.Stdout, res.Stderr = string(out.Raw.Output), string(out.Raw.Stdout), string(out.Raw.Stderr)
 	}
 	res.Artifacts.Stdout = res.Result
 	if out.Artifacts != nil {
@@ -377,6 +450,9 @@ func (r *Remote) CodeRun(ctx context.Context, req CodeRunRequest) (*ExecResult, 
 	}
 	if req.Code == "" {
 		return nil, Errorf(op, ErrInvalidArgument, "code is empty")
+	}
+	if req.Timeout < 0 {
+		return nil, Errorf(op, ErrInvalidArgument, "negative timeout")
 	}
 	q, extended, err := r.extQuery(ctx, wire.FeatExecResult)
 	if err != nil {
@@ -528,7 +604,11 @@ func (r *Remote) ExecSession(ctx context.Context, sessionID string, req SessionE
 	}
 	var out wire.SessionExecuteResponseExt
 	in := wire.SessionExecuteRequest{Command: req.Command, RunAsync: req.Async, SuppressInputEcho: req.SuppressInputEcho}
-	if _, err := r.call(ctx, op, http.MethodPost, "/process/session/"+pe(sessionID)+"/exec", q, in, &out); err != nil {
+	call := r.call
+	if !req.Async {
+		call = r.cancellableCall
+	}
+	if _, err := call(ctx, op, http.MethodPost, "/process/session/"+pe(sessionID)+"/exec", q, in, &out); err != nil {
 		return nil, err
 	}
 	res := &SessionExecResult{CmdID: out.CmdID, ExitCode: out.ExitCode, Signal: out.Signal}
@@ -547,6 +627,9 @@ func (r *Remote) ExecSession(ctx context.Context, sessionID string, req SessionE
 	if out.Stdout == nil && out.Output != nil {
 		o, e := wire.Demux([]byte(*out.Output))
 		res.Stdout, res.Stderr = string(o), string(e)
+	}
+	if out.Raw != nil {
+		res.Output, res.Stdout, res.Stderr = string(out.Raw.Output), string(out.Raw.Stdout), string(out.Raw.Stderr)
 	}
 	return res, nil
 }

@@ -185,13 +185,19 @@ func TestRemoteHungServerBoundedByContext(t *testing.T) {
 	})
 	r := mustRemote(t, "http://"+ln.Addr().String())
 	calls := map[string]func(ctx context.Context) error{
-		"exec": func(ctx context.Context) error { _, err := r.Exec(ctx, client.ExecRequest{Command: "true"}); return err },
+		"exec": func(ctx context.Context) error {
+			_, err := r.Exec(ctx, client.ExecRequest{Command: "true"})
+			return err
+		},
 		"stream": func(ctx context.Context) error {
 			_, err := r.StreamCommandLogs(ctx, "s", "c", client.LogOptions{Follow: true})
 			return err
 		},
-		"connect pty": func(ctx context.Context) error { _, err := r.ConnectPTY(ctx, "p", client.PTYConnectOptions{}); return err },
-		"wait":        func(ctx context.Context) error { _, err := r.WaitCommand(ctx, "s", "c"); return err },
+		"connect pty": func(ctx context.Context) error {
+			_, err := r.ConnectPTY(ctx, "p", client.PTYConnectOptions{})
+			return err
+		},
+		"wait": func(ctx context.Context) error { _, err := r.WaitCommand(ctx, "s", "c"); return err },
 	}
 	for name, call := range calls {
 		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -25,6 +26,7 @@ type remoteLogStream struct {
 	pending []Chunk
 	err     error // terminal: io.EOF or the failure
 	exit    *wire.LogTextFrame
+	rbuf    bytes.Buffer // reused for every frame; deliver copies out
 }
 
 // StreamCommandLogs implements Client.
@@ -71,7 +73,7 @@ func (s *remoteLogStream) Recv() (Chunk, error) {
 		if s.err != nil {
 			return Chunk{}, s.err
 		}
-		typ, data, err := s.conn.ReadMessage()
+		typ, data, err := s.readFrame()
 		if err != nil {
 			if websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway) && s.ctx.Err() == nil {
 				if ce, ok := err.(*websocket.CloseError); ok && ce.Code == websocket.CloseGoingAway {
@@ -118,6 +120,20 @@ func (s *remoteLogStream) Recv() (Chunk, error) {
 		}
 		s.demux.Write(data, s.emit)
 	}
+}
+
+// readFrame reads one message into the reused buffer; the returned slice is
+// valid until the next call.
+func (s *remoteLogStream) readFrame() (int, []byte, error) {
+	typ, rd, err := s.conn.NextReader()
+	if err != nil {
+		return 0, nil, err
+	}
+	s.rbuf.Reset()
+	if _, err := s.rbuf.ReadFrom(rd); err != nil {
+		return 0, nil, err
+	}
+	return typ, s.rbuf.Bytes(), nil
 }
 
 func (s *remoteLogStream) emit(stream byte, data []byte) { s.deliver(stream, data) }

@@ -1,12 +1,14 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/procsh/procsh/client"
 	"github.com/procsh/procsh/internal/wire"
@@ -52,18 +54,25 @@ func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request) {
 	if !checkEnv(w, r, req.Envs) {
 		return
 	}
-	res, err := s.backend.Exec(r.Context(), client.ExecRequest{
+	ctx, release := s.callContext(r)
+	defer release()
+	res, err := s.backend.Exec(ctx, client.ExecRequest{
 		Command: req.Command, Cwd: req.Cwd, Env: req.Envs, Timeout: timeoutOf(req.Timeout, req.TimeoutMs),
 	})
-	s.writeExecResult(w, r, res, nil, err)
+	s.writeExecResult(w, r, ctx, res, err)
 }
 
 // writeExecResult answers an execute or code-run. A start failure is a 200
 // with exit code -1 and the error text for Daytona clients, as in the
 // reference server; procsh clients get the typed error.
-func (s *Server) writeExecResult(w http.ResponseWriter, r *http.Request, res *client.ExecResult, charts []client.Chart, err error) {
+func (s *Server) writeExecResult(w http.ResponseWriter, r *http.Request, ctx context.Context, res *client.ExecResult, err error) {
 	if r.Context().Err() != nil {
 		return // the client went away; the backend has ended the run
+	}
+	if ctx.Err() != nil {
+		// Cancelled by the procsh client, which is waiting for this.
+		writeE1(w, r, 499, "CANCELLED", "cancelled: "+ctx.Err().Error(), wire.KindClosed)
+		return
 	}
 	if err != nil && res == nil {
 		if ext(r) || errors.Is(err, client.ErrInvalidArgument) || errors.Is(err, client.ErrUnsupported) {
@@ -95,6 +104,9 @@ func (s *Server) writeExecResult(w http.ResponseWriter, r *http.Request, res *cl
 		}
 		out.TimedOut = res.TimedOut
 		out.Signal = res.Signal
+		if !utf8.ValidString(res.Result) || !utf8.ValidString(res.Stdout) || !utf8.ValidString(res.Stderr) {
+			out.Raw = &wire.RawOutput{Output: []byte(res.Result), Stdout: []byte(res.Stdout), Stderr: []byte(res.Stderr)}
+		}
 		out.DurationMs = float64(res.Duration) / float64(time.Millisecond)
 	}
 	writeJSON(w, http.StatusOK, out)
@@ -123,9 +135,11 @@ func (s *Server) handleCodeRun(w http.ResponseWriter, r *http.Request) {
 	if !checkEnv(w, r, req.Envs) {
 		return
 	}
-	res, err := s.backend.CodeRun(r.Context(), client.CodeRunRequest{
+	ctx, release := s.callContext(r)
+	defer release()
+	res, err := s.backend.CodeRun(ctx, client.CodeRunRequest{
 		Code: req.Code, Language: req.Language, Argv: req.Argv, Env: req.Envs,
 		Timeout: timeoutOf(req.Timeout, req.TimeoutMs),
 	})
-	s.writeExecResult(w, r, res, nil, err)
+	s.writeExecResult(w, r, ctx, res, err)
 }

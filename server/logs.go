@@ -20,6 +20,9 @@ import (
 // marker boundary (a courtesy to stateless clients, spec §9.4).
 const maxFrame = 64 << 10
 
+// maxRawFrame bounds the payload of one extended (raw) log frame.
+const maxRawFrame = 1 << 20
+
 func isUpgrade(r *http.Request) bool {
 	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
 }
@@ -182,30 +185,87 @@ func (s *Server) serveLogWS(w http.ResponseWriter, r *http.Request, sid, cid str
 	defer s.untrackConn(conn)
 	readerDone := drain(conn, s.maxMsg, cancel)
 
-	var frame []byte
 	send := func(b []byte) error {
 		_ = conn.SetWriteDeadline(time.Now().Add(s.writeWait))
 		return conn.WriteMessage(websocket.BinaryMessage, b)
 	}
+	// A pump goroutine receives chunks so the writer can coalesce what has
+	// already arrived into one frame: fewer, larger frames are what makes
+	// a followed log fast.
+	type item struct {
+		c   client.Chunk
+		err error
+	}
+	items := make(chan item, 64)
+	go func() {
+		defer close(items)
+		for {
+			c, err := st.Recv()
+			select {
+			case items <- item{c, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	limit := maxFrame
+	if extended {
+		limit = maxRawFrame
+	}
+	var frame []byte
 	var recvErr error
-	for {
-		c, err := st.Recv()
-		if err != nil {
-			recvErr = err
+	var held *item // a chunk of the other stream, for the next frame
+	for recvErr == nil {
+		var it item
+		if held != nil {
+			it, held = *held, nil
+		} else {
+			var ok bool
+			if it, ok = <-items; !ok {
+				recvErr = ctx.Err()
+				break
+			}
+		}
+		if it.err != nil {
+			recvErr = it.err
 			break
 		}
-		data := c.Data
+		stream := streamByte(it.c.Stream)
+		data := it.c.Data
 		for len(data) > 0 {
-			n := min(len(data), maxFrame)
+			n := min(len(data), limit)
 			switch {
 			case extended:
-				frame = append(append(frame[:0], streamByte(c.Stream)), data[:n]...)
+				frame = append(append(frame[:0], stream), data[:n]...)
 			case combined:
 				frame = append(frame[:0], data[:n]...)
 			default:
-				frame = wire.AppendChunk(frame[:0], streamByte(c.Stream), data[:n])
+				frame = wire.AppendChunk(frame[:0], stream, data[:n])
 			}
 			data = data[n:]
+			// Coalesce chunks of the same stream that are already waiting.
+			for len(data) == 0 && len(frame) < limit && held == nil {
+				var more item
+				var ok bool
+				select {
+				case more, ok = <-items:
+				default:
+				}
+				if !ok {
+					break
+				}
+				if more.err != nil || streamByte(more.c.Stream) != stream {
+					held = &more
+					break
+				}
+				room := limit - len(frame)
+				take := min(room, len(more.c.Data))
+				frame = append(frame, more.c.Data[:take]...)
+				data = more.c.Data[take:]
+			}
 			if err := send(frame); err != nil {
 				s.log.Debug("log follower write failed", "session", sid, "command", cid, "err", err)
 				cancel()

@@ -47,6 +47,7 @@ type Server struct {
 	mu       sync.Mutex
 	closing  bool
 	conns    map[*websocket.Conn]struct{}
+	calls    sync.Map        // call id → context.CancelFunc of a cancellable call
 	ctx      context.Context // cancelled by Shutdown; bounds WS handlers
 	cancel   context.CancelFunc
 	handlers sync.WaitGroup
@@ -131,6 +132,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /process/pty/{id}/resize", s.handleResizePTY)
 	m.HandleFunc("GET /process/pty/{id}/connect", s.handleConnectPTY)
 	m.HandleFunc("GET "+wire.CapabilitiesPath, s.handleCapabilities)
+	m.HandleFunc("POST "+wire.CancelPath+"{call}", s.handleCancel)
 	s.mux = m
 }
 
@@ -197,6 +199,30 @@ func (s *Server) authorized(r *http.Request) bool {
 
 func (s *Server) handleCapabilities(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, wire.Capabilities{Protocol: wire.ProtocolVersion, Features: wire.AllFeatures})
+}
+
+// callContext derives the context of a cancellable call: procsh clients
+// name it with ?call=<id> and cancel it with POST /procsh/v1/cancel/<id>,
+// then wait for the reply, so a cancelled call returns only once what it
+// started has ended. The returned release must be called.
+func (s *Server) callContext(r *http.Request) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(r.Context())
+	id := r.URL.Query().Get(wire.CallParam)
+	if !ext(r) || id == "" {
+		return ctx, cancel
+	}
+	s.calls.Store(id, cancel)
+	return ctx, func() { s.calls.Delete(id); cancel() }
+}
+
+func (s *Server) handleCancel(w http.ResponseWriter, r *http.Request) {
+	v, ok := s.calls.Load(r.PathValue("call"))
+	if !ok {
+		writeE1(w, r, http.StatusNotFound, "NOT_FOUND", "not found: call not found", wire.KindNotFound)
+		return
+	}
+	v.(context.CancelFunc)()
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // ext reports whether the request opted into the procsh extensions.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/procsh/procsh/client"
 	"github.com/procsh/procsh/internal/wire"
@@ -165,7 +166,8 @@ func (s *Server) handleSessionExec(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	async := req.RunAsync || req.Async
-	ctx := r.Context()
+	ctx, release := s.callContext(r)
+	defer release()
 	if async || !ext(r) {
 		// Daytona keeps a sync command running when its client goes
 		// away; only procsh clients get cancel-kills-command semantics.
@@ -175,6 +177,10 @@ func (s *Server) handleSessionExec(w http.ResponseWriter, r *http.Request) {
 		Command: req.Command, Async: async, SuppressInputEcho: req.SuppressInputEcho,
 	})
 	if r.Context().Err() != nil {
+		return
+	}
+	if err != nil && ctx.Err() != nil && ext(r) {
+		writeE1(w, r, 499, "CANCELLED", "cancelled: "+ctx.Err().Error(), wire.KindClosed)
 		return
 	}
 	if err != nil {
@@ -210,6 +216,10 @@ func (s *Server) handleSessionExec(w http.ResponseWriter, r *http.Request) {
 	}
 	if ext(r) {
 		out.Signal = res.Signal
+		if !utf8.ValidString(res.Output) || !utf8.ValidString(res.Stdout) || !utf8.ValidString(res.Stderr) ||
+			strings.ContainsAny(res.Output, "\x01\x02") {
+			out.Raw = &wire.RawOutput{Output: []byte(res.Output), Stdout: []byte(res.Stdout), Stderr: []byte(res.Stderr)}
+		}
 		writeJSON(w, http.StatusOK, out)
 		return
 	}

@@ -8,6 +8,11 @@ const (
 	CapabilitiesPath = "/procsh/v1/capabilities"
 	// ExtParam is the query parameter that turns the extensions on.
 	ExtParam = "procsh"
+	// CallParam names a cancellable call (execute, code-run, sync session
+	// exec); POST CancelPath+id cancels it and the call then returns once
+	// what it started has ended.
+	CallParam  = "call"
+	CancelPath = "/procsh/v1/cancel/"
 	// ProtocolVersion is the version of the extensions described here.
 	ProtocolVersion = 1
 )
@@ -27,13 +32,16 @@ const (
 	FeatPtyExit        = "pty-exit"        // exit info on GET /process/pty/{id}
 	FeatPtyCommand     = "pty-command"     // command on PTY create
 	FeatErrorKind      = "error-kind"      // procshKind in error bodies
+	FeatCancel         = "cancel"          // POST /procsh/v1/cancel/{call}
+	FeatRawOutput      = "raw-output"      // procshRaw: exact bytes of results
 )
 
 // AllFeatures is what the procsh server offers.
 var AllFeatures = []string{
 	FeatLogRaw, FeatLogOffset, FeatLogExit, FeatCommandKill, FeatCloseInput,
 	FeatRawInput, FeatCommandWait, FeatExecResult, FeatSessionOptions,
-	FeatPtyScrollback, FeatPtyExit, FeatPtyCommand, FeatErrorKind,
+	FeatPtyScrollback, FeatPtyExit, FeatPtyCommand, FeatErrorKind, FeatCancel,
+	FeatRawOutput,
 }
 
 // Capabilities is the body of GET CapabilitiesPath.

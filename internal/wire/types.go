@@ -26,6 +26,17 @@ type ExecuteResponse struct {
 	TimedOut   bool    `json:"timedOut,omitempty"`
 	Signal     string  `json:"signal,omitempty"`
 	DurationMs float64 `json:"durationMs,omitempty"`
+	// Raw carries the exact bytes when a string above is not valid UTF-8
+	// (JSON strings cannot hold such bytes).
+	Raw *RawOutput `json:"procshRaw,omitempty"`
+}
+
+// RawOutput is binary-safe output (base64 in JSON). Output is the combined
+// log (execute: "result").
+type RawOutput struct {
+	Output []byte `json:"output"`
+	Stdout []byte `json:"stdout"`
+	Stderr []byte `json:"stderr"`
 }
 
 // Artifacts are a code run's charts.
@@ -87,7 +98,8 @@ type SessionExecuteResponse struct {
 // extension fields.
 type SessionExecuteResponseExt struct {
 	SessionExecuteResponse
-	Signal string `json:"signal,omitempty"`
+	Signal string     `json:"signal,omitempty"`
+	Raw    *RawOutput `json:"procshRaw,omitempty"`
 }
 
 // InputRequest is the body of POST …/command/{cid}/input.

@@ -84,7 +84,7 @@ func TestDemuxerAllSplits(t *testing.T) {
 
 func TestClassOf(t *testing.T) {
 	cases := []struct {
-		version, split, proto string
+		version, split, proto  string
 		combined, skip, legacy bool
 	}{
 		{"", "", "", true, true, false},
