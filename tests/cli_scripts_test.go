@@ -140,3 +140,26 @@ func TestCLIScriptCodeRun(t *testing.T) {
 		`javascript fib_sum(40) = 165580140, 6 words, first "procsh"`,
 		"coderun: 2 of 2 languages agree with Lua (fib_sum(40) = 165580140)")
 }
+
+// The same scripts run unchanged against a server: --server swaps the
+// backend of the default process module (sessions, streamed logs and PTYs
+// then travel over HTTP and WebSocket).
+func TestCLIScriptsOverServer(t *testing.T) {
+	srv := cliStartServer(t, "scripts-over-server")
+	flags := []string{"--server", srv.url, "--token", srv.token}
+	for _, tt := range []struct {
+		script string
+		want   string
+	}{
+		{"pipeline.lua", "pipeline PASSED"},
+		{"fanout.lua", "fanout: 4 jobs finished"},
+		{"interactive.lua", "interactive: all dialogues completed"},
+	} {
+		res := cliScript(t, cliCmd{args: flags}, tt.script)
+		if res.code != 0 || !strings.Contains(res.stdout, tt.want) {
+			t.Errorf("%s over --server: exit %d\nstdout: %s\nstderr: %s", tt.script, res.code, res.stdout, res.stderr)
+		}
+	}
+	// The processes ran on the server's side: they carried its marker, and
+	// stopping it (in cleanup) checks none is left.
+}
