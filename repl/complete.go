@@ -28,8 +28,9 @@ const (
 )
 
 // TakeSnapshot records the globals of L, their fields and the fields of
-// their metatables' __index tables (the methods offered after ':'), a few
-// levels deep. Call it only with exclusive access to L.
+// their metatables' __index tables or the names in their __methods lists
+// (the methods offered after ':'), a few levels deep. Call it only with
+// exclusive access to L.
 func TakeSnapshot(L *lua.LState) *Snapshot {
 	seen := map[lua.LValue]*snapNode{}
 	return &Snapshot{root: snapValue(L, L.G.Global, 0, seen)}
@@ -82,6 +83,22 @@ func snapValue(L *lua.LState, v lua.LValue, depth int, seen map[lua.LValue]*snap
 	if mtt, ok := mt.(*lua.LTable); ok {
 		if idx, ok := mtt.RawGetString("__index").(*lua.LTable); ok && idx != tbl {
 			add(idx)
+		}
+		// A type whose __index is a function cannot be listed; it may name
+		// its methods in __methods (a list of names, or a name → function
+		// table) for tools such as this completer.
+		if names, ok := mtt.RawGetString("__methods").(*lua.LTable); ok {
+			names.ForEach(func(k, v lua.LValue) {
+				name, ok := v.(lua.LString)
+				if !ok {
+					name, ok = k.(lua.LString)
+				}
+				if ok && IsIdentifier(string(name)) {
+					if _, dup := n.children[string(name)]; !dup {
+						n.children[string(name)] = &snapNode{isFunc: true}
+					}
+				}
+			})
 		}
 	}
 	return n

@@ -23,6 +23,16 @@ func snapshotOf(t *testing.T, setup string) *Snapshot {
 	ud := L.NewUserData()
 	ud.Metatable = mt
 	L.SetGlobal("handle", ud)
+	// A handle whose __index is a function names its methods in __methods.
+	mt2 := L.NewTable()
+	mt2.RawSetString("__index", L.NewFunction(func(*lua.LState) int { return 0 }))
+	list := L.NewTable()
+	list.Append(lua.LString("send_line"))
+	list.Append(lua.LString("expect"))
+	mt2.RawSetString("__methods", list)
+	ud2 := L.NewUserData()
+	ud2.Metatable = mt2
+	L.SetGlobal("pty", ud2)
 	return TakeSnapshot(L)
 }
 
@@ -47,6 +57,7 @@ func TestComplete(t *testing.T) {
 		{"obj.", []string{"field", "method", "other"}, 0},
 		{"obj:", []string{"method", "other"}, 0}, // only functions after ':'
 		{"handle:w", []string{"wait"}, 1},
+		{"pty:", []string{"expect", "send_line"}, 0},
 		{"deep.a.b.", []string{"c"}, 0},
 		{"loop.self.self.", []string{"self"}, 0},
 		{"nosuch.", nil, 0},
