@@ -256,9 +256,16 @@ var cliServeLine = regexp.MustCompile(`serving on (http://\S+)`)
 // graceful) when the test ends.
 func cliStartServer(t testing.TB, token string) *cliServer {
 	t.Helper()
+	return cliStartServerWith(t, token, []string{"--token", token}, nil)
+}
+
+// cliStartServerWith starts `procsh serve --listen 127.0.0.1:0` with extra
+// arguments and environment; token is what clients must send.
+func cliStartServerWith(t testing.TB, token string, args, env []string) *cliServer {
+	t.Helper()
 	mark := cliMarker(t)
-	cmd := exec.Command(cliBinary(t), "serve", "--listen", "127.0.0.1:0", "--token", token)
-	cmd.Env = cliEnv("PROCSH_CLI_MARK=" + mark)
+	cmd := exec.Command(cliBinary(t), append([]string{"serve", "--listen", "127.0.0.1:0"}, args...)...)
+	cmd.Env = cliEnv(append(env, "PROCSH_CLI_MARK="+mark)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -296,3 +296,15 @@ func TestCLIServeShutdownEndsProcesses(t *testing.T) {
 		t.Errorf("client exit status %d; stderr: %s", code, stderr)
 	}
 }
+
+func TestCLIServeTokenFromEnvironment(t *testing.T) {
+	srv := cliStartServerWith(t, "env-token", nil, []string{"PROCSH_TOKEN=env-token"})
+	res := cliRun(t, cliCmd{args: []string{"--server", srv.url, "-e", `print("ran")`}})
+	if res.code != 1 || !strings.Contains(res.stderr, "requires a token") {
+		t.Errorf("no token against PROCSH_TOKEN server: code %d stderr %s", res.code, res.stderr)
+	}
+	res = cliRun(t, cliCmd{args: []string{"--server", srv.url, "--token", "env-token", "-e", `print(process.exec("echo ok").result)`}})
+	if res.code != 0 || res.stdout != "ok\n\n" {
+		t.Errorf("right token: code %d stdout %q stderr %s", res.code, res.stdout, res.stderr)
+	}
+}

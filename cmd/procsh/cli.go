@@ -115,7 +115,7 @@ func newFlagSet(opts *options, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&opts.server, "server", os.Getenv("PROCSH_SERVER"), "run processes on the procsh/Daytona toolbox server at `URL` instead of this machine")
 	fs.StringVar(&opts.token, "token", os.Getenv("PROCSH_TOKEN"), "bearer `token` for --server")
 	fs.BoolVar(&opts.sandbox, "sandbox", false, "sandboxed library profile: no os, io or file access in Lua")
-	fs.Var(durationFlag{&opts.timeout}, "timeout", "bound the whole run (`duration` such as 30s, 5m, or seconds)")
+	fs.Var(durationFlag{&opts.timeout}, "timeout", "bound the whole run of a script (`duration` such as 30s, 5m, or seconds)")
 	fs.BoolVar(&opts.version, "version", false, "print the version and exit")
 	return fs
 }
