@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"sync"
 	"testing"
 	"time"
 
@@ -162,4 +163,39 @@ func BenchmarkCallbackThroughput(b *testing.B) {
 	b.ReportMetric(goMBs, "MB/s-go")
 	b.ReportMetric(luaMBs, "MB/s-callback")
 	b.ReportMetric(luaMBs/goMBs, "callback/go")
+}
+
+// BenchmarkSessionTasksGo is the Go-level floor of BenchmarkSessionTasks:
+// the same work (create a session, run `sleep 0.5`, delete the session)
+// from 100 goroutines on the backend directly, against one.
+func BenchmarkSessionTasksGo(b *testing.B) {
+	_, backend := benchHost(b)
+	ctx := context.Background()
+	work := func(id string) {
+		if err := backend.CreateSession(ctx, client.SessionOptions{ID: id}); err != nil {
+			b.Error(err)
+			return
+		}
+		if _, err := backend.ExecSession(ctx, id, client.SessionExecRequest{Command: "sleep 0.5"}); err != nil {
+			b.Error(err)
+		}
+		_ = backend.DeleteSession(ctx, id)
+	}
+	var one, many time.Duration
+	for b.Loop() {
+		start := time.Now()
+		work("go-one")
+		one += time.Since(start)
+		start = time.Now()
+		var wg sync.WaitGroup
+		for i := range 100 {
+			wg.Add(1)
+			go func() { defer wg.Done(); work("go-" + itoa(i)) }()
+		}
+		wg.Wait()
+		many += time.Since(start)
+	}
+	b.ReportMetric(one.Seconds()/float64(b.N), "s/one")
+	b.ReportMetric(many.Seconds()/float64(b.N), "s/100")
+	b.ReportMetric(float64(many)/float64(one), "x-one")
 }

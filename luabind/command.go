@@ -8,6 +8,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -34,6 +35,8 @@ type command struct {
 	cbDone                     chan struct{} // nil unless callbacks were set
 	cbErr                      error
 
+	ended atomic.Bool // the waiter saw the command end; cleanup has nothing to kill
+
 	// Written by the waiter goroutine before it closes waitDone.
 	info     *client.CommandInfo
 	logs     *client.Logs
@@ -51,7 +54,7 @@ func (a *api) newCommand(L *lua.LState, sid, id, text string, started time.Time)
 
 // cleanup kills the command if it still runs when the run ends.
 func (c *command) cleanup(ctx context.Context) {
-	if c.detached {
+	if c.detached || c.ended.Load() {
 		return
 	}
 	_ = c.a.c.KillCommand(ctx, c.sid, c.id, syscall.SIGKILL)
@@ -99,6 +102,7 @@ func (c *command) ensureWaiter() chan struct{} {
 		info, err := c.a.c.WaitCommand(r.ctx, c.sid, c.id)
 		var logs *client.Logs
 		if err == nil {
+			c.ended.Store(true)
 			logs, err = c.a.c.GetCommandLogs(r.ctx, c.sid, c.id)
 		}
 		c.info, c.logs, c.waitErr, c.finished = info, logs, err, time.Now()

@@ -57,10 +57,11 @@ func (g *GIL) Lock(th *lua.LState) {
 		g.held = true
 		g.mu.Unlock()
 	} else {
-		ch := make(chan struct{})
+		ch := tokens.Get().(chan struct{})
 		g.queue = append(g.queue, ch)
 		g.mu.Unlock()
 		<-ch // Unlock handed the lock to us
+		tokens.Put(ch)
 	}
 	g.L.G.CurrentThread = th
 }
@@ -84,8 +85,13 @@ func (g *GIL) Unlock() {
 		g.queue = nil // let the backing array go
 	}
 	g.mu.Unlock()
-	close(next)
+	next <- struct{}{}
 }
+
+// tokens recycles the one-slot channels waiters park on: with thousands of
+// tasks, allocating one per wait is a measurable share of the GC load. A
+// channel is empty again once its waiter received the token.
+var tokens = sync.Pool{New: func() any { return make(chan struct{}, 1) }}
 
 // Block runs wait with the lock released and re-acquires it for th
 // afterwards. The caller must hold the lock on behalf of th.
