@@ -1,10 +1,15 @@
 package repl_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"os"
 
 	lua "github.com/yuin/gopher-lua"
 
+	"github.com/procsh/procsh/client/local"
+	"github.com/procsh/procsh/luabind"
 	"github.com/procsh/procsh/repl"
 )
 
@@ -37,4 +42,28 @@ func ExampleSnapshot_Complete() {
 func ExampleQuote() {
 	fmt.Println(repl.Quote("tab\there \"quoted\" \x00"))
 	// Output: "tab\there \"quoted\" \000"
+}
+
+// A REPL on the local machine, wired the way cmd/procsh does it. (Not run
+// as a test: it needs a terminal.)
+func ExampleRun() {
+	backend, err := local.New()
+	if err != nil {
+		panic(err)
+	}
+	defer backend.Close()
+	out := repl.NewSwitchWriter(os.Stdout) // callbacks print above the prompt
+	host, err := luabind.New(backend, luabind.WithStdout(out))
+	if err != nil {
+		panic(err)
+	}
+	defer host.Close()
+	err = repl.Run(context.Background(), host, repl.Config{
+		HostStdout:   out,
+		IsIncomplete: func(err error) bool { return errors.Is(err, luabind.ErrIncomplete) },
+		Banner:       "procsh REPL — Ctrl-D exits",
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	}
 }
