@@ -356,7 +356,15 @@ func (h *remotePTY) Write(p []byte) (int, error) {
 			select {
 			case <-h.acks:
 			case <-h.done:
-				return n, Errorf("pty write", ErrClosed, "PTY connection ended before the input was delivered")
+				// The program ended while the ack was on its way (the
+				// server sends the exit close frame as soon as it can);
+				// only a lost connection leaves the input's fate unknown.
+				h.mu.Lock()
+				endErr := h.endErr
+				h.mu.Unlock()
+				if endErr != nil {
+					return n, &Error{Op: "pty write", Kind: ErrClosed, Msg: "PTY connection ended before the input was acknowledged", Err: endErr}
+				}
 			}
 		}
 		n += m
