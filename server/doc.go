@@ -86,6 +86,18 @@
 //     "timedOut":true (not 408), plus "stdout", "stderr", "signal",
 //     "durationMs"; "timeoutMs" gives sub-second timeouts. Start failures are
 //     typed errors instead of exit code -1.
+//   - Results that are not valid UTF-8 (or session output containing marker
+//     bytes) also come as "procshRaw": {"output","stdout","stderr"} in base64,
+//     so binary output survives JSON.
+//   - Cancellation: execute, code-run and sync session exec accept
+//     call=<id>; POST /procsh/v1/cancel/<id> cancels that call, which then
+//     answers (499, procshKind "closed") once the backend has ended what it
+//     started. The remote client waits for that answer, so a cancelled call
+//     returns only when its processes are gone.
+//   - PTY connect with ack=true: after each input message has been written
+//     to the PTY the server sends {"status":"ack","type":"control"}, so a
+//     remote Write returns once its bytes reached the PTY (input from
+//     several handles then arrives in Write order).
 //   - Session exec results and commands gain "signal".
 //   - POST /process/session accepts "cwd" and "envs".
 //   - POST /process/pty accepts "command" (argv); GET/list/resize return
