@@ -33,6 +33,7 @@ type command struct {
 	allDone                    chan struct{} // waitDone and cbDone
 	onStdout, onStderr, onExit *lua.LFunction
 	cbDone                     chan struct{} // nil unless callbacks were set
+	cbThread                   *lua.LState   // the thread callbacks run on
 	cbErr                      error
 
 	ended atomic.Bool // the waiter saw the command end; cleanup has nothing to kill
@@ -134,6 +135,7 @@ func (c *command) doneChan() <-chan struct{} {
 // timeout (when hasTimeout). It reports whether the timeout expired; err is
 // the failure to wait.
 func (c *command) await(L *lua.LState, fname string, timeout time.Duration, hasTimeout, killOnCancel bool) (timedOut bool, err error) {
+	c.checkNotOwnCallback(L, fname)
 	done := c.doneChan()
 	err = c.a.h.wait(L, fname, "wait: "+firstLine(c.text), func(ctx context.Context) error {
 		tc, stop := timer(timeout, hasTimeout)
@@ -156,6 +158,16 @@ func (c *command) await(L *lua.LState, fname string, timeout time.Duration, hasT
 		err = c.waitErr
 	}
 	return timedOut, err
+}
+
+// checkNotOwnCallback raises when L is the thread running c's callbacks
+// (or a coroutine inside it): waiting there for c would wait for itself.
+func (c *command) checkNotOwnCallback(L *lua.LState, fname string) {
+	for th := L; th != nil; th = th.Parent {
+		if th == c.cbThread {
+			L.RaiseError("%s: a callback cannot wait for its own command (it would wait for itself)", fname)
+		}
+	}
 }
 
 // result builds the result table of a finished command.
@@ -378,6 +390,7 @@ func (c *command) startCallbacks() {
 	c.cbDone = cbDone
 	waitDone := c.ensureWaiter()
 	th, release := h.newThread(r.ctx)
+	c.cbThread = th
 	pending := !c.detached
 	if pending {
 		r.pending.Add()

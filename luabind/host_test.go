@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -366,4 +367,47 @@ func TestCloseStopsRun(t *testing.T) {
 		t.Fatal("RunString did not return after Close")
 	}
 	waitNoProcs(t, marker)
+}
+
+func countFDs() int {
+	ents, _ := os.ReadDir("/proc/self/fd")
+	return len(ents)
+}
+
+// TestNoLeaks: a run that uses every kind of resource leaves no goroutine,
+// file descriptor or process behind.
+func TestNoLeaks(t *testing.T) {
+	h, _, marker, _ := newHost(t)
+	script := `
+		local s = process.session()
+		local c = s:start("echo a; sleep 0.05; echo b", {on_stdout = function() end, tee = true})
+		for l in s:start("echo x; echo y"):lines() do break end
+		local p = process.pty{command = "cat", on_output = function() end}
+		p:send_line("hi")
+		p:expect("hi")
+		process.spawn(function() process.exec("true") end)
+		s:start("sleep 60")
+		c:wait()`
+	// One warm-up run: the runtime and the backend create a few long-lived
+	// goroutines and descriptors on first use.
+	if err := h.RunString(context.Background(), "leak.lua", script); err != nil {
+		t.Fatal(err)
+	}
+	waitNoProcs(t, marker)
+	g0, f0 := runtime.NumGoroutine(), countFDs()
+	for range 3 {
+		if err := h.RunString(context.Background(), "leak.lua", script); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitNoProcs(t, marker)
+	deadline := time.Now().Add(3 * time.Second)
+	for runtime.NumGoroutine() > g0 || countFDs() > f0 {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			n := runtime.Stack(buf, true)
+			t.Fatalf("goroutines %d → %d, fds %d → %d\n%s", g0, runtime.NumGoroutine(), f0, countFDs(), buf[:n])
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

@@ -11,6 +11,7 @@ import (
 
 // task is a function running concurrently under process.spawn.
 type task struct {
+	th     *lua.LState // the thread the task runs on
 	h      *Host
 	id     int
 	done   chan struct{}
@@ -52,7 +53,7 @@ func (h *Host) spawn(L *lua.LState) int {
 	tctx, cancel := context.WithCancel(r.ctx)
 	th, release := h.newThread(tctx)
 	r.mu.Lock()
-	t := &task{h: h, id: len(r.tasks) + 1, done: make(chan struct{}), cancel: cancel}
+	t := &task{th: th, h: h, id: len(r.tasks) + 1, done: make(chan struct{}), cancel: cancel}
 	r.mu.Unlock()
 	r.addTask(t)
 	r.pending.Add()
@@ -94,6 +95,16 @@ func (h *Host) spawn(L *lua.LState) int {
 	return 1
 }
 
+// checkNotSelf raises when L is the task's own thread (or a coroutine in
+// it): a task waiting for itself would never wake.
+func (t *task) checkNotSelf(L *lua.LState, fname string) {
+	for th := L; th != nil; th = th.Parent {
+		if th == t.th {
+			L.RaiseError("%s: a task cannot wait for itself", fname)
+		}
+	}
+}
+
 // raise re-raises the task's error in L (the waiter).
 func (t *task) raise(L *lua.LState) {
 	t.observed = true
@@ -106,6 +117,7 @@ func (t *task) raise(L *lua.LState) {
 func taskWait(L *lua.LState) int {
 	t := self[*task](L, "task:wait")
 	d, has := optSeconds(L, "task:wait", 2, "timeout")
+	t.checkNotSelf(L, "task:wait")
 	h := t.h
 	timedOut := false
 	_ = h.wait(L, "task:wait", "", func(ctx context.Context) error {
@@ -171,8 +183,10 @@ func checkWaitables(L *lua.LState, fname string) []waitable {
 		if ud != nil {
 			switch v := ud.Value.(type) {
 			case *task:
+				v.checkNotSelf(L, fname)
 				w = waitable{t: v, done: v.done}
 			case *command:
+				v.checkNotOwnCallback(L, fname)
 				w = waitable{c: v, done: v.doneChan()}
 			}
 		}

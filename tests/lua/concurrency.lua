@@ -151,3 +151,16 @@ local sleeper = process.spawn(function() time.sleep(0.05); order[#order + 1] = "
 local quick = process.spawn(function() order[#order + 1] = "quick" end)
 process.wait_all({sleeper, quick})
 t.eq(order, {"quick", "sleeper"})
+
+-- Waiting for oneself is an error, not a hang.
+local selfish
+selfish = process.spawn(function() return selfish:wait() end)
+t.raises(function() selfish:wait() end, "task:wait: a task cannot wait for itself")
+local selfish2
+selfish2 = process.spawn(function() return process.wait_all({selfish2}) end)
+t.raises(function() selfish2:wait() end, "cannot wait for itself")
+local sc = process.session()
+local own
+own = sc:start("echo x", {on_stdout = function() local ok, e = pcall(own.wait, own); own_err = e end})
+own:wait()
+t.ok(tostring(own_err):find("cannot wait for its own command"), tostring(own_err))
