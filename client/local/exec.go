@@ -36,7 +36,7 @@ func (b *Backend) Exec(ctx context.Context, req client.ExecRequest) (*client.Exe
 	if req.Timeout < 0 {
 		return nil, client.Errorf(op, client.ErrInvalidArgument, "negative timeout")
 	}
-	f, err := os.CreateTemp("", "procsh-exec-*.sh")
+	f, err := os.CreateTemp(b.tmp, "procsh-exec-*.sh")
 	if err != nil {
 		return nil, &client.Error{Op: op, Kind: client.ErrUnavailable, Msg: "script file", Err: err}
 	}
@@ -120,7 +120,7 @@ func (b *Backend) CodeRun(ctx context.Context, req client.CodeRunRequest) (*clie
 		spec.argv = append([]string{"python3", "-u", "-"}, req.Argv...)
 		spec.stdin = strings.NewReader(req.Code)
 	case client.JavaScript, client.TypeScript:
-		dir, err := os.MkdirTemp("", "procsh-code-*")
+		dir, err := os.MkdirTemp(b.tmp, "procsh-code-*")
 		if err != nil {
 			return nil, &client.Error{Op: op, Kind: client.ErrUnavailable, Msg: "temp dir", Err: err}
 		}

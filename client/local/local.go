@@ -1,7 +1,10 @@
 package local
 
 import (
+	"os"
 	"sync"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/procsh/procsh/client"
 )
@@ -15,6 +18,7 @@ type Backend struct {
 	shell     string // exec shell (spec §2 rule or WithShell)
 	sessShell string // session shell (bash preferred, see sessionShell)
 	sessBash  bool   // whether sessShell is bash (full state keeping)
+	tmp       string // where scripts, FIFOs and session state live
 
 	mu       sync.Mutex
 	closed   bool
@@ -35,6 +39,7 @@ func New(opts ...Option) (*Backend, error) {
 		b.shell = pickShell("/etc/shells", b.baseEnv())
 	}
 	b.sessShell, b.sessBash = sessionShell(b.shell)
+	b.tmp = pickTmp()
 	b.ptys = newPTYManager(&b.opts)
 	return b, nil
 }
@@ -64,6 +69,19 @@ func (b *Backend) Close() error {
 	wg.Wait()
 	b.ptys.closeAll()
 	return nil
+}
+
+// pickTmp chooses the directory for scripts, FIFOs and session state:
+// $TMPDIR when the user set it, else /dev/shm when writable (tmpfs: creating
+// and removing a file there costs tens of microseconds, against hundreds on
+// a busy disk-backed /tmp, and every command does both), else os.TempDir().
+func pickTmp() string {
+	if os.Getenv("TMPDIR") == "" {
+		if st, err := os.Stat("/dev/shm"); err == nil && st.IsDir() && unix.Access("/dev/shm", unix.W_OK) == nil {
+			return "/dev/shm"
+		}
+	}
+	return os.TempDir()
 }
 
 // checkOpen fails with ErrClosed once Close was called.

@@ -60,13 +60,19 @@ func (c *collector) add(s client.Stream, p []byte) {
 	}
 }
 
+// pumpBufs recycles pump buffers: an Exec of `true` should not allocate
+// 64 KiB.
+var pumpBufs = sync.Pool{New: func() any { b := make([]byte, 32*1024); return &b }}
+
 // pump reads one output pipe. It reports on drained when the pipe reached
 // EOF, or, once the deadline set after the shell's exit passes with the
 // pipe empty, when only orphans could still write. It then keeps reading and
 // discarding until EOF, so an orphan never gets SIGPIPE from us.
 func pump(f *os.File, s client.Stream, c *collector, drained chan<- struct{}) {
 	defer f.Close()
-	buf := make([]byte, 32*1024)
+	bp := pumpBufs.Get().(*[]byte)
+	defer pumpBufs.Put(bp)
+	buf := *bp
 	signalled := false
 	done := func() {
 		if !signalled {

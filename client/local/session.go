@@ -132,7 +132,7 @@ func (b *Backend) CreateSession(ctx context.Context, opts client.SessionOptions)
 
 func (b *Backend) newSession(opts client.SessionOptions) (*session, error) {
 	const op = "create session"
-	dir, err := os.MkdirTemp("", "procsh-session-*")
+	dir, err := os.MkdirTemp(b.tmp, "procsh-session-*")
 	if err != nil {
 		return nil, &client.Error{Op: op, Kind: client.ErrUnavailable, Msg: "session dir", Err: err}
 	}
