@@ -84,7 +84,7 @@
 //
 // process (a global, and require("process")) offers exec, code_run,
 // session, get_session, list_sessions, delete_session, pty, get_pty,
-// list_ptys, resize_pty, kill_pty, connect, spawn, wait_all, wait_any,
+// list_ptys, resize_pty, kill_pty, attach_pty, connect, spawn, wait_all, wait_any,
 // sleep and the EOF/TIMEOUT sentinels; see the README for the full
 // reference with examples.
 package luabind

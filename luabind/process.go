@@ -48,6 +48,7 @@ func (h *Host) newProcessModule(L *lua.LState, a *api) *lua.LTable {
 		"list_ptys":      a.listPTYs,
 		"resize_pty":     a.resizePTY,
 		"kill_pty":       a.killPTY,
+		"attach_pty":     a.attachPTY,
 		"connect":        a.connect,
 		"spawn":          h.spawn,
 		"wait_all":       h.waitAll,

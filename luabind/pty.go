@@ -50,6 +50,7 @@ var ptyMethods = map[string]lua.LGFunction{
 	"on_output":    ptyOnOutput,
 	"info":         ptyInfo,
 	"buffered":     ptyBuffered,
+	"scrollback":   ptyScrollback,
 }
 
 func ptyField(L *lua.LState, v any, key string) lua.LValue {
@@ -172,7 +173,16 @@ func (a *api) pty(L *lua.LState) int {
 		}
 		return fail(L, fname, err)
 	}
-	p := &ptyObj{a: a, r: h.cur, id: po.ID, handle: handle, detached: detach, rec: rec, timeout: timeout, qsignal: make(chan struct{}, 1)}
+	p := a.newPTYObj(L, po.ID, handle, detach, rec, timeout, strip, onOutput)
+	L.Push(p)
+	return 1
+}
+
+// newPTYObj wraps a connected handle in a PTY object owned by the current
+// run.
+func (a *api) newPTYObj(L *lua.LState, id string, handle client.PTYHandle, detach bool, rec *castWriter, timeout time.Duration, strip bool, onOutput *lua.LFunction) *lua.LUserData {
+	h := a.h
+	p := &ptyObj{a: a, r: h.cur, id: id, handle: handle, detached: detach, rec: rec, timeout: timeout, qsignal: make(chan struct{}, 1)}
 	eopts := []expect.Option{expect.WithTimeout(timeout), expect.WithTranscript(p)}
 	if strip {
 		eopts = append(eopts, expect.WithStripANSI())
@@ -187,7 +197,36 @@ func (a *api) pty(L *lua.LState) int {
 		p.onOutput = onOutput
 		p.startCallbacks()
 	}
-	L.Push(ud)
+	return ud
+}
+
+// attachPTY is process.attach_pty(id, {scrollback=, on_output=,
+// strip_ansi=, timeout=}): a PTY object attached to an existing PTY
+// session. It is not killed at the end of the run (only this attachment is
+// closed); scrollback=true asks for recent output to be delivered first
+// (pty:scrollback() returns it too).
+func (a *api) attachPTY(L *lua.LState) int {
+	fname := a.name + ".attach_pty"
+	id := checkString(L, fname, 1, "id")
+	o := checkOpts(L, fname, 2)
+	scrollback := o.boolean("scrollback", false)
+	onOutput := o.function("on_output")
+	strip := o.boolean("strip_ansi", true)
+	timeout := 30 * time.Second
+	if o.get("timeout") != lua.LNil {
+		timeout = o.seconds("timeout")
+	}
+	o.done()
+	var handle client.PTYHandle
+	err := a.h.wait(L, fname, "", func(ctx context.Context) error {
+		var err error
+		handle, err = a.c.ConnectPTY(ctx, id, client.PTYConnectOptions{Scrollback: scrollback})
+		return err
+	})
+	if err != nil {
+		return fail(L, fname, err)
+	}
+	L.Push(a.newPTYObj(L, id, handle, true, nil, timeout, strip, onOutput))
 	return 1
 }
 
@@ -467,6 +506,16 @@ func ptyBuffered(L *lua.LState) int {
 	p := self[*ptyObj](L, "pty:buffered")
 	L.Push(lua.LString(p.exp.Buffered()))
 	return 1
+}
+
+// ptyScrollback is pty:scrollback() → data, truncated: the recent output
+// delivered when process.attach_pty was called with scrollback=true.
+func ptyScrollback(L *lua.LState) int {
+	p := self[*ptyObj](L, "pty:scrollback")
+	data, truncated := p.handle.Scrollback()
+	L.Push(lua.LString(data))
+	L.Push(lua.LBool(truncated))
+	return 2
 }
 
 // ptyInfo is pty:info() → the PTY's info table.

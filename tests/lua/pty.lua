@@ -83,6 +83,24 @@ end
 t.ok(table.concat(chunks):find("raw-input", 1, true))
 t.eq(o:kill(), true)
 
+-- attach_pty: a second attachment to a running PTY, with scrollback; it
+-- sees the output and its input reaches the program.
+local host = process.pty{command = "cat"}
+assert(host:send_line("before-attach"))
+host:expect("before%-attach|before-attach")
+local att = assert(process.attach_pty(host.id, {scrollback = true}))
+local sb = att:scrollback()
+t.ok(sb:find("before-attach", 1, true), "scrollback: " .. sb)
+assert(att:send_line("from-attachment"))
+host:expect("from%-attachment|from-attachment")
+att:expect("from%-attachment|from-attachment")
+t.eq(att:close(), true)
+t.eq(host:info().active, true) -- closing an attachment leaves the PTY running
+local _, _, ak = process.attach_pty("no-such-pty")
+t.eq(ak, "not_found")
+t.raises(function() process.attach_pty(host.id, {scrolback = true}) end, "unknown option 'scrolback'")
+host:kill()
+
 -- a command string runs through sh -c; wait with timeout does not kill
 local q = process.pty{command = "sleep 30"}
 local wn, wm, wk = q:wait(0.05)
