@@ -308,3 +308,24 @@ func TestCLIServeTokenFromEnvironment(t *testing.T) {
 		t.Errorf("right token: code %d stdout %q stderr %s", res.code, res.stdout, res.stderr)
 	}
 }
+
+func TestCLITeeStreamsLive(t *testing.T) {
+	mark := cliMarker(t)
+	c := cliStart(t, mark, "-e", `process.exec("echo live-out; echo live-err >&2; sleep 30", {tee = true})`)
+	// The output shows up while the command still runs.
+	deadline := time.Now().Add(15 * time.Second)
+	for !(strings.Contains(c.stdout.String(), "live-out\n") && strings.Contains(c.stderr.String(), "live-err\n")) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no live output; stdout %q stderr %q", c.stdout.String(), c.stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if len(cliProcsWithMarker(mark, c.Process.Pid)) == 0 {
+		t.Fatal("the command had already finished: the output was not live")
+	}
+	_ = c.Process.Signal(os.Interrupt)
+	if code, stderr := cliWait(t, c, 15*time.Second); code != 130 {
+		t.Errorf("exit status %d; stderr %s", code, stderr)
+	}
+	cliAssertNoLeftovers(t, mark, -1)
+}
