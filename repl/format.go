@@ -22,13 +22,19 @@ type FormatOptions struct {
 	// Width is the line width under which a table is printed on one line.
 	// 0 means DefaultWidth.
 	Width int
+	// MaxString is how many bytes of a string inside a table are shown
+	// before the rest is summarised (a command's 50 MB of output should not
+	// flood the terminal when its result is printed; the string itself,
+	// printed on its own, is shown whole). 0 means DefaultMaxString.
+	MaxString int
 }
 
 // Defaults for FormatOptions.
 const (
-	DefaultMaxDepth = 4
-	DefaultMaxItems = 100
-	DefaultWidth    = 72
+	DefaultMaxDepth  = 4
+	DefaultMaxItems  = 100
+	DefaultWidth     = 72
+	DefaultMaxString = 2000
 )
 
 // Format renders v for a person reading a REPL: strings quoted, tables
@@ -44,6 +50,9 @@ func Format(L *lua.LState, v lua.LValue, opts FormatOptions) string {
 	}
 	if opts.Width <= 0 {
 		opts.Width = DefaultWidth
+	}
+	if opts.MaxString <= 0 {
+		opts.MaxString = DefaultMaxString
 	}
 	f := &formatter{L: L, opts: opts, path: map[*lua.LTable]bool{}}
 	return f.value(v, 0, "")
@@ -68,6 +77,13 @@ func (f *formatter) value(v lua.LValue, depth int, indent string) string {
 	case lua.LNumber:
 		return formatNumber(float64(v))
 	case lua.LString:
+		if depth > 0 && len(v) > f.opts.MaxString {
+			cut := f.opts.MaxString
+			for cut > 0 && !utf8.RuneStart(v[cut]) {
+				cut--
+			}
+			return fmt.Sprintf("%s... (%d more bytes)", Quote(string(v[:cut])), len(v)-cut)
+		}
 		return Quote(string(v))
 	case *lua.LTable:
 		return f.table(v, depth, indent)
