@@ -30,6 +30,11 @@
 // parallel), and a task that loops without blocking starves the others until
 // it blocks or ends, exactly as in a single-threaded event loop.
 //
+// Waits that can never end are errors rather than hangs: a task waiting for
+// itself, a callback waiting for its own command, and tasks that wait for
+// each other in a cycle (task:wait and process.wait_all without a timeout)
+// raise "deadlock".
+//
 // For embedders: Host methods are safe to call from any goroutine. RunString,
 // RunFile and Eval run one at a time. Do gives exclusive access to the state.
 // Go functions registered with WithModule or WithGlobal run with the lock

@@ -158,6 +158,8 @@ type Host struct {
 	process *lua.LTable // the default process module
 
 	markerEOF, markerTimeout *lua.LUserData // process.EOF, process.TIMEOUT
+
+	taskThreads map[*lua.LState]*task // guarded by the GIL: running tasks by thread
 }
 
 // New creates a host whose process module drives backend. The host owns the
@@ -173,7 +175,7 @@ func New(backend client.Client, opts ...Option) (*Host, error) {
 	if cfg.profile != ProfileFull && cfg.profile != ProfileSandbox {
 		return nil, fmt.Errorf("luabind.New: unknown profile %d", cfg.profile)
 	}
-	h := &Host{backend: backend, cfg: cfg, stdout: newSyncWriter(cfg.stdout), stderr: newSyncWriter(cfg.stderr)}
+	h := &Host{backend: backend, cfg: cfg, stdout: newSyncWriter(cfg.stdout), stderr: newSyncWriter(cfg.stderr), taskThreads: map[*lua.LState]*task{}}
 	h.ctx, h.cancel = context.WithCancel(context.Background())
 	h.L = lua.NewState(lua.Options{
 		SkipOpenLibs: true,

@@ -23,7 +23,9 @@ type task struct {
 	errObj   lua.LValue // the value the task raised
 	canceled bool       // it failed because it (or its run) was cancelled
 
-	observed bool // guarded by the GIL: someone received its outcome
+	// Guarded by the GIL.
+	observed   bool    // someone received its outcome
+	waitingFor []*task // tasks this task waits for, all of them, without a timeout
 }
 
 func (t *task) String() string { return fmt.Sprintf("task %d", t.id) }
@@ -56,6 +58,7 @@ func (h *Host) spawn(L *lua.LState) int {
 	t := &task{th: th, h: h, id: len(r.tasks) + 1, done: make(chan struct{}), cancel: cancel}
 	r.mu.Unlock()
 	r.addTask(t)
+	h.taskThreads[th] = t
 	r.pending.Add()
 	r.wg.Add(1)
 	go func() {
@@ -85,6 +88,7 @@ func (h *Host) spawn(L *lua.LState) int {
 			}
 			th.Pop(n)
 		}
+		delete(h.taskThreads, th)
 		h.gil.Unlock()
 		release()
 		cancel()
@@ -105,6 +109,50 @@ func (t *task) checkNotSelf(L *lua.LState, fname string) {
 	}
 }
 
+// taskOf returns the task whose thread L is (or runs inside), or nil.
+func (h *Host) taskOf(L *lua.LState) *task {
+	for th := L; th != nil; th = th.Parent {
+		if t, ok := h.taskThreads[th]; ok {
+			return t
+		}
+	}
+	return nil
+}
+
+// enterTaskWait records that the calling task waits for all of targets and
+// raises if that closes a cycle (a deadlock: every task in it waits for
+// the next, so none can finish). It returns the func that ends the wait.
+func (h *Host) enterTaskWait(L *lua.LState, fname string, targets []*task) func() {
+	me := h.taskOf(L)
+	if me == nil {
+		return func() {}
+	}
+	seen := map[*task]bool{}
+	var reaches func(t *task) bool
+	reaches = func(t *task) bool {
+		if t == me {
+			return true
+		}
+		if seen[t] {
+			return false
+		}
+		seen[t] = true
+		for _, u := range t.waitingFor {
+			if reaches(u) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, t := range targets {
+		if t != me && reaches(t) {
+			L.RaiseError("%s: deadlock: %s waits for %s, which (directly or not) waits for %s", fname, me, t, me)
+		}
+	}
+	me.waitingFor = targets
+	return func() { me.waitingFor = nil }
+}
+
 // raise re-raises the task's error in L (the waiter).
 func (t *task) raise(L *lua.LState) {
 	t.observed = true
@@ -119,6 +167,9 @@ func taskWait(L *lua.LState) int {
 	d, has := optSeconds(L, "task:wait", 2, "timeout")
 	t.checkNotSelf(L, "task:wait")
 	h := t.h
+	if !has {
+		defer h.enterTaskWait(L, "task:wait", []*task{t})()
+	}
 	timedOut := false
 	_ = h.wait(L, "task:wait", "", func(ctx context.Context) error {
 		tc, stop := timer(d, has)
@@ -224,6 +275,15 @@ func (w waitable) value(L *lua.LState) lua.LValue {
 func (h *Host) waitAll(L *lua.LState) int {
 	ws := checkWaitables(L, "process.wait_all")
 	d, has := optSeconds(L, "process.wait_all", 2, "timeout")
+	if !has {
+		var ts []*task
+		for _, w := range ws {
+			if w.t != nil {
+				ts = append(ts, w.t)
+			}
+		}
+		defer h.enterTaskWait(L, "process.wait_all", ts)()
+	}
 	timedOut := false
 	_ = h.wait(L, "process.wait_all", "", func(ctx context.Context) error {
 		tc, stop := timer(d, has)

@@ -164,3 +164,17 @@ local own
 own = sc:start("echo x", {on_stdout = function() local ok, e = pcall(own.wait, own); own_err = e end})
 own:wait()
 t.ok(tostring(own_err):find("cannot wait for its own command"), tostring(own_err))
+
+-- Two tasks that wait for each other: the second wait raises "deadlock"
+-- instead of hanging; with a timeout it is an ordinary timeout.
+local ta, tb
+ta = process.spawn(function() process.sleep(0.01); return tb:wait() end)
+tb = process.spawn(function() process.sleep(0.02); return ta:wait() end)
+local oka, ea = pcall(ta.wait, ta)
+local okb, eb = pcall(tb.wait, tb)
+t.eq(oka or okb, false)
+t.ok(tostring(ea):find("deadlock") or tostring(eb):find("deadlock"), tostring(ea) .. " / " .. tostring(eb))
+local tc, td
+tc = process.spawn(function() process.sleep(0.01); return td:wait(0.05) end)
+td = process.spawn(function() process.sleep(0.01); return tc:wait() end)
+t.eq({tc:wait()}, {nil, "timeout", "timeout"})
