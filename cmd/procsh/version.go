@@ -13,8 +13,13 @@ var version = ""
 // module version and VCS revision recorded by the Go toolchain.
 func versionString() string {
 	v := version
-	rev := ""
+	rev, lua := "", ""
 	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, d := range info.Deps {
+			if d.Path == "github.com/yuin/gopher-lua" {
+				lua = d.Version
+			}
+		}
 		if v == "" && info.Main.Version != "" {
 			v = info.Main.Version
 		}
@@ -39,5 +44,9 @@ func versionString() string {
 	if rev != "" {
 		s += " (" + rev + ")"
 	}
-	return s + fmt.Sprintf(" %s %s/%s", runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	s += fmt.Sprintf(" %s %s/%s", runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	if lua != "" {
+		s += ", Lua 5.1 (gopher-lua " + lua + ")"
+	}
+	return s
 }
