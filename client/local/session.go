@@ -53,13 +53,12 @@ type session struct {
 	runnerDone   chan struct{}
 	kick         chan struct{}
 
-	mu        sync.Mutex
-	closed    bool
-	cmds      map[string]*command
-	order     []*command
-	queue     []*command
-	sh        *shellProc // current shell; set and cleared by the runner under mu
-	shellPids []int
+	mu     sync.Mutex
+	closed bool
+	cmds   map[string]*command
+	order  []*command
+	queue  []*command
+	sh     *shellProc // current shell; set and cleared by the runner under mu
 }
 
 // command is one command of a session.
@@ -284,9 +283,12 @@ func (s *session) destroy() {
 	}
 	s.closed = true
 	close(s.closing)
-	tree := treeSpec{marker: "PROCSH_SESSION=" + s.token, roots: append([]int(nil), s.shellPids...)}
-	if s.sh != nil {
+	// Earlier shells are reaped and their pids may belong to someone else
+	// by now; their children still carry the session marker.
+	tree := treeSpec{marker: "PROCSH_SESSION=" + s.token}
+	if s.sh != nil && s.sh.alive() {
 		tree.pgid = s.sh.pid
+		tree.roots = []int{s.sh.pid}
 	}
 	queued := s.queue
 	s.queue = nil

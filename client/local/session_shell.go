@@ -109,7 +109,6 @@ func (s *session) spawnShell() (*shellProc, error) {
 		s.dropShell(sh)
 		return nil, err
 	}
-	s.shellPids = append(s.shellPids, sh.pid)
 	return sh, nil
 }
 
