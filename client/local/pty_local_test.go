@@ -34,16 +34,17 @@ func readUntilErr(h client.PTYHandle) ([]byte, error) {
 	}
 }
 
-// TestPTYSlowConsumerPolicy pins down the local policy: a handle whose
+// TestPTYSlowConsumerPolicy pins down the local policy (with a 1 MiB limit
+// instead of the default 4 MiB, against about 4.6 MB of output): a handle whose
 // unread output would pass its buffer limit gets what fitted, then an
 // ErrClosed "slow consumer" error; the PTY and the other handle carry on.
 func TestPTYSlowConsumerPolicy(t *testing.T) {
 	b := newTestBackend(t)
 	defer b.Close()
-	b.ptys.handleBuf = 64 << 10
+	b.ptys.handleBuf = 1 << 20
 	ctx := ctxT(t)
 	if _, err := b.CreatePTY(ctx, client.PTYOptions{ID: "slow", LazyStart: true, Command: []string{"sh", "-c",
-		`stty -echo; echo READY; read x; seq 1 100000; echo DONE; read y; echo BYE`}}); err != nil {
+		`stty -echo; echo READY; read x; seq 1 600000; echo DONE; read y; echo BYE`}}); err != nil {
 		t.Fatal(err)
 	}
 	fast, err := b.ConnectPTY(ctx, "slow", client.PTYConnectOptions{})
@@ -71,8 +72,8 @@ func TestPTYSlowConsumerPolicy(t *testing.T) {
 	if !errors.Is(err, client.ErrClosed) || !strings.Contains(err.Error(), "slow consumer") {
 		t.Fatalf("stalled handle error %v", err)
 	}
-	if len(out) == 0 || len(out) > 64<<10 || !strings.HasPrefix(seqText(100000), string(bytes.TrimPrefix(out, []byte("READY\r\n")))) {
-		t.Fatalf("stalled handle got %d bytes, want a non-empty prefix of at most 64 KiB", len(out))
+	if len(out) == 0 || len(out) > 1<<20 || !strings.HasPrefix(seqText(600000), string(bytes.TrimPrefix(out, []byte("READY\r\n")))) {
+		t.Fatalf("stalled handle got %d bytes, want a non-empty prefix of at most 1 MiB", len(out))
 	}
 	if _, err := stalled.Read(make([]byte, 10)); !errors.Is(err, client.ErrClosed) {
 		t.Fatalf("second read %v", err)

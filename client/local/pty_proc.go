@@ -190,11 +190,12 @@ func ptyTree(root int, tag string) []int {
 	want := []byte(ptyTagKey + "=" + tag)
 	for _, p := range procs {
 		children[p.ppid] = append(children[p.ppid], p.pid)
-		if p.sid == root || p.pid == root || (tag != "" && ptyEnvHas(p.pid, want)) {
+		// The program is a session leader (Setsid), so sid == root also
+		// identifies root itself; a recycled pid would not match.
+		if p.sid == root || (tag != "" && ptyEnvHas(p.pid, want)) {
 			in[p.pid] = true
 		}
 	}
-	in[root] = true
 	queue := make([]int, 0, len(in))
 	for p := range in {
 		queue = append(queue, p)
@@ -209,9 +210,15 @@ func ptyTree(root int, tag string) []int {
 			}
 		}
 	}
+	// The program itself comes first: killed after one of its children it
+	// could see that child die and exit normally in between, and then its
+	// status would not report the kill.
 	out := make([]int, 0, len(in))
+	if in[root] && root > 1 && root != os.Getpid() {
+		out = append(out, root)
+	}
 	for p := range in {
-		if p != os.Getpid() && p > 1 {
+		if p != root && p != os.Getpid() && p > 1 {
 			out = append(out, p)
 		}
 	}
