@@ -176,25 +176,33 @@ func contains(list []string, s string) bool {
 }
 
 func TestLoopInterruptCancelsEvaluation(t *testing.T) {
-	interrupt := make(chan os.Signal, 1)
-	r := &scriptedReader{lines: []string{"process.sleep(30)", "1 + 2"}}
-	r.onRead = map[int]func(){0: func() {
-		time.Sleep(200 * time.Millisecond)
-		interrupt <- os.Interrupt
-	}}
-	start := time.Now()
-	r, err := runScripted(t, r, interrupt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d := time.Since(start); d > 10*time.Second {
-		t.Errorf("interrupt took %v", d)
-	}
-	if !strings.Contains(r.stderr.String(), "interrupted") {
-		t.Errorf("stderr: %q", r.stderr.String())
-	}
-	if r.stdout.String() != "3\n\n" {
-		t.Errorf("the REPL did not go on after the interrupt: %q", r.stdout.String())
+	for _, busy := range []string{
+		"process.sleep(30)",                       // blocked in a host call
+		"process.exec('sleep 30')",                // waiting for a process
+		"local n = 0 while true do n = n + 1 end", // running Lua code
+	} {
+		t.Run(busy, func(t *testing.T) {
+			interrupt := make(chan os.Signal, 1)
+			r := &scriptedReader{lines: []string{busy, "1 + 2"}}
+			r.onRead = map[int]func(){0: func() {
+				time.Sleep(200 * time.Millisecond)
+				interrupt <- os.Interrupt
+			}}
+			start := time.Now()
+			r, err := runScripted(t, r, interrupt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := time.Since(start); d > 10*time.Second {
+				t.Errorf("interrupt took %v", d)
+			}
+			if !strings.Contains(r.stderr.String(), "interrupted") {
+				t.Errorf("stderr: %q", r.stderr.String())
+			}
+			if r.stdout.String() != "3\n\n" {
+				t.Errorf("the REPL did not go on after the interrupt: %q", r.stdout.String())
+			}
+		})
 	}
 }
 
