@@ -59,6 +59,18 @@ t.eq(bad, nil)
 t.eq(k2, "invalid")
 t.raises(function() process.code_run("x", {lang = "python"}) end, "unknown option 'lang'")
 
+-- charts emitted by a code run (the dtn_artifact protocol) become tables
+local chart = process.code_run([==[print('dtn_artifact_k39fd2:{"type":"chart","value":{"type":"line","title":"t","elements":[{"label":"a","points":[[1,2]]}]}}')
+print("after")]==])
+t.eq(chart.exit_code, 0)
+t.eq(#chart.artifacts.charts, 1)
+local c1 = chart.artifacts.charts[1]
+t.eq(c1.type, "line")
+t.eq(c1.title, "t")
+t.eq(c1.elements[1].label, "a")
+t.eq(c1.elements[1].points, {{1, 2}})
+t.ok(chart.stdout:find("after", 1, true))
+
 -- the global and require give the same module
 t.ok(require("process") == process)
 -- script arguments
