@@ -142,6 +142,12 @@ func TestCLITimeout(t *testing.T) {
 	}
 	cliAssertNoLeftovers(t, mark, -1)
 
+	// A busy Lua loop is bounded too.
+	res = cliRun(t, cliCmd{args: []string{"--timeout", "0.3", "-e", `while true do end`}, timeout: 20 * time.Second})
+	if res.code != 124 {
+		t.Errorf("--timeout on a Lua loop: code %d stderr %s", res.code, res.stderr)
+	}
+
 	// A run that finishes in time is not affected.
 	res = cliRun(t, cliCmd{args: []string{"--timeout", "30", "-e", `print(process.exec("echo fine").stdout)`}})
 	if res.code != 0 || res.stdout != "fine\n\n" {
