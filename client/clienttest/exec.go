@@ -20,6 +20,7 @@ func runExec(t *testing.T, nb NewFunc) {
 	t.Run("TimeoutKillsTree", func(t *testing.T) { t.Parallel(); execTimeout(t, nb) })
 	t.Run("TimeoutIgnoredTERM", func(t *testing.T) { t.Parallel(); execTimeoutIgnoredTERM(t, nb) })
 	t.Run("BackgroundJobDoesNotHang", func(t *testing.T) { t.Parallel(); execBackground(t, nb) })
+	t.Run("EndlessBackgroundWriter", func(t *testing.T) { t.Parallel(); execEndlessBackground(t, nb) })
 	t.Run("ContextCancel", func(t *testing.T) { t.Parallel(); execCancel(t, nb) })
 	t.Run("OnOutput", func(t *testing.T) { t.Parallel(); execOnOutput(t, nb) })
 	t.Run("Concurrent", func(t *testing.T) { t.Parallel(); execConcurrent(t, nb) })
@@ -186,6 +187,30 @@ func execBackground(t *testing.T, nb NewFunc) {
 	}
 	if r.Result != "hi\n" || r.ExitCode != 0 {
 		t.Errorf("got %d %s, want 0 \"hi\\n\"", r.ExitCode, q(r.Result))
+	}
+}
+
+// execEndlessBackground: a background job that never stops writing must
+// not keep Exec from returning once the shell has exited.
+func execEndlessBackground(t *testing.T, nb NewFunc) {
+	c := open(t, nb)
+	m := marker(0)
+	t.Cleanup(func() { killProcs(m) })
+	done := make(chan struct{})
+	var r *client.ExecResult
+	var err error
+	go func() {
+		defer close(done)
+		r, err = c.Exec(ctxFor(t, 30*time.Second), client.ExecRequest{Command: "yes " + m + " & sleep 0.1; echo hi"})
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		killProcs(m)
+		t.Fatal("Exec did not return while a background job kept writing")
+	}
+	if err != nil || r.ExitCode != 0 || !strings.Contains(r.Result, "hi\n") {
+		t.Errorf("got %v exit %d, result has hi: %v", err, r.ExitCode, strings.Contains(r.Result, "hi\n"))
 	}
 }
 

@@ -562,6 +562,26 @@ func sessBackground(t *testing.T, nb NewFunc) {
 		t.Errorf("got %s after %v", q(r.Stdout), time.Since(start))
 	}
 	want(t, c, sid, "echo next", 0, "next\n")
+	// A background job that never stops writing does not hold the
+	// command open either.
+	m2 := marker(0)
+	t.Cleanup(func() { killProcs(m2) })
+	done := make(chan *client.SessionExecResult)
+	go func() {
+		r, _ := c.ExecSession(ctxFor(t, 30*time.Second), sid, client.SessionExecRequest{Command: "yes " + m2 + " & sleep 0.1; echo hi >&2"})
+		done <- r
+	}()
+	select {
+	case r := <-done:
+		if r == nil || r.Stderr != "hi\n" {
+			t.Errorf("endless writer: %+v", r)
+		}
+	case <-time.After(10 * time.Second):
+		killProcs(m2)
+		t.Fatal("session command held open by an endless background writer")
+	}
+	killProcs(m2)
+	want(t, c, sid, "echo next", 0, "next\n")
 }
 
 func sessClose(t *testing.T, nb NewFunc) {

@@ -21,6 +21,11 @@ import (
 // shell wrote is lost however slowly the reader is scheduled.
 const drainStep = 5 * time.Millisecond
 
+// maxDrainAfterExit bounds what Exec still reads from one stream after the
+// shell exited: more than a full pipe buffer can only come from background
+// jobs.
+const maxDrainAfterExit = 4 << 20
+
 // runSpec is one process for Exec or CodeRun.
 type runSpec struct {
 	op       string
@@ -39,7 +44,14 @@ type collector struct {
 	combined []byte
 	out, err []byte
 	sealed   bool
+	exited   bool
 	onOutput func(client.Chunk)
+}
+
+func exitedFlag(c *collector) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.exited
 }
 
 func (c *collector) add(s client.Stream, p []byte) {
@@ -74,6 +86,7 @@ func pump(f *os.File, s client.Stream, c *collector, drained chan<- struct{}) {
 	defer pumpBufs.Put(bp)
 	buf := *bp
 	signalled := false
+	afterExit := 0
 	done := func() {
 		if !signalled {
 			signalled = true
@@ -86,10 +99,17 @@ func pump(f *os.File, s client.Stream, c *collector, drained chan<- struct{}) {
 			c.add(s, buf[:n])
 		}
 		if err == nil {
+			if !signalled && exitedFlag(c) {
+				afterExit += n
+			}
 			continue
 		}
 		if errors.Is(err, os.ErrDeadlineExceeded) {
-			if pending(f) > 0 {
+			// The deadline is only ever set once the shell has exited.
+			// Keep reading what is buffered, but not forever: a
+			// background job may write without end (`yes &`).
+			afterExit += n
+			if pending(f) > 0 && afterExit < maxDrainAfterExit {
 				_ = f.SetReadDeadline(time.Now().Add(drainStep))
 				continue
 			}
@@ -200,6 +220,9 @@ func (b *Backend) run(ctx context.Context, spec runSpec) (*client.ExecResult, er
 	}
 	// The shell has exited: take what is buffered, then stop waiting for
 	// background jobs that still hold the pipes.
+	c.mu.Lock()
+	c.exited = true
+	c.mu.Unlock()
 	_ = outR.SetReadDeadline(time.Now().Add(drainStep))
 	_ = errR.SetReadDeadline(time.Now().Add(drainStep))
 	<-drained

@@ -787,12 +787,14 @@ func (s *session) wait(c *command, sh *shellProc, fds [2]int) {
 	}
 	// Foreground output is all in the FIFO buffers now; take it without
 	// waiting for background jobs that may hold the FIFOs open.
+	// The cap only matters when a background job writes without end.
 	for i := 0; i < 2; i++ {
-		for pfd[i].Fd >= 0 {
+		for total := 0; pfd[i].Fd >= 0 && total < maxDrainAfterExit; {
 			n, _ := unix.Read(fds[i], buf)
 			if n <= 0 {
 				break
 			}
+			total += n
 			c.log.append(streams[i], buf[:n])
 		}
 	}
