@@ -1,0 +1,130 @@
+package local_test
+
+import (
+	"context"
+	"errors"
+	"os/exec"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/procsh/procsh/client"
+	"github.com/procsh/procsh/client/local"
+)
+
+// Local-only behaviour: details the wire protocol does not carry, and
+// configuration of the local backend.
+
+func TestSessionPOSIXShell(t *testing.T) {
+	dash, err := exec.LookPath("dash")
+	if err != nil {
+		t.Skip("dash not installed")
+	}
+	b, _ := local.New(local.WithShell(dash), local.WithKillGrace(200*time.Millisecond))
+	defer b.Close()
+	ctx := context.Background()
+	if err := b.CreateSession(ctx, client.SessionOptions{ID: "d"}); err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		cmd  string
+		code int
+		out  string
+	}{
+		{"cd /tmp; export A='x y'; B=2", 0, ""},
+		{`pwd; echo "$A" $B`, 0, "/tmp\nx y 2\n"},
+		{"exit 4", 4, ""},
+		{`pwd; echo "$A"`, 0, "/tmp\nx y\n"}, // exported state survives on sh
+	}
+	for _, s := range steps {
+		r, err := b.ExecSession(ctx, "d", client.SessionExecRequest{Command: s.cmd})
+		if err != nil || *r.ExitCode != s.code || r.Stdout != s.out {
+			t.Errorf("%q: %+v %v", s.cmd, r, err)
+		}
+	}
+	a, _ := b.ExecSession(ctx, "d", client.SessionExecRequest{Command: "cat", Async: true})
+	_ = b.SendInput(ctx, "d", a.CmdID, []byte("in"))
+	_ = b.CloseInput(ctx, "d", a.CmdID)
+	if _, err := b.WaitCommand(ctx, "d", a.CmdID); err != nil {
+		t.Fatal(err)
+	}
+	if l, _ := b.GetCommandLogs(ctx, "d", a.CmdID); l.Output != "in" {
+		t.Errorf("stdin on sh: %q", l.Output)
+	}
+}
+
+func TestSessionLocalDetails(t *testing.T) {
+	b, _ := local.New(local.WithKillGrace(200 * time.Millisecond))
+	defer b.Close()
+	ctx := context.Background()
+	err := b.CreateSession(ctx, client.SessionOptions{ID: "nocwd", Cwd: "/nonexistent/dir"})
+	if !errors.Is(err, client.ErrInvalidArgument) {
+		t.Errorf("missing cwd: %v", err)
+	}
+	if _, err := b.GetSession(ctx, "nocwd"); !errors.Is(err, client.ErrNotFound) {
+		t.Errorf("a failed create left a session behind: %v", err)
+	}
+	if err := b.CreateSession(ctx, client.SessionOptions{ID: "k"}); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := b.ExecSession(ctx, "k", client.SessionExecRequest{Command: "sleep 30", Async: true})
+	time.Sleep(50 * time.Millisecond)
+	if err := b.KillCommand(ctx, "k", a.CmdID, syscall.Signal(0)); !errors.Is(err, client.ErrInvalidArgument) {
+		t.Errorf("signal 0: %v", err)
+	}
+	if err := b.KillCommand(ctx, "k", a.CmdID, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	ci, err := b.WaitCommand(ctx, "k", a.CmdID)
+	if err != nil || *ci.ExitCode != 143 || ci.Signal != "TERM" {
+		t.Errorf("killed command: %+v %v", ci, err)
+	}
+	// A command killed before it started never runs.
+	blocker, _ := b.ExecSession(ctx, "k", client.SessionExecRequest{Command: "sleep 0.3", Async: true})
+	q, _ := b.ExecSession(ctx, "k", client.SessionExecRequest{Command: "touch /tmp/procsh-never-$$", Async: true})
+	if err := b.KillCommand(ctx, "k", q.CmdID, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	ci, _ = b.WaitCommand(ctx, "k", q.CmdID)
+	if ci.Signal != "KILL" {
+		t.Errorf("queued kill: %+v", ci)
+	}
+	if ci, _ := b.WaitCommand(ctx, "k", blocker.CmdID); *ci.ExitCode != 0 {
+		t.Errorf("blocker: %+v", ci)
+	}
+	r, _ := b.ExecSession(ctx, "k", client.SessionExecRequest{Command: "sync"})
+	if *r.ExitCode != 0 {
+		t.Errorf("session after kills: %+v", r)
+	}
+	// SendInput to a sync command is refused (its stdin is /dev/null).
+	if err := b.SendInput(ctx, "k", r.CmdID, []byte("x")); !errors.Is(err, client.ErrClosed) {
+		t.Errorf("input to a sync command: %v", err)
+	}
+}
+
+func TestExecCancelReturnsPartialResult(t *testing.T) {
+	b, _ := local.New(local.WithKillGrace(100 * time.Millisecond))
+	defer b.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { time.Sleep(300 * time.Millisecond); cancel() }()
+	r, err := b.Exec(ctx, client.ExecRequest{Command: "echo part; sleep 30"})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v, want context.Canceled", err)
+	}
+	if r == nil || r.Result != "part\n" || r.Signal != "TERM" || r.ExitCode != -1 {
+		t.Errorf("result %+v", r)
+	}
+}
+
+func TestExecDirAndEnvOptions(t *testing.T) {
+	b, _ := local.New(local.WithDir("/tmp"), local.WithEnv([]string{"PATH=/usr/bin:/bin", "ONLY=1"}))
+	defer b.Close()
+	r, err := b.Exec(context.Background(), client.ExecRequest{Command: `pwd; echo "$ONLY$HOME"`})
+	if err != nil || r.Result != "/tmp\n1\n" {
+		t.Errorf("%+v %v", r, err)
+	}
+	r, _ = b.Exec(context.Background(), client.ExecRequest{Command: "pwd", Cwd: "."})
+	if r.Result != "/tmp\n" {
+		t.Errorf("relative cwd: %q", r.Result)
+	}
+}
