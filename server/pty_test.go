@@ -258,3 +258,44 @@ func TestChecklistPTY(t *testing.T) {
 		}
 	})
 }
+
+// A PTY client that stops reading is cut off with 1008 "slow consumer"
+// once the backend's per-handle buffer overflows; the PTY lives on.
+func TestPTYSlowConsumer1008(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.mustStatus(h.do("POST", "/process/pty?procsh=1", `{"id":"flood","lazyStart":true,"command":["sh","-c","stty -echo; echo READY; read x; head -c 40000000 /dev/zero | tr '\\0' a; read y"]}`, nil), 201)
+	c, _, err := h.dial("/process/pty/flood/connect", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var acc []byte
+	for !bytes.Contains(acc, []byte("READY")) {
+		_, d, err := c.ReadMessage()
+		if err != nil {
+			t.Fatal(err)
+		}
+		acc = append(acc, d...)
+	}
+	_ = c.WriteMessage(websocket.BinaryMessage, []byte("go\n"))
+	time.Sleep(4 * time.Second) // stall while the program floods the PTY
+	_ = c.SetReadDeadline(time.Now().Add(30 * time.Second))
+	var ce *websocket.CloseError
+	total := 0
+	for {
+		_, d, err := c.ReadMessage()
+		total += len(d)
+		if err != nil {
+			ce, _ = err.(*websocket.CloseError)
+			t.Logf("read %d bytes, then %v", total, err)
+			break
+		}
+	}
+	if ce == nil || ce.Code != websocket.ClosePolicyViolation || ce.Text != "slow consumer" {
+		t.Fatalf("close %v", ce)
+	}
+	if m := h.do("GET", "/process/pty/flood", "", nil).json(t); m["active"] != true {
+		t.Errorf("PTY after slow consumer: %v", m)
+	}
+}
