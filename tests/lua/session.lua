@@ -61,9 +61,6 @@ local cat = s:start("cat; echo done-cat")
 t.ok(cat.id and cat.session_id == s.id and cat.command == "cat; echo done-cat")
 local info2 = cat:info()
 t.eq(info2.done, false)
--- The in-progress local backend (uncommitted session code at the time of
--- writing) loses input sent right after an async start; give cat a moment.
-process.sleep(0.2)
 t.eq(cat:send("line one\n"), true)
 t.eq(cat:close_stdin(), true)
 local cr = cat:wait()
@@ -87,12 +84,10 @@ t.eq(sl:wait().stdout, "woke\n")
 
 -- kill with names and numbers
 local k = s:start("sleep 30")
-process.sleep(0.1) -- see the note above on the backend's start race
 t.eq(k:kill("INT"), true)
 local kr = k:wait()
 t.eq(kr.ok, false)
 local k6 = s:start("sleep 30")
-process.sleep(0.1)
 t.eq(k6:kill(9), true)
 t.eq(k6:wait().ok, false)
 t.raises(function() k6:kill("NOPE") end, "cmd:kill: bad argument #1 %(signal%)")
