@@ -163,7 +163,7 @@ func (c *command) await(L *lua.LState, fname string, timeout time.Duration, hasT
 // checkNotOwnCallback raises when L is the thread running c's callbacks
 // (or a coroutine inside it): waiting there for c would wait for itself.
 func (c *command) checkNotOwnCallback(L *lua.LState, fname string) {
-	for th := L; th != nil; th = th.Parent {
+	for th := L; th != nil && c.cbThread != nil; th = th.Parent {
 		if th == c.cbThread {
 			L.RaiseError("%s: a callback cannot wait for its own command (it would wait for itself)", fname)
 		}
@@ -399,6 +399,9 @@ func (c *command) startCallbacks() {
 	go func() {
 		defer r.wg.Done()
 		defer func() {
+			h.gil.Lock(th)
+			c.cbThread = nil // the thread is recycled below
+			h.gil.Unlock()
 			release()
 			close(cbDone)
 			if pending {

@@ -160,6 +160,7 @@ type Host struct {
 	markerEOF, markerTimeout *lua.LUserData // process.EOF, process.TIMEOUT
 
 	taskThreads map[*lua.LState]*task // guarded by the GIL: running tasks by thread
+	threads     sync.Pool             // idle Lua threads for newThread
 }
 
 // New creates a host whose process module drives backend. The host owns the
@@ -181,7 +182,7 @@ func New(backend client.Client, opts ...Option) (*Host, error) {
 		SkipOpenLibs: true,
 		// Every task and callback dispatcher has its own thread; small
 		// growable stacks keep 10,000 of them cheap.
-		RegistrySize:        256,
+		RegistrySize:        128, // gopher-lua's minimum
 		RegistryMaxSize:     1 << 20,
 		RegistryGrowStep:    256,
 		MinimizeStackMemory: true,
@@ -225,16 +226,27 @@ func (h *Host) openLibs() error {
 	return nil
 }
 
-// newThread makes a Lua thread whose blocking calls and instructions obey
-// ctx. The caller must hold the GIL and must call the returned func when the
-// thread is no longer used.
+// newThread returns a Lua thread whose blocking calls and instructions obey
+// ctx. The caller must hold the GIL and must call the returned func once
+// the thread has finished running (with or without the GIL).
+//
+// Threads are recycled: gopher-lua's NewThread allocates a whole unused
+// global environment besides the thread's own stacks (about 10 KB), which
+// with thousands of tasks made up most of the garbage. A thread is only
+// recycled when its function returned and its stack is empty; threads stay
+// in a sync.Pool, so the garbage collector reclaims idle ones.
 func (h *Host) newThread(ctx context.Context) (*lua.LState, func()) {
-	th, cancel := h.L.NewThread()
+	th, _ := h.threads.Get().(*lua.LState)
+	if th == nil {
+		th, _ = h.L.NewThread() // the root state has no context: no cancel func
+	}
 	th.SetContext(ctx)
 	return th, func() {
-		if cancel != nil {
-			cancel()
+		if th.GetTop() != 0 || th.Dead {
+			return
 		}
+		th.RemoveContext()
+		h.threads.Put(th)
 	}
 }
 

@@ -89,6 +89,7 @@ func (h *Host) spawn(L *lua.LState) int {
 			th.Pop(n)
 		}
 		delete(h.taskThreads, th)
+		t.th = nil // the thread is recycled below
 		h.gil.Unlock()
 		release()
 		cancel()
@@ -102,7 +103,7 @@ func (h *Host) spawn(L *lua.LState) int {
 // checkNotSelf raises when L is the task's own thread (or a coroutine in
 // it): a task waiting for itself would never wake.
 func (t *task) checkNotSelf(L *lua.LState, fname string) {
-	for th := L; th != nil; th = th.Parent {
+	for th := L; th != nil && t.th != nil; th = th.Parent {
 		if th == t.th {
 			L.RaiseError("%s: a task cannot wait for itself", fname)
 		}

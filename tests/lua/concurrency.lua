@@ -178,3 +178,19 @@ local tc, td
 tc = process.spawn(function() process.sleep(0.01); return td:wait(0.05) end)
 td = process.spawn(function() process.sleep(0.01); return tc:wait() end)
 t.eq({tc:wait()}, {nil, "timeout", "timeout"})
+
+-- Lua threads are recycled: a task that runs on the thread of a finished
+-- task (or of a finished command's callbacks) may still wait for it.
+for _ = 1, 20 do
+	local first = process.spawn(function() return "first" end)
+	t.eq(first:wait(), "first")
+	local second = process.spawn(function() return first:wait() end)
+	t.eq(second:wait(), "first")
+end
+local rs = process.session()
+for _ = 1, 5 do
+	local cb = rs:start("echo x", {on_stdout = function() end})
+	cb:wait()
+	local tk = process.spawn(function() return cb:wait().exit_code end)
+	t.eq(tk:wait(), 0)
+end
