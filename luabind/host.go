@@ -279,10 +279,9 @@ func syntaxError(err error) error {
 // cancelled, remote connections closed.
 //
 // Cancelling ctx stops the script promptly, also while it waits in a
-// blocking call. The error is a *ScriptError for a Lua error, an *ExitError
-// when the script called os.exit with a non-zero code... or with any code:
-// os.exit(0) yields &ExitError{0}; a cancelled run returns an error matching
-// ctx.Err().
+// blocking call, and the error then matches ctx.Err(). A Lua error (in the
+// main chunk, or a failed callback or unobserved task) is a *ScriptError;
+// os.exit(code) yields an *ExitError, even for code 0.
 func (h *Host) RunString(ctx context.Context, name, src string) error {
 	proto, err := compile(name, src)
 	if err != nil {
@@ -399,6 +398,10 @@ func (h *Host) Eval(ctx context.Context, src string) ([]lua.LValue, error) {
 	}
 	r := h.repl
 	h.cur = r
+	if code, ok := r.takeExit(); ok {
+		// A background task called os.exit since the last Eval.
+		return nil, &ExitError{Code: code}
+	}
 	ectx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	stop := context.AfterFunc(h.ctx, cancel)

@@ -144,6 +144,17 @@ func TestEval(t *testing.T) {
 	if got := evalOne(t, h, "x").String(); got != "5" {
 		t.Errorf("state after exit: x = %s", got)
 	}
+	// A background task's os.exit ends the Eval running at that moment...
+	evalOne(t, h, "bg = process.spawn(function() os.exit(9) end)")
+	if _, err = h.Eval(context.Background(), "process.sleep(5)"); !errors.As(err, &ee) || ee.Code != 9 {
+		t.Errorf("background exit during an Eval: %v", err)
+	}
+	// ... or, when none runs, surfaces at the next one.
+	evalOne(t, h, "bg = process.spawn(function() process.sleep(0.02); os.exit(8) end)")
+	time.Sleep(200 * time.Millisecond)
+	if _, err = h.Eval(context.Background(), "1"); !errors.As(err, &ee) || ee.Code != 8 {
+		t.Errorf("background exit between Evals: %v", err)
+	}
 }
 
 // TestEvalState: sessions and tasks started by one Eval live on; Eval does

@@ -99,6 +99,13 @@ func (r *run) exit(code int) {
 	r.cancel(errExit)
 }
 
+// exiting reports whether os.exit was called and not yet reported.
+func (r *run) exiting() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.exitCode != nil
+}
+
 func (r *run) takeExit() (int, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()

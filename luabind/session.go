@@ -186,7 +186,9 @@ func sessionRun(L *lua.LState) int {
 // sessionStart is session:start(command, {on_stdout=, on_stderr=, on_exit=,
 // suppress_echo=, tee=, detach=}): it starts command and returns a command
 // handle at once. Unless detached, the command is killed when the run ends
-// and, if it has callbacks, the run waits for it first.
+// and, if it has callbacks, the run waits for it first. A detached command
+// still ends when its session is deleted, so to keep it running past the
+// run, detach the session too.
 //
 //	local cmd = s:start("make", {on_stdout = function(line) print("make: " .. line) end})
 //	local r = cmd:wait()

@@ -76,7 +76,7 @@ func (h *Host) spawn(L *lua.LState) int {
 			if errors.As(err, &ae) && ae.Object != nil {
 				t.errObj = ae.Object
 			}
-			t.canceled = tctx.Err() != nil
+			t.canceled = tctx.Err() != nil || r.exiting()
 			if r.repl && !t.canceled {
 				fmt.Fprintf(h.stderr, "procsh: %s failed: %v\n", t, t.err)
 			}
