@@ -15,23 +15,28 @@ import (
 )
 
 func runSession(t *testing.T, nb NewFunc) {
-	t.Run("Lifecycle", func(t *testing.T) { t.Parallel(); sessLifecycle(t, nb) })
-	t.Run("InvalidAndUnknownIDs", func(t *testing.T) { t.Parallel(); sessIDs(t, nb) })
-	t.Run("StatePersists", func(t *testing.T) { t.Parallel(); sessState(t, nb) })
-	t.Run("ExitKeepsSession", func(t *testing.T) { t.Parallel(); sessExit(t, nb) })
-	t.Run("CwdAndEnv", func(t *testing.T) { t.Parallel(); sessCwdEnv(t, nb) })
-	t.Run("SubmissionOrder", func(t *testing.T) { t.Parallel(); sessOrder(t, nb) })
-	t.Run("AsyncReturnsAtOnce", func(t *testing.T) { t.Parallel(); sessAsync(t, nb) })
-	t.Run("LogsBinaryAndStreamsApart", func(t *testing.T) { t.Parallel(); sessLogs(t, nb) })
-	t.Run("StreamExactlyOnce", func(t *testing.T) { t.Parallel(); sessStream(t, nb) })
-	t.Run("Stdin", func(t *testing.T) { t.Parallel(); sessStdin(t, nb) })
-	t.Run("KillCommand", func(t *testing.T) { t.Parallel(); sessKill(t, nb) })
-	t.Run("DeleteKillsEverything", func(t *testing.T) { t.Parallel(); sessDelete(t, nb) })
-	t.Run("DeleteFailsWaiters", func(t *testing.T) { t.Parallel(); sessDeleteWaiters(t, nb) })
-	t.Run("SyncContextCancel", func(t *testing.T) { t.Parallel(); sessCancel(t, nb) })
-	t.Run("BackgroundJobDoesNotHoldCommand", func(t *testing.T) { t.Parallel(); sessBackground(t, nb) })
-	t.Run("Close", func(t *testing.T) { t.Parallel(); sessClose(t, nb) })
-	t.Run("Concurrent200", func(t *testing.T) { t.Parallel(); sessConcurrent(t, nb, 200) })
+	// The parallel group ends before the load test starts, so that
+	// timing-sensitive checks (stream order) do not share the CPU with 200
+	// shells starting at once.
+	t.Run("Group", func(t *testing.T) {
+		t.Run("Lifecycle", func(t *testing.T) { t.Parallel(); sessLifecycle(t, nb) })
+		t.Run("InvalidAndUnknownIDs", func(t *testing.T) { t.Parallel(); sessIDs(t, nb) })
+		t.Run("StatePersists", func(t *testing.T) { t.Parallel(); sessState(t, nb) })
+		t.Run("ExitKeepsSession", func(t *testing.T) { t.Parallel(); sessExit(t, nb) })
+		t.Run("CwdAndEnv", func(t *testing.T) { t.Parallel(); sessCwdEnv(t, nb) })
+		t.Run("SubmissionOrder", func(t *testing.T) { t.Parallel(); sessOrder(t, nb) })
+		t.Run("AsyncReturnsAtOnce", func(t *testing.T) { t.Parallel(); sessAsync(t, nb) })
+		t.Run("LogsBinaryAndStreamsApart", func(t *testing.T) { t.Parallel(); sessLogs(t, nb) })
+		t.Run("StreamExactlyOnce", func(t *testing.T) { t.Parallel(); sessStream(t, nb) })
+		t.Run("Stdin", func(t *testing.T) { t.Parallel(); sessStdin(t, nb) })
+		t.Run("KillCommand", func(t *testing.T) { t.Parallel(); sessKill(t, nb) })
+		t.Run("DeleteKillsEverything", func(t *testing.T) { t.Parallel(); sessDelete(t, nb) })
+		t.Run("DeleteFailsWaiters", func(t *testing.T) { t.Parallel(); sessDeleteWaiters(t, nb) })
+		t.Run("SyncContextCancel", func(t *testing.T) { t.Parallel(); sessCancel(t, nb) })
+		t.Run("BackgroundJobDoesNotHoldCommand", func(t *testing.T) { t.Parallel(); sessBackground(t, nb) })
+		t.Run("Close", func(t *testing.T) { t.Parallel(); sessClose(t, nb) })
+	})
+	t.Run("Concurrent200", func(t *testing.T) { sessConcurrent(t, nb, 200) })
 }
 
 // mkSession creates a session with a unique id and deletes it at the end.
@@ -253,7 +258,7 @@ func sessLogs(t *testing.T, nb NewFunc) {
 	if r.Stdout != "a\x00b\xff\nnonl" || r.Stderr != "\x01\x01\x01x" || r.Output != "a\x00b\xff\n\x01\x01\x01xnonl" {
 		t.Errorf("binary: stdout %s stderr %s output %s", q(r.Stdout), q(r.Stderr), q(r.Output))
 	}
-	r2 := run(t, c, sid, "echo 1; sleep 0.05; echo 2 >&2; sleep 0.05; echo 3; sleep 0.05; echo 4 >&2")
+	r2 := run(t, c, sid, "echo 1; sleep 0.1; echo 2 >&2; sleep 0.1; echo 3; sleep 0.1; echo 4 >&2")
 	if r2.Output != "1\n2\n3\n4\n" || r2.Stdout != "1\n3\n" || r2.Stderr != "2\n4\n" {
 		t.Errorf("order: output %s stdout %s stderr %s", q(r2.Output), q(r2.Stdout), q(r2.Stderr))
 	}
