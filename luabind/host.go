@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 
@@ -293,6 +294,8 @@ func (h *Host) RunString(ctx context.Context, name, src string) error {
 // RunFile runs the script at path as RunString does. As lua.c does, it sets
 // the global arg table (arg[0] = path, arg[1..n] = args) and passes args to
 // the chunk as ... . A first line starting with "#" (a shebang) is skipped.
+// In the full profile the script's directory is put first on package.path,
+// so require finds modules that sit next to the script.
 func (h *Host) RunFile(ctx context.Context, path string, args ...string) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -312,6 +315,16 @@ func (h *Host) RunFile(ctx context.Context, path string, args ...string) error {
 		return syntaxError(err)
 	}
 	return h.runProto(ctx, proto, func(L *lua.LState) []lua.LValue {
+		if h.cfg.profile == ProfileFull {
+			if pkg, ok := L.GetGlobal("package").(*lua.LTable); ok {
+				dir := filepath.Dir(path)
+				cur := lua.LVAsString(pkg.RawGetString("path"))
+				add := filepath.Join(dir, "?.lua") + ";" + filepath.Join(dir, "?", "init.lua")
+				if !strings.Contains(cur, add) {
+					pkg.RawSetString("path", lua.LString(add+";"+cur))
+				}
+			}
+		}
 		argt := L.NewTable()
 		argt.RawSetInt(0, lua.LString(path))
 		vals := make([]lua.LValue, len(args))

@@ -422,3 +422,29 @@ func TestNoLeaks(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestFullProfile: io and debug are there, io.write goes to the host's
+// stdout, require finds modules next to the script, stdlib fs is loadable.
+func TestFullProfile(t *testing.T) {
+	h, _, _, out := newHost(t)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "helper.lua"), []byte("return {answer = 42}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	script := filepath.Join(dir, "main.lua")
+	src := `io.write("w", 1, "\n")
+		assert(debug.traceback)
+		assert(require("helper").answer == 42)
+		assert(require("fs"))
+		assert(type(os.getenv("PATH")) == "string")
+		print(collectgarbage("count") > 0)`
+	if err := os.WriteFile(script, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.RunFile(context.Background(), script); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != "w1\ntrue\n" {
+		t.Errorf("out = %q", out.String())
+	}
+}
