@@ -25,6 +25,7 @@ type ptyObj struct {
 	detached bool
 	rec      *castWriter   // nil unless record= was given
 	timeout  time.Duration // default expect timeout
+	strip    bool          // ANSI escapes are removed before matching
 
 	// Output callbacks: the expect reader's transcript feeds a queue that
 	// a dispatcher goroutine drains on the PTY's own Lua thread.
@@ -182,7 +183,7 @@ func (a *api) pty(L *lua.LState) int {
 // run.
 func (a *api) newPTYObj(L *lua.LState, id string, handle client.PTYHandle, detach bool, rec *castWriter, timeout time.Duration, strip bool, onOutput *lua.LFunction) *lua.LUserData {
 	h := a.h
-	p := &ptyObj{a: a, r: h.cur, id: id, handle: handle, detached: detach, rec: rec, timeout: timeout, qsignal: make(chan struct{}, 1)}
+	p := &ptyObj{a: a, r: h.cur, id: id, handle: handle, detached: detach, rec: rec, timeout: timeout, strip: strip, qsignal: make(chan struct{}, 1)}
 	eopts := []expect.Option{expect.WithTimeout(timeout), expect.WithTranscript(p)}
 	if strip {
 		eopts = append(eopts, expect.WithStripANSI())
@@ -338,7 +339,8 @@ func (p *ptyObj) toPattern(L *lua.LState, v lua.LValue, i int, timeout time.Dura
 
 // ptyExpect is pty:expect(patterns, {timeout=}): it waits until one of the
 // patterns matches the output and returns its index and a match table
-// {before=, match=, groups={...}}. patterns is one pattern or a list. On
+// {before=, match=, groups={...}}. patterns is one pattern or a list.
+// strip_ansi may be given but must agree with the PTY's setting. On
 // timeout it returns nil, "timeout", "timeout" (or the index of
 // process.TIMEOUT); at end of output nil, "eof", "closed" (or the index of
 // process.EOF).
@@ -346,6 +348,10 @@ func ptyExpect(L *lua.LState) int {
 	p := self[*ptyObj](L, "pty:expect")
 	o := checkOpts(L, "pty:expect", 3)
 	timeout, hasTimeout := o.seconds("timeout"), o.get("timeout") != lua.LNil
+	if v := o.get("strip_ansi"); v != lua.LNil && o.boolean("strip_ansi", p.strip) != p.strip {
+		// The expect engine strips as it reads, so this is fixed per PTY.
+		o.bad("strip_ansi", "is chosen when the PTY is created (process.pty{strip_ansi=...}); this PTY has strip_ansi="+lua.LBool(p.strip).String())
+	}
 	o.done()
 	if !hasTimeout {
 		timeout = p.timeout // process.TIMEOUT without a timeout uses the PTY's default

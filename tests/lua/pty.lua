@@ -117,6 +117,15 @@ local d2, _, dk = process.pty{id = "lua-dup-pty", command = "sleep 30"}
 t.eq({d2, dk}, {nil, "conflict"})
 t.eq(process.kill_pty("lua-dup-pty"), true)
 
+-- strip_ansi is a PTY setting; per call it may only repeat it
+local n2, msg2, kind2 = p:expect("zzz", {timeout = 0.01, strip_ansi = true})
+t.eq(kind2, "closed") -- (p has exited: end of output)
+t.raises(function() p:expect("zzz", {strip_ansi = false}) end, "bad option 'strip_ansi'")
+local raw = process.pty{command = "printf '\\033[31mred\\033[0m\\n'; sleep 1", strip_ansi = false}
+local _, rm = raw:expect("\27\\[31mred", {timeout = 5})
+t.eq(rm.match, "\27[31mred")
+raw:kill()
+
 -- programmer errors
 t.raises(function() process.pty{colz = 3} end, "process.pty: unknown option 'colz'")
 t.raises(function() p:expect({{nope = 1}}) end, "pty:expect: bad argument #1 %(patterns%)")
