@@ -568,6 +568,10 @@ func (s *session) kill(c *command, sig syscall.Signal, terminate bool) bool {
 	return true
 }
 
+// readBufs recycles the runner's read buffers (only running commands
+// hold one, so idle sessions cost nothing).
+var readBufs = sync.Pool{New: func() any { b := make([]byte, 256*1024); return &b }}
+
 // finish records a command's end and releases its waiters. Every log append
 // happens before, so a waiter or stream sees the whole output.
 func (s *session) finish(c *command, code int, sig string) {
@@ -693,6 +697,9 @@ func (s *session) execute(c *command) {
 			fail(err)
 			return
 		}
+		// A bigger pipe means fewer wakeups of writer and reader when a
+		// command writes a lot; failure (a lower pipe-max-size) is harmless.
+		_, _ = unix.FcntlInt(uintptr(fd), unix.F_SETPIPE_SZ, 1<<20)
 		fds[i] = fd
 	}
 	defer unix.Close(fds[0])
@@ -730,7 +737,9 @@ func (s *session) wait(c *command, sh *shellProc, fds [2]int) {
 		{Fd: int32(s.wakeR), Events: unix.POLLIN},
 	}
 	streams := [2]client.Stream{client.Stdout, client.Stderr}
-	buf := make([]byte, 64*1024)
+	bp := readBufs.Get().(*[]byte)
+	defer readBufs.Put(bp)
+	buf := *bp
 	var status []byte
 	code, haveCode, shellDied := 0, false, false
 	for !haveCode && !shellDied {
@@ -744,11 +753,19 @@ func (s *session) wait(c *command, sh *shellProc, fds [2]int) {
 			if pfd[i].Revents&(unix.POLLIN|unix.POLLHUP|unix.POLLERR) == 0 {
 				continue
 			}
-			n, err := unix.Read(fds[i], buf)
-			if n > 0 {
-				c.log.append(streams[i], buf[:n])
-			} else if err == nil || err != unix.EAGAIN {
-				pfd[i].Fd = -1 // EOF: every writer is gone
+			// A few reads per wakeup save poll calls on bulk output while
+			// still alternating between the streams.
+			for k := 0; k < 4; k++ {
+				n, err := unix.Read(fds[i], buf)
+				if n > 0 {
+					c.log.append(streams[i], buf[:n])
+					if n == len(buf) {
+						continue
+					}
+				} else if err == nil || err != unix.EAGAIN {
+					pfd[i].Fd = -1 // EOF: every writer is gone
+				}
+				break
 			}
 		}
 		if pfd[2].Revents != 0 {
