@@ -156,11 +156,13 @@ func sessExit(t *testing.T, nb NewFunc) {
 	c := open(t, nb)
 	sid := mkSession(t, c, client.SessionOptions{})
 	want(t, c, sid, "cd /tmp; export A=1; f(){ echo fn; }", 0, "")
+	want(t, c, sid, "set -o pipefail; shopt -s expand_aliases; alias al='echo aliased'; plain=p", 0, "")
 	r := run(t, c, sid, "echo bye; exit 3")
 	if *r.ExitCode != 3 || r.Stdout != "bye\n" {
 		t.Errorf("exit 3: got %d %s", *r.ExitCode, q(r.Stdout))
 	}
 	want(t, c, sid, "pwd; echo $A; f", 0, "/tmp\n1\nfn\n")
+	want(t, c, sid, "al; echo $plain; false | true; echo $?", 0, "aliased\np\n1\n")
 	r = run(t, c, sid, "set -e; false; echo not-reached")
 	if *r.ExitCode != 1 || r.Stdout != "" {
 		t.Errorf("set -e; false: got %d %s", *r.ExitCode, q(r.Stdout))
