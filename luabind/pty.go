@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
 
+	"github.com/procsh/procsh/cast"
 	"github.com/procsh/procsh/client"
 	"github.com/procsh/procsh/expect"
 )
@@ -23,7 +25,7 @@ type ptyObj struct {
 	handle   client.PTYHandle
 	exp      *expect.Expecter
 	detached bool
-	rec      *castWriter   // nil unless record= was given
+	rec      *recording    // nil unless record= was given
 	timeout  time.Duration // default expect timeout
 	strip    bool          // ANSI escapes are removed before matching
 
@@ -64,9 +66,6 @@ func ptyField(L *lua.LState, v any, key string) lua.LValue {
 // Write receives every chunk the expect engine reads (its transcript): it
 // records it and queues it for the on_output callback.
 func (p *ptyObj) Write(b []byte) (int, error) {
-	if p.rec != nil {
-		p.rec.output(b)
-	}
 	p.qmu.Lock()
 	if !p.qclosed {
 		p.queue = append(p.queue, append([]byte(nil), b...))
@@ -99,7 +98,9 @@ func (p *ptyObj) cleanup(ctx context.Context) {
 // (program and arguments); the default is the user's login shell.
 // strip_ansi (default true) removes terminal escapes before matching;
 // timeout (default 30 s) is the default for pty:expect. record="x.cast"
-// writes an asciicast v2 recording (full profile only).
+// writes an asciicast v2 recording of the output and window size changes
+// (package cast; input is not recorded, it may hold passwords) and is
+// available in the full profile only.
 //
 //	local p = process.pty{command = "python3 -i"}
 //	p:expect{exact = ">>> "}
@@ -144,24 +145,13 @@ func (a *api) pty(L *lua.LState) int {
 	if po.ID == "" {
 		po.ID = randomID("lua-pty-")
 	}
-	var rec *castWriter
-	if record != "" {
-		f, err := os.Create(record)
-		if err != nil {
-			return fail(L, fname, err)
-		}
-		w, hgt := int(po.Cols), int(po.Rows)
-		if w == 0 {
-			w, hgt = 80, 24
-		}
-		rec = newCastWriter(f, w, hgt)
-	}
 	var handle client.PTYHandle
+	var info *client.PTYInfo
 	err := h.wait(L, fname, "", func(ctx context.Context) error {
-		if _, err := a.c.CreatePTY(ctx, po); err != nil {
+		var err error
+		if info, err = a.c.CreatePTY(ctx, po); err != nil {
 			return err
 		}
-		var err error
 		handle, err = a.c.ConnectPTY(ctx, po.ID, client.PTYConnectOptions{})
 		if err != nil {
 			_ = a.c.KillPTY(context.WithoutCancel(ctx), po.ID)
@@ -169,10 +159,18 @@ func (a *api) pty(L *lua.LState) int {
 		return err
 	})
 	if err != nil {
-		if rec != nil {
-			_ = rec.close()
-		}
 		return fail(L, fname, err)
+	}
+	var rec *recording
+	if record != "" {
+		if rec, err = startRecording(record, info, po.Command); err != nil {
+			_ = handle.Close()
+			_ = a.c.KillPTY(context.Background(), po.ID)
+			return fail(L, fname, err)
+		}
+		// Output is recorded as the expect engine reads it, resizes as
+		// they are made.
+		handle = cast.Record(handle, rec.w)
 	}
 	p := a.newPTYObj(L, po.ID, handle, detach, rec, timeout, strip, onOutput)
 	L.Push(p)
@@ -181,15 +179,12 @@ func (a *api) pty(L *lua.LState) int {
 
 // newPTYObj wraps a connected handle in a PTY object owned by the current
 // run.
-func (a *api) newPTYObj(L *lua.LState, id string, handle client.PTYHandle, detach bool, rec *castWriter, timeout time.Duration, strip bool, onOutput *lua.LFunction) *lua.LUserData {
+func (a *api) newPTYObj(L *lua.LState, id string, handle client.PTYHandle, detach bool, rec *recording, timeout time.Duration, strip bool, onOutput *lua.LFunction) *lua.LUserData {
 	h := a.h
 	p := &ptyObj{a: a, r: h.cur, id: id, handle: handle, detached: detach, rec: rec, timeout: timeout, strip: strip, qsignal: make(chan struct{}, 1)}
 	eopts := []expect.Option{expect.WithTimeout(timeout), expect.WithTranscript(p)}
 	if strip {
 		eopts = append(eopts, expect.WithStripANSI())
-	}
-	if rec != nil {
-		eopts = append(eopts, expect.WithSendTranscript(rec.inputWriter()))
 	}
 	p.exp = expect.New(handle, eopts...)
 	h.cur.add(p)
@@ -425,9 +420,6 @@ func ptyResize(L *lua.LState) int {
 	if err != nil {
 		return fail(L, "pty:resize", err)
 	}
-	if p.rec != nil {
-		p.rec.resize(int(c), int(r))
-	}
 	L.Push(lua.LTrue)
 	return 1
 }
@@ -620,4 +612,41 @@ func (a *api) killPTY(L *lua.LState) int {
 	}
 	L.Push(lua.LTrue)
 	return 1
+}
+
+// recording is a cast file being written.
+type recording struct {
+	f *os.File
+	w *cast.Writer
+}
+
+func startRecording(path string, info *client.PTYInfo, command []string) (*recording, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	hdr := cast.HeaderFor(info)
+	if hdr.Width == 0 || hdr.Height == 0 {
+		hdr.Width, hdr.Height = 80, 24
+	}
+	hdr.Command = strings.Join(command, " ")
+	w, err := cast.NewWriter(f, hdr)
+	if err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	return &recording{f: f, w: w}, nil
+}
+
+// close flushes and closes the recording; it is safe to call twice.
+func (r *recording) close() error {
+	werr := r.w.Close()
+	ferr := r.f.Close()
+	if errors.Is(ferr, os.ErrClosed) {
+		return nil
+	}
+	if ferr != nil {
+		return ferr
+	}
+	return werr
 }

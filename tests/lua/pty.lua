@@ -135,7 +135,8 @@ t.raises(function() p:resize(0, 10) end, "pty:resize: bad argument")
 
 -- recording: an asciicast v2 file with output events
 local path = os.tmpname()
-local rec = process.pty{command = "echo recorded-line", record = path}
+local rec = process.pty{command = "sleep 0.3; echo recorded-line", record = path, cols = 90, rows = 20}
+assert(rec:resize(100, 30))
 rec:expect(process.EOF, {timeout = 5})
 rec:wait(5)
 rec:close()
@@ -144,7 +145,9 @@ local text = f:read("*a")
 f:close()
 os.remove(path)
 t.ok(text:find('^{[^\n]*"version":2'), text)
-t.ok(text:find('"o", "recorded%-line'), text)
+t.ok(text:find('%[[%d.]+, "o", "recorded%-line'), text)
+t.ok(text:find('"width":90,"height":20', 1, true), text)
+t.ok(text:find('"r", "100x30"', 1, true), text)
 
 -- a PTY left running is killed at the end of the run
 process.pty{command = "sleep 300"}
