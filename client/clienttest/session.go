@@ -168,6 +168,14 @@ func sessExit(t *testing.T, nb NewFunc) {
 		t.Errorf("set -e; false: got %d %s", *r.ExitCode, q(r.Stdout))
 	}
 	want(t, c, sid, "set +e; pwd; echo $A; f", 0, "/tmp\n1\nfn\n")
+	// Syntax errors and redirections of the shell's own fds stay within
+	// the command.
+	r = run(t, c, sid, "echo 'unterminated")
+	if *r.ExitCode == 0 || r.Stderr == "" {
+		t.Errorf("syntax error: exit %d stderr %s", *r.ExitCode, q(r.Stderr))
+	}
+	want(t, c, sid, "exec >/dev/null 2>&1 3>&- 9>&-; echo gone", 0, "")
+	want(t, c, sid, "echo $A; echo e >&2", 0, "1\n")
 	// An async command that exits the shell still reports its code.
 	a, err := c.ExecSession(ctxFor(t, 30*time.Second), sid, client.SessionExecRequest{Command: "exit 7", Async: true})
 	if err != nil {
