@@ -76,6 +76,7 @@ type command struct {
 	killSig   syscall.Signal // last signal sent by KillCommand
 	cancelled bool           // killed before it started
 	deleted   bool           // ended because the session was deleted
+	viaShell  bool           // KillCommand had to signal the session shell
 	stdin     *os.File       // async: our O_RDWR end of the stdin FIFO
 	opened    bool           // async: the shell has opened the stdin FIFO
 	closeSoon bool           // async: CloseInput came before opened
@@ -502,8 +503,9 @@ func (b *Backend) CloseInput(ctx context.Context, sessionID, commandID string) e
 // ones carrying PROCSH_CMD=<id> in their environment, plus their
 // descendants; the session shell itself is spared. A command made only of
 // shell builtins (a `while` loop, `read`) has no process of its own: then
-// the signal goes to the session shell, and if the shell dies of it the
-// session carries on in a new shell with the state saved at the last exit.
+// the session shell is signalled, TERM first for signals it cannot trap so
+// that it saves its state, and the session carries on in a new shell with
+// that state; the command reports the requested signal.
 func (b *Backend) KillCommand(ctx context.Context, sessionID, commandID string, sig syscall.Signal) error {
 	const op = "kill command"
 	if sig <= 0 || sig > 64 {
@@ -558,10 +560,25 @@ func (s *session) kill(c *command, sig syscall.Signal, terminate bool) bool {
 	}
 	// Nothing of the command's own was found (or it outlived its
 	// processes): it runs in the shell itself.
-	if shell > 0 {
-		if terminate {
-			treeSpec{pgid: shell, roots: []int{shell}}.terminate(s.b.opts.killGrace)
-		} else {
+	if shell <= 0 {
+		return true
+	}
+	s.mu.Lock()
+	c.viaShell = true
+	s.mu.Unlock()
+	switch {
+	case terminate:
+		treeSpec{pgid: shell, roots: []int{shell}}.terminate(s.b.opts.killGrace)
+	case sig == syscall.SIGTERM || sig == syscall.SIGINT || sig == syscall.SIGHUP:
+		_ = unix.Kill(shell, sig) // trapped: the shell saves its state first
+	default:
+		// The session shell cannot save its state when it dies of an
+		// untrapped signal (KILL above all), so it gets a TERM first and
+		// the requested signal only if that did not end the command.
+		_ = unix.Kill(shell, syscall.SIGTERM)
+		select {
+		case <-c.done:
+		case <-time.After(s.b.opts.killGrace):
 			_ = unix.Kill(shell, sig)
 		}
 	}
@@ -826,7 +843,7 @@ func (s *session) wait(c *command, sh *shellProc, fds [2]int) {
 		}
 	}
 	s.mu.Lock()
-	if sig == "" && c.killSig != 0 && code == 128+int(c.killSig) {
+	if c.killSig != 0 && (c.viaShell || sig == "" && code == 128+int(c.killSig)) {
 		sig = signalName(c.killSig)
 	}
 	s.mu.Unlock()

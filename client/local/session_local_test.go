@@ -79,6 +79,25 @@ func TestSessionLocalDetails(t *testing.T) {
 	if err != nil || *ci.ExitCode != 143 || ci.Signal != "TERM" {
 		t.Errorf("killed command: %+v %v", ci, err)
 	}
+	// A builtin-only command killed with SIGKILL: the session shell goes,
+	// its state does not.
+	r0, _ := b.ExecSession(ctx, "k", client.SessionExecRequest{Command: "cd /tmp; export KEEP=k"})
+	if *r0.ExitCode != 0 {
+		t.Fatal(r0)
+	}
+	loop, _ := b.ExecSession(ctx, "k", client.SessionExecRequest{Command: "while :; do :; done", Async: true})
+	time.Sleep(50 * time.Millisecond)
+	if err := b.KillCommand(ctx, "k", loop.CmdID, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	ci, err = b.WaitCommand(ctx, "k", loop.CmdID)
+	if err != nil || ci.Signal != "KILL" || *ci.ExitCode == 0 {
+		t.Errorf("builtin loop killed: %+v %v", ci, err)
+	}
+	r0, _ = b.ExecSession(ctx, "k", client.SessionExecRequest{Command: "pwd; echo $KEEP"})
+	if r0.Stdout != "/tmp\nk\n" {
+		t.Errorf("state after killing a builtin loop: %q", r0.Stdout)
+	}
 	// A command killed before it started never runs.
 	blocker, _ := b.ExecSession(ctx, "k", client.SessionExecRequest{Command: "sleep 0.3", Async: true})
 	q, _ := b.ExecSession(ctx, "k", client.SessionExecRequest{Command: "touch /tmp/procsh-never-$$", Async: true})
