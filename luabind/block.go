@@ -27,6 +27,18 @@ func (h *Host) wait(L *lua.LState, fname, what string, fn func(ctx context.Conte
 	if ctx.Err() != nil {
 		L.RaiseError("%s: %v", fname, context.Cause(ctx))
 	}
+	// Mark the thread (and the coroutines that resumed it) as suspended in a
+	// host call, so no other task resumes them meanwhile.
+	for th := L; th != nil; th = th.Parent {
+		h.busy[th]++
+	}
+	defer func() {
+		for th := L; th != nil; th = th.Parent {
+			if h.busy[th]--; h.busy[th] == 0 {
+				delete(h.busy, th)
+			}
+		}
+	}()
 	var err error
 	h.gil.Block(L, func() {
 		var done func()

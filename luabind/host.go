@@ -162,6 +162,7 @@ type Host struct {
 
 	taskThreads map[*lua.LState]*task // guarded by the GIL: running tasks by thread
 	threads     sync.Pool             // idle Lua threads for newThread
+	busy        map[*lua.LState]int   // guarded by the GIL: threads parked in a blocking call
 }
 
 // New creates a host whose process module drives backend. The host owns the
@@ -177,7 +178,7 @@ func New(backend client.Client, opts ...Option) (*Host, error) {
 	if cfg.profile != ProfileFull && cfg.profile != ProfileSandbox {
 		return nil, fmt.Errorf("luabind.New: unknown profile %d", cfg.profile)
 	}
-	h := &Host{backend: backend, cfg: cfg, stdout: newSyncWriter(cfg.stdout), stderr: newSyncWriter(cfg.stderr), taskThreads: map[*lua.LState]*task{}}
+	h := &Host{backend: backend, cfg: cfg, stdout: newSyncWriter(cfg.stdout), stderr: newSyncWriter(cfg.stderr), taskThreads: map[*lua.LState]*task{}, busy: map[*lua.LState]int{}}
 	h.ctx, h.cancel = context.WithCancel(context.Background())
 	h.L = lua.NewState(lua.Options{
 		SkipOpenLibs: true,

@@ -194,3 +194,26 @@ for _ = 1, 5 do
 	local tk = process.spawn(function() return cb:wait().exit_code end)
 	t.eq(tk:wait(), 0)
 end
+
+-- A coroutine shared by two tasks: while one task's resume is parked in a
+-- blocking call inside it, the other task's resume fails cleanly (as for a
+-- running coroutine) instead of running the same thread twice.
+local shared_gen = coroutine.wrap(function()
+	for i = 1, 3 do process.sleep(0.05); coroutine.yield(i) end
+end)
+local first = process.spawn(function() return shared_gen() end)
+local second = process.spawn(function() process.sleep(0.01); return pcall(shared_gen) end)
+t.eq(first:wait(), 1)
+local sok, serr = second:wait()
+t.eq(sok, false)
+t.ok(tostring(serr):find("waiting in a blocking call"), tostring(serr))
+t.eq(shared_gen(), 2) -- usable again once the first resume returned
+local raw = coroutine.create(function() process.sleep(0.05); return "done" end)
+local r1 = process.spawn(function() return coroutine.resume(raw) end)
+local r2 = process.spawn(function() process.sleep(0.01); return coroutine.resume(raw) end)
+t.eq({r1:wait()}, {true, "done"})
+t.eq({r2:wait()}, {false, "cannot resume a coroutine that is waiting in a blocking call"})
+-- wrap still raises the coroutine's errors and passes values through
+local w = coroutine.wrap(function(a) local b = coroutine.yield(a + 1); error("wrapped " .. b, 0) end)
+t.eq(w(1), 2)
+t.raises(function() w("boom") end, "wrapped boom")
