@@ -33,7 +33,16 @@
 // Waits that can never end are errors rather than hangs: a task waiting for
 // itself, a callback waiting for its own command, and tasks that wait for
 // each other in a cycle (task:wait and process.wait_all without a timeout)
-// raise "deadlock".
+// raise an error (for a cycle: "deadlock: ..."). A coroutine that is parked in a blocking call cannot be
+// resumed by another task meanwhile (coroutine.resume returns false and a
+// message, as for a running coroutine).
+//
+// Known limits: a task that never blocks holds the lock until it ends. In a
+// script, cancelling the context still stops it (the VM checks the context
+// before every instruction); in the REPL, such a background task delays
+// every later Eval until it ends. Lua threads are recycled between tasks,
+// so a thread value kept from coroutine.running() in a finished task must
+// not be used.
 //
 // For embedders: Host methods are safe to call from any goroutine. RunString,
 // RunFile and Eval run one at a time. Do gives exclusive access to the state.
