@@ -19,6 +19,7 @@ type shellProc struct {
 	stdin    *os.File // we write wrappers here
 	statusFd int      // read end of the shell's fd 3 (non-blocking)
 	exited   chan struct{}
+	reaped   chan struct{} // closed after the exit was also sent to the wake pipe
 }
 
 // alive reports whether the shell has not been reaped yet.
@@ -93,12 +94,16 @@ func (s *session) spawnShell() (*shellProc, error) {
 		stdinW.Close()
 		return nil, err
 	}
-	sh := &shellProc{cmd: cmd, pid: cmd.Process.Pid, stdin: stdinW, statusFd: p[0], exited: make(chan struct{})}
+	sh := &shellProc{cmd: cmd, pid: cmd.Process.Pid, stdin: stdinW, statusFd: p[0], exited: make(chan struct{}), reaped: make(chan struct{})}
 	wake := s.wakeW
 	go func() {
 		_ = cmd.Wait()
+		// exited first, so that a runner woken by the byte sees the shell
+		// gone; reaped last, so that nobody closes the wake pipe (and lets
+		// its fd number be reused) before this write.
 		close(sh.exited)
 		_, _ = unix.Write(wake, []byte{1})
+		close(sh.reaped)
 	}()
 	state := quote(filepath.Join(s.dir, "state"))
 	init := bashInit
@@ -118,7 +123,7 @@ func (s *session) dropShell(sh *shellProc) {
 		_ = unix.Kill(-sh.pid, syscall.SIGKILL)
 		_ = unix.Kill(sh.pid, syscall.SIGKILL)
 	}
-	<-sh.exited
+	<-sh.reaped
 	sh.stdin.Close()
 	unix.Close(sh.statusFd)
 }
