@@ -424,7 +424,10 @@ func (r *Remote) execCall(ctx context.Context, op, path string, q url.Values, in
 		res.Stdout, res.Stderr, res.HasStreams = *out.Stdout, *out.Stderr, true
 	}
 	if out.Raw != nil {
-		res.Result, res.Stdout, res.Stderr = string(out.Raw.Output), string(out.Raw.Stdout), string(out.Raw.Stderr)
+		res.Result = string(out.Raw.Output)
+		if res.HasStreams {
+			res.Stdout, res.Stderr = string(out.Raw.Stdout), string(out.Raw.Stderr)
+		}
 	}
 	res.Artifacts.Stdout = res.Result
 	if out.Artifacts != nil {

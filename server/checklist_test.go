@@ -136,7 +136,7 @@ func TestChecklistExecute(t *testing.T) {
 	const X = "/process/execute"
 	cases := []reqCase{
 		{"01 exit 3", "POST", X, `{"command":"exit 3"}`, nil, []check{status(200), field("exitCode", 3), field("result", "")}},
-		{"02 combined", "POST", X, `{"command":"echo a; echo b >&2"}`, nil, []check{status(200), field("result", "a\nb\n")}},
+		{"02 combined", "POST", X, `{"command":"echo a; sleep 0.05; echo b >&2"}`, nil, []check{status(200), field("result", "a\nb\n")}},
 		{"03 empty command", "POST", X, `{"command":""}`, nil, []check{status(400), e1("BAD_REQUEST", "bad request: invalid request body:")}},
 		{"04 blank command", "POST", X, `{"command":"   "}`, nil, []check{status(400), e1("BAD_REQUEST", "bad request: command cannot be empty or whitespace-only")}},
 		{"05 no body", "POST", X, ``, nil, []check{status(400), field("message", "bad request: invalid request body: EOF")}},

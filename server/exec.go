@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/procsh/procsh/client"
 	"github.com/procsh/procsh/internal/wire"
@@ -99,14 +98,16 @@ func (s *Server) writeExecResult(w http.ResponseWriter, r *http.Request, ctx con
 		}
 	}
 	if ext(r) {
+		// Exact bytes only, in procshRaw; "result" stays empty.
+		out.Result = ""
+		out.Raw = &wire.RawOutput{Output: []byte(res.Result)}
 		if res.HasStreams {
-			out.Stdout, out.Stderr = &res.Stdout, &res.Stderr
+			out.Raw.Stdout, out.Raw.Stderr = []byte(res.Stdout), []byte(res.Stderr)
+			empty := ""
+			out.Stdout, out.Stderr = &empty, &empty // marks HasStreams
 		}
 		out.TimedOut = res.TimedOut
 		out.Signal = res.Signal
-		if !utf8.ValidString(res.Result) || !utf8.ValidString(res.Stdout) || !utf8.ValidString(res.Stderr) {
-			out.Raw = &wire.RawOutput{Output: []byte(res.Result), Stdout: []byte(res.Stdout), Stderr: []byte(res.Stderr)}
-		}
 		out.DurationMs = float64(res.Duration) / float64(time.Millisecond)
 	}
 	writeJSON(w, http.StatusOK, out)

@@ -8,7 +8,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/procsh/procsh/client"
 	"github.com/procsh/procsh/internal/wire"
@@ -200,10 +199,18 @@ func (s *Server) handleSessionExec(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusAccepted, wire.SessionExecuteResponse{CmdID: res.CmdID})
 		return
 	}
-	cls := wire.ClassOf(r)
 	out := wire.SessionExecuteResponseExt{}
 	out.CmdID = res.CmdID
 	out.ExitCode = res.ExitCode
+	if ext(r) {
+		// Exact bytes only (base64 encodes far faster than JSON escapes
+		// and survives any output); the Daytona fields stay null.
+		out.Signal = res.Signal
+		out.Raw = &wire.RawOutput{Output: []byte(res.Output), Stdout: []byte(res.Stdout), Stderr: []byte(res.Stderr)}
+		writeJSON(w, http.StatusOK, out)
+		return
+	}
+	cls := wire.ClassOf(r)
 	var output string
 	if cls.Combined {
 		output = res.Output
@@ -213,15 +220,6 @@ func (s *Server) handleSessionExec(w http.ResponseWriter, r *http.Request) {
 	out.Output = &output
 	if cls.Modern() {
 		out.Stdout, out.Stderr = &res.Stdout, &res.Stderr
-	}
-	if ext(r) {
-		out.Signal = res.Signal
-		if !utf8.ValidString(res.Output) || !utf8.ValidString(res.Stdout) || !utf8.ValidString(res.Stderr) ||
-			strings.ContainsAny(res.Output, "\x01\x02") {
-			out.Raw = &wire.RawOutput{Output: []byte(res.Output), Stdout: []byte(res.Stdout), Stderr: []byte(res.Stderr)}
-		}
-		writeJSON(w, http.StatusOK, out)
-		return
 	}
 	writeJSON(w, http.StatusOK, out.SessionExecuteResponse)
 }
