@@ -39,8 +39,10 @@
 //
 // Known limits: a task that never blocks holds the lock until it ends. In a
 // script, cancelling the context still stops it (the VM checks the context
-// before every instruction); in the REPL, such a background task delays
-// every later Eval until it ends. Lua threads are recycled between tasks,
+// before every instruction); in the REPL, an Eval waiting for such a
+// background task returns when its context is cancelled (Ctrl-C), but an
+// Eval whose own blocking call let the task in waits until it ends; Close
+// stops it. Lua threads are recycled between tasks,
 // so a thread value kept from coroutine.running() in a finished task must
 // not be used.
 //

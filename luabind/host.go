@@ -405,7 +405,11 @@ func (h *Host) Eval(ctx context.Context, src string) ([]lua.LValue, error) {
 	}
 	h.runMu.Lock()
 	defer h.runMu.Unlock()
-	h.gil.Lock(h.L)
+	// A background task that never blocks holds the lock; Ctrl-C must still
+	// get the REPL back.
+	if err := h.gil.LockContext(ctx, h.L); err != nil {
+		return nil, fmt.Errorf("luabind: eval interrupted while a background task held the interpreter: %w", err)
+	}
 	defer h.gil.Unlock()
 	if h.closed {
 		return nil, ErrClosed

@@ -448,3 +448,27 @@ func TestFullProfile(t *testing.T) {
 		t.Errorf("out = %q", out.String())
 	}
 }
+
+// TestEvalBusyBackgroundTask: a background task that never blocks cannot
+// make the REPL deaf to Ctrl-C, and Close still stops it.
+func TestEvalBusyBackgroundTask(t *testing.T) {
+	h, _, _, _ := newHost(t)
+	evalOne(t, h, "busy = process.spawn(function() while true do end end)")
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := h.Eval(ctx, "process.sleep(0)") // lets the task run; it never gives the lock back
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("err = %v", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %v", d)
+	}
+	done := make(chan error, 1)
+	go func() { done <- h.Close() }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close did not stop the busy task")
+	}
+}

@@ -27,6 +27,7 @@
 package gil
 
 import (
+	"context"
 	"sync"
 
 	lua "github.com/yuin/gopher-lua"
@@ -64,6 +65,43 @@ func (g *GIL) Lock(th *lua.LState) {
 		tokens.Put(ch)
 	}
 	g.L.G.CurrentThread = th
+}
+
+// LockContext is Lock, except that it gives up when ctx is done first and
+// then returns ctx.Err() without the lock.
+func (g *GIL) LockContext(ctx context.Context, th *lua.LState) error {
+	g.mu.Lock()
+	if !g.held {
+		g.held = true
+		g.mu.Unlock()
+		g.L.G.CurrentThread = th
+		return nil
+	}
+	ch := tokens.Get().(chan struct{})
+	g.queue = append(g.queue, ch)
+	g.mu.Unlock()
+	select {
+	case <-ch:
+		tokens.Put(ch)
+		g.L.G.CurrentThread = th
+		return nil
+	case <-ctx.Done():
+	}
+	g.mu.Lock()
+	for i, c := range g.queue {
+		if c == ch {
+			g.queue = append(g.queue[:i], g.queue[i+1:]...)
+			g.mu.Unlock()
+			tokens.Put(ch)
+			return ctx.Err()
+		}
+	}
+	g.mu.Unlock()
+	// Unlock already dequeued us and hands us the lock: take it and pass it on.
+	<-ch
+	tokens.Put(ch)
+	g.Unlock()
+	return ctx.Err()
 }
 
 // Unlock releases the lock, handing it to the longest waiter if any.

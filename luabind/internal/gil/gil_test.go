@@ -1,6 +1,7 @@
 package gil
 
 import (
+	"context"
 	"sync"
 	"testing"
 	"time"
@@ -143,5 +144,56 @@ func TestFIFO(t *testing.T) {
 			t.Fatal("Unlock of an unlocked GIL did not panic")
 		}
 	}()
+	g.Unlock()
+}
+
+// TestLockContext: a waiter whose context ends leaves the queue without the
+// lock, and the lock still reaches the next waiter.
+func TestLockContext(t *testing.T) {
+	L := lua.NewState()
+	defer L.Close()
+	g := New(L)
+	g.Lock(L)
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() { errc <- g.LockContext(ctx, L) }()
+	got := make(chan struct{})
+	go func() {
+		for {
+			g.mu.Lock()
+			n := len(g.queue)
+			g.mu.Unlock()
+			if n == 1 {
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+		g.Lock(L) // queued behind the context waiter
+		close(got)
+		g.Unlock()
+	}()
+	for {
+		g.mu.Lock()
+		n := len(g.queue)
+		g.mu.Unlock()
+		if n == 2 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	if err := <-errc; err != context.Canceled {
+		t.Fatalf("LockContext = %v", err)
+	}
+	g.Unlock()
+	select {
+	case <-got:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the lock did not reach the next waiter")
+	}
+	// Uncontended and already-cancelled-but-free cases take the lock.
+	if err := g.LockContext(ctx, L); err != nil {
+		t.Fatalf("free lock: %v", err)
+	}
 	g.Unlock()
 }
