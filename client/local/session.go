@@ -718,9 +718,8 @@ func (s *session) execute(c *command) {
 		// command writes a lot; failure (a lower pipe-max-size) is harmless.
 		_, _ = unix.FcntlInt(uintptr(fd), unix.F_SETPIPE_SZ, 1<<20)
 		fds[i] = fd
+		defer unix.Close(fd)
 	}
-	defer unix.Close(fds[0])
-	defer unix.Close(fds[1])
 
 	var sh *shellProc
 	for attempt := 0; ; attempt++ {
@@ -761,10 +760,11 @@ func (s *session) wait(c *command, sh *shellProc, fds [2]int) {
 	code, haveCode, shellDied := 0, false, false
 	for !haveCode && !shellDied {
 		if _, err := unix.Poll(pfd, -1); err != nil {
-			if err == unix.EINTR {
-				continue
+			// EINTR; anything else (ENOMEM) is transient as well.
+			if err != unix.EINTR {
+				time.Sleep(time.Millisecond)
 			}
-			break
+			continue
 		}
 		for i := 0; i < 2; i++ {
 			if pfd[i].Revents&(unix.POLLIN|unix.POLLHUP|unix.POLLERR) == 0 {
@@ -834,7 +834,10 @@ func (s *session) wait(c *command, sh *shellProc, fds [2]int) {
 	}
 	sig := ""
 	if !haveCode {
-		ws, _ := sh.cmd.ProcessState.Sys().(syscall.WaitStatus)
+		var ws syscall.WaitStatus
+		if ps := sh.cmd.ProcessState; ps != nil {
+			ws, _ = ps.Sys().(syscall.WaitStatus)
+		}
 		if ws.Signaled() {
 			code = 128 + int(ws.Signal())
 			sig = signalName(ws.Signal())
