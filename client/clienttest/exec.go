@@ -43,7 +43,10 @@ func execResults(t *testing.T, nb NewFunc) {
 		resultPart string
 	}{
 		{name: "exit 3", req: client.ExecRequest{Command: "exit 3"}, exit: 3, result: ""},
-		{name: "combined in write order", req: client.ExecRequest{Command: "echo a; sleep 0.05; echo b >&2; sleep 0.05; echo c"},
+		// Two pipes: cross-stream order holds for writes further apart
+		// than the reader's scheduling latency, which under -race on a
+		// loaded 2-core machine can reach tens of milliseconds.
+		{name: "combined in write order", req: client.ExecRequest{Command: "echo a; sleep 0.2; echo b >&2; sleep 0.2; echo c"},
 			result: "a\nb\nc\n", stdout: ptr("a\nc\n"), stderr: ptr("b\n")},
 		{name: "multi-line script", req: client.ExecRequest{Command: "x=1\nif [ $x = 1 ]; then\n  echo one\nfi\nfor i in 1 2; do echo $i; done\n"}, result: "one\n1\n2\n"},
 		{name: "cwd", req: client.ExecRequest{Command: "pwd", Cwd: "/tmp"}, result: "/tmp\n"},

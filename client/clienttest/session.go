@@ -268,7 +268,7 @@ func sessLogs(t *testing.T, nb NewFunc) {
 	if r.Stdout != "a\x00b\xff\nnonl" || r.Stderr != "\x01\x01\x01x" || r.Output != "a\x00b\xff\n\x01\x01\x01xnonl" {
 		t.Errorf("binary: stdout %s stderr %s output %s", q(r.Stdout), q(r.Stderr), q(r.Output))
 	}
-	r2 := run(t, c, sid, "echo 1; sleep 0.1; echo 2 >&2; sleep 0.1; echo 3; sleep 0.1; echo 4 >&2")
+	r2 := run(t, c, sid, "echo 1; sleep 0.2; echo 2 >&2; sleep 0.2; echo 3; sleep 0.2; echo 4 >&2")
 	if r2.Output != "1\n2\n3\n4\n" || r2.Stdout != "1\n3\n" || r2.Stderr != "2\n4\n" {
 		t.Errorf("order: output %s stdout %s stderr %s", q(r2.Output), q(r2.Stdout), q(r2.Stderr))
 	}
