@@ -183,7 +183,7 @@ func BenchmarkPTYMemory(b *testing.B) {
 		b.StartTimer()
 
 		be, _ := New()
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		var pids []int
 		re := regexp.MustCompile(`P=(\d+)\r\n`)
 		for j := 0; j < n; j++ {

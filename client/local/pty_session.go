@@ -229,7 +229,9 @@ func (s *ptySession) startLocked(op string) error {
 // scrollback ring and to each attached handle without ever blocking on one.
 func (s *ptySession) readLoop() {
 	defer close(s.readDone)
-	buf := make([]byte, 32<<10)
+	// n_tty hands the master at most its 4 KiB read buffer per read, rarely
+	// more under load; 16 KiB keeps idle PTYs small without costing speed.
+	buf := make([]byte, 16<<10)
 	for {
 		n, err := s.master.Read(buf)
 		if n > 0 {
