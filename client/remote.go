@@ -204,11 +204,29 @@ func (r *Remote) call(ctx context.Context, op, method, path string, q url.Values
 	if ctype != "" {
 		req.Header.Set("Content-Type", ctype)
 	}
+	rawOut := rawResultTarget(out)
+	if rawOut != nil && q.Get(wire.ExtParam) != "" {
+		req.Header.Set("Accept", wire.RawResultType+", application/json")
+	}
 	resp, err := r.hc.Do(req)
 	if err != nil {
 		return 0, transportErr(op, ctx, err)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode < 300 && rawOut != nil && strings.HasPrefix(resp.Header.Get("Content-Type"), wire.RawResultType) {
+		parts, err := wire.ReadRawResult(resp.Body, out, rawOut.lengths)
+		if err != nil {
+			if ctx.Err() != nil {
+				return resp.StatusCode, transportErr(op, ctx, err)
+			}
+			return resp.StatusCode, &Error{Op: op, Kind: ErrUnavailable, Msg: "bad result from server", Err: err}
+		}
+		if len(parts) != 3 {
+			return resp.StatusCode, Errorf(op, ErrUnavailable, "bad result from server: %d parts", len(parts))
+		}
+		rawOut.set(&wire.RawOutput{Output: parts[0], Stdout: parts[1], Stderr: parts[2]})
+		return resp.StatusCode, nil
+	}
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
 		return resp.StatusCode, transportErr(op, ctx, err)
@@ -287,6 +305,22 @@ func newCallID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// rawTarget adapts the responses that may arrive as binary results.
+type rawTarget struct {
+	lengths func() []int64
+	set     func(*wire.RawOutput)
+}
+
+func rawResultTarget(out any) *rawTarget {
+	switch o := out.(type) {
+	case *wire.ExecuteResponse:
+		return &rawTarget{func() []int64 { return o.Lengths }, func(r *wire.RawOutput) { o.Raw = r }}
+	case *wire.SessionExecuteResponseExt:
+		return &rawTarget{func() []int64 { return o.Lengths }, func(r *wire.RawOutput) { o.Raw = r }}
+	}
+	return nil
 }
 
 // transportErr classifies a failure to talk to the server: the caller's

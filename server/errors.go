@@ -49,6 +49,19 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(b)
 }
 
+// wantsRawResult reports whether a procsh client asked for a binary result.
+func wantsRawResult(r *http.Request) bool {
+	return ext(r) && strings.Contains(r.Header.Get("Accept"), wire.RawResultType)
+}
+
+// writeResult answers with meta as JSON, or for a procsh client that asked
+// for it as a binary result carrying parts (output, stdout, stderr).
+func writeResult(w http.ResponseWriter, r *http.Request, status int, meta any, parts ...[]byte) {
+	w.Header().Set("Content-Type", wire.RawResultType)
+	w.WriteHeader(status)
+	_ = wire.WriteRawResult(w, meta, parts...)
+}
+
 func writeE1(w http.ResponseWriter, r *http.Request, status int, code, msg, kind string) {
 	if !ext(r) {
 		kind = ""

@@ -109,6 +109,13 @@ func (s *Server) writeExecResult(w http.ResponseWriter, r *http.Request, ctx con
 		out.TimedOut = res.TimedOut
 		out.Signal = res.Signal
 		out.DurationMs = float64(res.Duration) / float64(time.Millisecond)
+		if wantsRawResult(r) {
+			raw := out.Raw
+			out.Raw = nil
+			out.Lengths = []int64{int64(len(raw.Output)), int64(len(raw.Stdout)), int64(len(raw.Stderr))}
+			writeResult(w, r, http.StatusOK, out, raw.Output, raw.Stdout, raw.Stderr)
+			return
+		}
 	}
 	writeJSON(w, http.StatusOK, out)
 }

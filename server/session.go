@@ -206,6 +206,11 @@ func (s *Server) handleSessionExec(w http.ResponseWriter, r *http.Request) {
 		// Exact bytes only (base64 encodes far faster than JSON escapes
 		// and survives any output); the Daytona fields stay null.
 		out.Signal = res.Signal
+		if wantsRawResult(r) {
+			out.Lengths = []int64{int64(len(res.Output)), int64(len(res.Stdout)), int64(len(res.Stderr))}
+			writeResult(w, r, http.StatusOK, out, []byte(res.Output), []byte(res.Stdout), []byte(res.Stderr))
+			return
+		}
 		out.Raw = &wire.RawOutput{Output: []byte(res.Output), Stdout: []byte(res.Stdout), Stderr: []byte(res.Stderr)}
 		writeJSON(w, http.StatusOK, out)
 		return

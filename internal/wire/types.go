@@ -26,9 +26,10 @@ type ExecuteResponse struct {
 	TimedOut   bool    `json:"timedOut,omitempty"`
 	Signal     string  `json:"signal,omitempty"`
 	DurationMs float64 `json:"durationMs,omitempty"`
-	// Raw carries the exact bytes when a string above is not valid UTF-8
-	// (JSON strings cannot hold such bytes).
+	// Raw carries the exact bytes (JSON strings cannot hold every byte).
 	Raw *RawOutput `json:"procshRaw,omitempty"`
+	// Lengths of output, stdout and stderr in a RawResultType body.
+	Lengths []int64 `json:"procshLengths,omitempty"`
 }
 
 // RawOutput is binary-safe output (base64 in JSON). Output is the combined
@@ -98,8 +99,9 @@ type SessionExecuteResponse struct {
 // extension fields.
 type SessionExecuteResponseExt struct {
 	SessionExecuteResponse
-	Signal string     `json:"signal,omitempty"`
-	Raw    *RawOutput `json:"procshRaw,omitempty"`
+	Signal  string     `json:"signal,omitempty"`
+	Raw     *RawOutput `json:"procshRaw,omitempty"`
+	Lengths []int64    `json:"procshLengths,omitempty"`
 }
 
 // InputRequest is the body of POST …/command/{cid}/input.
