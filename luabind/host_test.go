@@ -452,12 +452,15 @@ func TestFullProfile(t *testing.T) {
 // TestEvalBusyBackgroundTask: a background task that never blocks cannot
 // make the REPL deaf to Ctrl-C, and Close still stops it.
 func TestEvalBusyBackgroundTask(t *testing.T) {
-	h, _, _, _ := newHost(t)
-	evalOne(t, h, "busy = process.spawn(function() while true do end end)")
+	running := make(chan struct{})
+	var once sync.Once
+	h, _, _, _ := newHost(t, luabind.WithGlobal("running", func() { once.Do(func() { close(running) }) }))
+	evalOne(t, h, "busy = process.spawn(function() running(); while true do end end)")
+	<-running // the task holds the lock from now on
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err := h.Eval(ctx, "process.sleep(0)") // lets the task run; it never gives the lock back
+	_, err := h.Eval(ctx, "1")
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("err = %v", err)
 	}
