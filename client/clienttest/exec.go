@@ -365,7 +365,7 @@ func codeRunTimeout(t *testing.T, nb NewFunc) {
 	m := marker(30)
 	r, err := c.CodeRun(ctxFor(t, 30*time.Second), client.CodeRunRequest{
 		Code:    "import subprocess, time\nprint('started', flush=True)\nsubprocess.Popen(['sleep', '" + m + "'])\ntime.sleep(30)",
-		Timeout: 700 * time.Millisecond,
+		Timeout: 2 * time.Second,
 	})
 	if err != nil {
 		t.Fatalf("CodeRun: %v", err)

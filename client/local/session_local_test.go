@@ -125,7 +125,7 @@ func TestExecCancelReturnsPartialResult(t *testing.T) {
 	b, _ := local.New(local.WithKillGrace(100 * time.Millisecond))
 	defer b.Close()
 	ctx, cancel := context.WithCancel(context.Background())
-	go func() { time.Sleep(300 * time.Millisecond); cancel() }()
+	go func() { time.Sleep(time.Second); cancel() }()
 	r, err := b.Exec(ctx, client.ExecRequest{Command: "echo part; sleep 30"})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v, want context.Canceled", err)
