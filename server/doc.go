@@ -86,9 +86,13 @@
 //     "timedOut":true (not 408), plus "stdout", "stderr", "signal",
 //     "durationMs"; "timeoutMs" gives sub-second timeouts. Start failures are
 //     typed errors instead of exit code -1.
-//   - Results that are not valid UTF-8 (or session output containing marker
-//     bytes) also come as "procshRaw": {"output","stdout","stderr"} in base64,
-//     so binary output survives JSON.
+//   - execute, code-run and sync session exec results carry the exact bytes:
+//     with "Accept: application/vnd.procsh.result" the body is one JSON line
+//     (the usual object plus "procshLengths") followed by the raw output,
+//     stdout and stderr back to back — large or binary output travels
+//     without JSON escaping; otherwise they come base64-encoded in
+//     "procshRaw": {"output","stdout","stderr"} and the Daytona string
+//     fields are left empty/null.
 //   - Cancellation: execute, code-run and sync session exec accept
 //     call=<id>; POST /procsh/v1/cancel/<id> cancels that call, which then
 //     answers (499, procshKind "closed") once the backend has ended what it
