@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
@@ -37,6 +38,7 @@ type ptyObj struct {
 	qclosed  bool
 	onOutput *lua.LFunction // guarded by the GIL
 	cbOnce   sync.Once
+	queueing atomic.Bool // an on_output callback exists: queue output for it
 }
 
 func (p *ptyObj) String() string { return "pty " + p.id }
@@ -66,6 +68,9 @@ func ptyField(L *lua.LState, v any, key string) lua.LValue {
 // Write receives every chunk the expect engine reads (its transcript): it
 // records it and queues it for the on_output callback.
 func (p *ptyObj) Write(b []byte) (int, error) {
+	if !p.queueing.Load() {
+		return len(b), nil
+	}
 	p.qmu.Lock()
 	if !p.qclosed {
 		p.queue = append(p.queue, append([]byte(nil), b...))
@@ -230,6 +235,7 @@ func (a *api) attachPTY(L *lua.LState) int {
 // chunk of output, in order, on the PTY's own Lua thread. PTY callbacks do
 // not keep a run alive: a PTY usually hosts a shell that never ends.
 func (p *ptyObj) startCallbacks() {
+	p.queueing.Store(true)
 	p.cbOnce.Do(func() {
 		h, r := p.a.h, p.r
 		th, release := h.newThread(r.ctx)
