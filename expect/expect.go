@@ -54,7 +54,9 @@ type Expecter struct {
 	sendMu   sync.Mutex
 
 	mu        sync.Mutex
-	buf       []byte // unconsumed output (after ANSI stripping)
+	raw       []byte // raw[off:] is the unconsumed output (after ANSI stripping)
+	off       int
+	base      int64 // stream offset of raw[off]
 	discarded int64
 	readErr   error // why the reader stopped; nil while it runs
 	closed    bool
@@ -102,10 +104,10 @@ func (e *Expecter) readLoop() {
 			if e.strip != nil {
 				data = e.strip.strip(data)
 			}
-			e.buf = append(e.buf, data...)
-			if over := len(e.buf) - e.cfg.maxBuffer; over > 0 {
+			e.appendLocked(data)
+			if over := len(e.raw) - e.off - e.cfg.maxBuffer; over > 0 {
 				e.discarded += int64(over)
-				e.buf = append(e.buf[:0], e.buf[over:]...)
+				e.dropLocked(over)
 			}
 			e.signalLocked()
 			e.mu.Unlock()
@@ -118,6 +120,29 @@ func (e *Expecter) readLoop() {
 			return
 		}
 	}
+}
+
+// bufLocked returns the unconsumed output.
+func (e *Expecter) bufLocked() []byte { return e.raw[e.off:] }
+
+// dropLocked consumes n bytes. Consuming only moves an offset; appendLocked
+// compacts once the dead prefix is at least half the storage, so a chatty
+// stream at the buffer limit costs amortized O(1) per byte, not a copy of
+// the whole buffer per read.
+func (e *Expecter) dropLocked(n int) {
+	e.off += n
+	e.base += int64(n)
+	if e.off == len(e.raw) {
+		e.raw, e.off = e.raw[:0], 0
+	}
+}
+
+func (e *Expecter) appendLocked(p []byte) {
+	if e.off > 0 && e.off >= cap(e.raw)/2 {
+		n := copy(e.raw, e.raw[e.off:])
+		e.raw, e.off = e.raw[:n], 0
+	}
+	e.raw = append(e.raw, p...)
 }
 
 // Expect waits until one of patterns matches the output, the stream ends, the
@@ -136,6 +161,7 @@ func (e *Expecter) Expect(ctx context.Context, patterns ...Pattern) (Result, err
 	eofIdx, toIdx := -1, -1
 	timeout := e.cfg.timeout
 	var search []int
+	maxLit := 0 // literals are searched incrementally, from litFrom on
 	for i, p := range patterns {
 		switch p := p.(type) {
 		case eofPattern:
@@ -151,10 +177,14 @@ func (e *Expecter) Expect(ctx context.Context, patterns ...Pattern) (Result, err
 			}
 		case nil:
 			return Result{Index: -1}, fmt.Errorf("expect: pattern %d is nil", i)
+		case literal:
+			maxLit = max(maxLit, len(p))
+			search = append(search, i)
 		default:
 			search = append(search, i)
 		}
 	}
+	litFrom := int64(0)
 	var expired <-chan time.Time
 	if timeout > 0 || toIdx >= 0 {
 		t := time.NewTimer(timeout)
@@ -164,18 +194,20 @@ func (e *Expecter) Expect(ctx context.Context, patterns ...Pattern) (Result, err
 
 	for {
 		e.mu.Lock()
-		if res, ok := e.matchLocked(patterns, search); ok {
+		if res, ok := e.matchLocked(patterns, search, litFrom); ok {
 			e.mu.Unlock()
 			return res, nil
 		}
+		// No literal can start where all of them were already looked for.
+		litFrom = e.base + int64(len(e.bufLocked())) - int64(maxLit) + 1
 		if e.closed {
 			e.mu.Unlock()
 			return Result{Index: -1}, ErrClosed
 		}
 		if e.readErr != nil {
-			rest := string(e.buf)
+			rest := string(e.bufLocked())
 			if eofIdx >= 0 {
-				e.buf = e.buf[:0]
+				e.dropLocked(len(rest))
 				e.mu.Unlock()
 				return Result{Index: eofIdx, Before: rest, EOF: true}, nil
 			}
@@ -193,7 +225,7 @@ func (e *Expecter) Expect(ctx context.Context, patterns ...Pattern) (Result, err
 		case <-changed:
 		case <-expired:
 			e.mu.Lock()
-			rest := string(e.buf)
+			rest := string(e.bufLocked())
 			e.mu.Unlock()
 			if toIdx >= 0 {
 				return Result{Index: toIdx, Before: rest, TimedOut: true}, nil
@@ -206,15 +238,25 @@ func (e *Expecter) Expect(ctx context.Context, patterns ...Pattern) (Result, err
 }
 
 // matchLocked searches the buffer (or its window) and consumes a match.
-func (e *Expecter) matchLocked(patterns []Pattern, search []int) (Result, bool) {
-	base := 0
-	if w := e.cfg.window; w > 0 && len(e.buf) > w {
-		base = len(e.buf) - w
+// Literals are searched from stream offset litFrom on.
+func (e *Expecter) matchLocked(patterns []Pattern, search []int, litFrom int64) (Result, bool) {
+	buf := e.bufLocked()
+	start := 0
+	if w := e.cfg.window; w > 0 && len(buf) > w {
+		start = len(buf) - w
 	}
-	hay := e.buf[base:]
+	hay := buf[start:]
 	best, bestIdx := []int(nil), -1
 	for _, i := range search {
-		loc := patterns[i].find(hay)
+		var loc []int
+		if lit, ok := patterns[i].(literal); ok {
+			skip := max(0, min(len(hay), int(litFrom-e.base)-start))
+			if loc = lit.find(hay[skip:]); loc != nil {
+				loc[0], loc[1] = loc[0]+skip, loc[1]+skip
+			}
+		} else {
+			loc = patterns[i].find(hay)
+		}
 		if loc != nil && (best == nil || loc[0] < best[0]) {
 			best, bestIdx = loc, i
 		}
@@ -224,7 +266,7 @@ func (e *Expecter) matchLocked(patterns []Pattern, search []int) (Result, bool) 
 	}
 	res := Result{
 		Index:  bestIdx,
-		Before: string(e.buf[:base+best[0]]),
+		Before: string(buf[:start+best[0]]),
 		Match:  string(hay[best[0]:best[1]]),
 	}
 	for g := 2; g+1 < len(best); g += 2 {
@@ -234,8 +276,7 @@ func (e *Expecter) matchLocked(patterns []Pattern, search []int) (Result, bool) 
 		}
 		res.Groups = append(res.Groups, s)
 	}
-	n := copy(e.buf, e.buf[base+best[1]:])
-	e.buf = e.buf[:n]
+	e.dropLocked(start + best[1])
 	return res, true
 }
 
@@ -253,7 +294,7 @@ func describe(ps []Pattern) string {
 func (e *Expecter) Buffered() string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return string(e.buf)
+	return string(e.bufLocked())
 }
 
 // Discarded returns how many bytes were dropped because the buffer limit

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"sync"
@@ -347,5 +348,33 @@ func TestBadPattern(t *testing.T) {
 	defer e.Close()
 	if _, err := e.Expect(context.Background(), nil); err == nil {
 		t.Fatal("nil pattern accepted")
+	}
+}
+
+// TestExpectChattyStream: many reads at the buffer limit keep the newest
+// bytes in order and count the rest as discarded.
+func TestExpectChattyStream(t *testing.T) {
+	var chunks []string
+	var all strings.Builder
+	for i := 0; i < 2000; i++ {
+		c := fmt.Sprintf("line %04d %s\n", i, strings.Repeat("x", i%50))
+		chunks = append(chunks, c)
+		all.WriteString(c)
+	}
+	chunks = append(chunks, "PROMPT> ")
+	r, wait := feed(t, chunks, nil)
+	defer wait()
+	e := NewReader(r, nil, WithMaxBuffer(1000), WithTimeout(10*time.Second))
+	defer e.Close()
+	res, err := e.Expect(context.Background(), Literal("PROMPT> "))
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := all.String()
+	if !strings.HasSuffix(full, res.Before) || int64(len(full)-len(res.Before)) != e.Discarded() {
+		t.Fatalf("kept %d bytes (%q...), discarded %d of %d", len(res.Before), res.Before[:20], e.Discarded(), len(full))
+	}
+	if len(res.Before) > 1000 {
+		t.Fatalf("kept %d bytes over the limit", len(res.Before))
 	}
 }
