@@ -74,42 +74,66 @@ func want(t *testing.T, c client.Client, sid, cmd string, code int, stdout strin
 	}
 }
 
+// ours filters a session list down to the ids with prefix, so that the
+// suite also works against a server that other tests share.
+func ours(list []client.SessionInfo, prefix string) []client.SessionInfo {
+	var out []client.SessionInfo
+	for _, s := range list {
+		if strings.HasPrefix(s.ID, prefix) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 func sessLifecycle(t *testing.T, nb NewFunc) {
 	c := open(t, nb)
 	ctx := ctxFor(t, 30*time.Second)
-	for _, id := range []string{"b-sess", "a-sess"} {
+	p := "life-" + marker(0)[2:] + "-"
+	a, b := p+"a", p+"b"
+	t.Cleanup(func() {
+		_ = c.DeleteSession(context.Background(), a)
+		_ = c.DeleteSession(context.Background(), b)
+	})
+	for _, id := range []string{b, a} {
 		if err := c.CreateSession(ctx, client.SessionOptions{ID: id}); err != nil {
 			t.Fatalf("CreateSession(%q): %v", id, err)
 		}
 	}
-	wantKind(t, c.CreateSession(ctx, client.SessionOptions{ID: "a-sess"}), client.ErrConflict, "duplicate session")
-	list, err := c.ListSessions(ctx)
-	if err != nil || len(list) != 2 || list[0].ID != "a-sess" || list[1].ID != "b-sess" {
-		t.Fatalf("ListSessions = %+v, %v; want a-sess, b-sess", list, err)
+	wantKind(t, c.CreateSession(ctx, client.SessionOptions{ID: a}), client.ErrConflict, "duplicate session")
+	all, err := c.ListSessions(ctx)
+	list := ours(all, p)
+	if err != nil || len(list) != 2 || list[0].ID != a || list[1].ID != b {
+		t.Fatalf("ListSessions = %+v, %v; want %s, %s", list, err, a, b)
 	}
-	r := run(t, c, "a-sess", "echo one")
-	info, err := c.GetSession(ctx, "a-sess")
+	for i := 1; i < len(all); i++ {
+		if all[i-1].ID >= all[i].ID {
+			t.Errorf("ListSessions not ordered by id: %q before %q", all[i-1].ID, all[i].ID)
+		}
+	}
+	r := run(t, c, a, "echo one")
+	info, err := c.GetSession(ctx, a)
 	if err != nil || len(info.Commands) != 1 || info.Commands[0].ID != r.CmdID || info.Commands[0].Command != "echo one" ||
 		info.Commands[0].ExitCode == nil || *info.Commands[0].ExitCode != 0 {
 		t.Errorf("GetSession = %+v, %v", info, err)
 	}
-	ci, err := c.GetCommand(ctx, "a-sess", r.CmdID)
+	ci, err := c.GetCommand(ctx, a, r.CmdID)
 	if err != nil || !ci.Done() || *ci.ExitCode != 0 {
 		t.Errorf("GetCommand = %+v, %v", ci, err)
 	}
-	if err := c.DeleteSession(ctx, "a-sess"); err != nil {
+	if err := c.DeleteSession(ctx, a); err != nil {
 		t.Fatalf("DeleteSession: %v", err)
 	}
-	_, err = c.GetSession(ctx, "a-sess")
+	_, err = c.GetSession(ctx, a)
 	wantKind(t, err, client.ErrNotFound, "GetSession after delete")
-	wantKind(t, c.DeleteSession(ctx, "a-sess"), client.ErrNotFound, "second DeleteSession")
-	_, err = c.GetCommand(ctx, "a-sess", r.CmdID)
+	wantKind(t, c.DeleteSession(ctx, a), client.ErrNotFound, "second DeleteSession")
+	_, err = c.GetCommand(ctx, a, r.CmdID)
 	wantKind(t, err, client.ErrNotFound, "GetCommand after delete")
-	if err := c.CreateSession(ctx, client.SessionOptions{ID: "a-sess"}); err != nil {
+	if err := c.CreateSession(ctx, client.SessionOptions{ID: a}); err != nil {
 		t.Errorf("re-creating a deleted session id: %v", err)
 	}
-	list, _ = c.ListSessions(ctx)
-	if len(list) != 2 {
+	all, _ = c.ListSessions(ctx)
+	if list := ours(all, p); len(list) != 2 {
 		t.Errorf("ListSessions after re-create: %+v", list)
 	}
 }
@@ -600,36 +624,43 @@ func sessBackground(t *testing.T, nb NewFunc) {
 }
 
 func sessClose(t *testing.T, nb NewFunc) {
+	// What Close does to the sessions themselves differs (the local backend
+	// ends them, a remote client only lets go of them); after Close, every
+	// call fails with ErrClosed.
 	c := nb(t)
 	ctx := ctxFor(t, 30*time.Second)
-	m := marker(30)
-	if err := c.CreateSession(ctx, client.SessionOptions{ID: "closing"}); err != nil {
+	id := "closing-" + marker(0)[2:]
+	if err := c.CreateSession(ctx, client.SessionOptions{ID: id}); err != nil {
 		t.Fatal(err)
 	}
-	run(t, c, "closing", "sleep "+m+" &")
 	if err := c.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
-	noProcs(t, m)
 	wantKind(t, c.CreateSession(ctx, client.SessionOptions{ID: "x"}), client.ErrClosed, "CreateSession after Close")
 	_, err := c.Exec(ctx, client.ExecRequest{Command: "true"})
 	wantKind(t, err, client.ErrClosed, "Exec after Close")
 	_, err = c.ListSessions(ctx)
 	wantKind(t, err, client.ErrClosed, "ListSessions after Close")
+	_, err = c.ExecSession(ctx, id, client.SessionExecRequest{Command: "true"})
+	wantKind(t, err, client.ErrClosed, "ExecSession after Close")
 	if err := c.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
 	}
+	d := nb(t)
+	_ = d.DeleteSession(ctx, id)
+	_ = d.Close()
 }
 
 func sessConcurrent(t *testing.T, nb NewFunc, n int) {
 	c := open(t, nb)
+	prefix := "conc-" + marker(0)[2:] + "-"
 	ctx := ctxFor(t, 120*time.Second)
 	var wg sync.WaitGroup
 	for i := 0; i < n; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			id := fmt.Sprintf("conc-%d", i)
+			id := fmt.Sprintf("%s%d", prefix, i)
 			if err := c.CreateSession(ctx, client.SessionOptions{ID: id}); err != nil {
 				t.Errorf("CreateSession %d: %v", i, err)
 				return
@@ -648,7 +679,7 @@ func sessConcurrent(t *testing.T, nb NewFunc, n int) {
 	}
 	wg.Wait()
 	list, err := c.ListSessions(ctx)
-	if err != nil || len(list) != 0 {
+	if list = ours(list, prefix); err != nil || len(list) != 0 {
 		t.Errorf("sessions left: %d %v", len(list), err)
 	}
 }

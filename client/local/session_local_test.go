@@ -1,9 +1,12 @@
 package local_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"os"
 	"os/exec"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -146,4 +149,48 @@ func TestExecDirAndEnvOptions(t *testing.T) {
 	if r.Result != "/tmp\n" {
 		t.Errorf("relative cwd: %q", r.Result)
 	}
+}
+
+// TestCloseEndsSessions: the local backend's Close ends every process its
+// sessions started.
+func TestCloseEndsSessions(t *testing.T) {
+	b, _ := local.New(local.WithKillGrace(100 * time.Millisecond))
+	ctx := context.Background()
+	if err := b.CreateSession(ctx, client.SessionOptions{ID: "c"}); err != nil {
+		t.Fatal(err)
+	}
+	const m = "31.7654321"
+	if _, err := b.ExecSession(ctx, "c", client.SessionExecRequest{Command: "sleep " + m + " & setsid sleep " + m + " &"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.ExecSession(ctx, "c", client.SessionExecRequest{Command: "sleep 30", Async: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if pids := withArg(m); len(pids) > 0 {
+		t.Errorf("processes left after Close: %v", pids)
+		for _, p := range pids {
+			_ = syscall.Kill(p, syscall.SIGKILL)
+		}
+	}
+}
+
+// withArg returns live processes that have arg as a whole argument.
+func withArg(arg string) []int {
+	ents, _ := os.ReadDir("/proc")
+	var pids []int
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		cl, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		st, _ := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if bytes.Contains(cl, []byte("\x00"+arg+"\x00")) && !bytes.Contains(st, []byte(") Z ")) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
 }
