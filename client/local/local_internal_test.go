@@ -41,6 +41,9 @@ func TestSessionShell(t *testing.T) {
 	if p, bash := sessionShell("/bin/dash"); p != "/bin/dash" || bash {
 		t.Errorf("dash: %q %v", p, bash)
 	}
+	if p, bash := sessionShell("sh"); !filepath.IsAbs(p) || bash {
+		t.Errorf("sh by name must be resolved: %q %v", p, bash)
+	}
 	if p, bash := sessionShell("/usr/bin/zsh"); !bash || filepath.Base(p) != "bash" {
 		t.Errorf("zsh must fall back to bash: %q %v", p, bash)
 	}

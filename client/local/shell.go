@@ -59,11 +59,9 @@ func lookShell(name string) string {
 func sessionShell(configured string) (path string, isBash bool) {
 	switch filepath.Base(configured) {
 	case "bash":
-		return configured, true
+		return lookShell(configured), true
 	case "sh", "dash", "ash":
-		if !strings.Contains(configured, "bash") {
-			return configured, false
-		}
+		return lookShell(configured), false
 	}
 	if p, err := exec.LookPath("bash"); err == nil {
 		return p, true
