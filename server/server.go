@@ -141,7 +141,9 @@ func (s *Server) routes() {
 // trailing slash is redirected to the path without it.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set(wire.HeaderRequestID, newUUID())
+	s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr)
 	if !s.authorized(r) {
+		s.log.Warn("unauthorized request", "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr)
 		writeE1(w, r, http.StatusUnauthorized, "UNAUTHORIZED", "unauthorized: missing or invalid bearer token", wire.KindUnauthorized)
 		return
 	}
@@ -258,6 +260,16 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.closing = true
 	s.mu.Unlock()
 	err := s.backend.Close()
+	// Let WebSocket handlers deliver those ends themselves, briefly.
+	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline) && ctx.Err() == nil; {
+		s.mu.Lock()
+		n := len(s.conns)
+		s.mu.Unlock()
+		if n == 0 {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 	s.mu.Lock()
 	conns := make([]*websocket.Conn, 0, len(s.conns))
 	for c := range s.conns {
