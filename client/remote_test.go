@@ -301,6 +301,10 @@ func TestRemoteErrorShapes(t *testing.T) {
 	check("409", err, client.ErrConflict, "conflict")
 	_, err = r.GetSession(ctx, "a401")
 	check("401", err, client.ErrUnauthorized, "unauthorized")
+	_, err = r.StreamCommandLogs(ctx, "a401", "c", client.LogOptions{Follow: true})
+	check("401 handshake", err, client.ErrUnauthorized, "unauthorized ws")
+	_, err = r.StreamCommandLogs(ctx, "n", "c", client.LogOptions{Follow: true})
+	check("58 404 handshake", err, client.ErrNotFound, "command not found")
 	_, err = r.GetSession(ctx, "f403")
 	check("403", err, client.ErrUnauthorized, "forbidden")
 	_, err = r.ResizePTY(ctx, "r410", 10, 10)
@@ -381,5 +385,41 @@ func TestRemoteDaytonaFallbacks(t *testing.T) {
 	}
 	if _, err := r.CreatePTY(ctx, client.PTYOptions{ID: "x", Command: []string{"true"}}); !errors.Is(err, client.ErrUnsupported) {
 		t.Errorf("custom PTY command: %v", err)
+	}
+}
+
+// A toolbox proxy base URL with a path prefix, and bearer auth failures on
+// HTTP and WebSocket calls.
+func TestRemotePrefixAndAuth(t *testing.T) {
+	s := server.New(newLocal(t), server.WithToken("right"))
+	mux := http.NewServeMux()
+	mux.Handle("/toolbox/sbx-1/", http.StripPrefix("/toolbox/sbx-1", s))
+	ts := httptest.NewServer(mux)
+	t.Cleanup(func() { s.Shutdown(context.Background()); ts.CloseClientConnections(); ts.Close() })
+	ctx := ctxT(t)
+
+	r := mustRemote(t, ts.URL+"/toolbox/sbx-1/", client.WithToken("right"))
+	if err := r.CreateSession(ctx, client.SessionOptions{ID: "s"}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := r.ExecSession(ctx, "s", client.SessionExecRequest{Command: "echo via-proxy"})
+	if err != nil || res.Stdout != "via-proxy\n" {
+		t.Fatalf("%+v %v", res, err)
+	}
+	logs, err := r.GetCommandLogs(ctx, "s", res.CmdID) // WebSocket under the prefix
+	if err != nil || logs.Stdout != "via-proxy\n" {
+		t.Errorf("logs %+v %v", logs, err)
+	}
+
+	bad := mustRemote(t, ts.URL+"/toolbox/sbx-1", client.WithToken("wrong"))
+	if _, err := bad.ListSessions(ctx); !errors.Is(err, client.ErrUnauthorized) {
+		t.Errorf("HTTP with a wrong token: %v", err)
+	}
+	none := mustRemote(t, ts.URL+"/toolbox/sbx-1")
+	if _, err := none.StreamCommandLogs(ctx, "s", res.CmdID, client.LogOptions{}); !errors.Is(err, client.ErrUnauthorized) {
+		t.Errorf("WebSocket without a token: %v", err)
+	}
+	if _, err := none.ConnectPTY(ctx, "p", client.PTYConnectOptions{}); !errors.Is(err, client.ErrUnauthorized) {
+		t.Errorf("PTY without a token: %v", err)
 	}
 }
