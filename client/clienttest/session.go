@@ -180,7 +180,7 @@ func sessExit(t *testing.T, nb NewFunc) {
 	c := open(t, nb)
 	sid := mkSession(t, c, client.SessionOptions{})
 	want(t, c, sid, "cd /tmp; export A=1; f(){ echo fn; }", 0, "")
-	want(t, c, sid, "set -o pipefail; shopt -s expand_aliases; alias al='echo aliased'; plain=p", 0, "")
+	want(t, c, sid, "set -o pipefail -o noclobber; shopt -s expand_aliases; alias al='echo aliased'; plain=p", 0, "")
 	r := run(t, c, sid, "echo bye; exit 3")
 	if *r.ExitCode != 3 || r.Stdout != "bye\n" {
 		t.Errorf("exit 3: got %d %s", *r.ExitCode, q(r.Stdout))
@@ -192,6 +192,9 @@ func sessExit(t *testing.T, nb NewFunc) {
 		t.Errorf("set -e; false: got %d %s", *r.ExitCode, q(r.Stdout))
 	}
 	want(t, c, sid, "set +e; pwd; echo $A; f", 0, "/tmp\n1\nfn\n")
+	// A second exit: the state file is rewritten even under noclobber.
+	want(t, c, sid, "export A=2; exit 5", 5, "")
+	want(t, c, sid, "echo $A", 0, "2\n")
 	// Syntax errors and redirections of the shell's own fds stay within
 	// the command.
 	r = run(t, c, sid, "echo 'unterminated")
@@ -199,7 +202,7 @@ func sessExit(t *testing.T, nb NewFunc) {
 		t.Errorf("syntax error: exit %d stderr %s", *r.ExitCode, q(r.Stderr))
 	}
 	want(t, c, sid, "exec >/dev/null 2>&1 3>&- 9>&-; echo gone", 0, "")
-	want(t, c, sid, "echo $A; echo e >&2", 0, "1\n")
+	want(t, c, sid, "echo $A; echo e >&2", 0, "2\n")
 	// An async command that exits the shell still reports its code.
 	a, err := c.ExecSession(ctxFor(t, 30*time.Second), sid, client.SessionExecRequest{Command: "exit 7", Async: true})
 	if err != nil {
@@ -209,7 +212,7 @@ func sessExit(t *testing.T, nb NewFunc) {
 	if err != nil || ci.ExitCode == nil || *ci.ExitCode != 7 {
 		t.Errorf("async exit 7: %+v, %v", ci, err)
 	}
-	want(t, c, sid, "echo $A", 0, "1\n")
+	want(t, c, sid, "echo $A", 0, "2\n")
 }
 
 func sessCwdEnv(t *testing.T, nb NewFunc) {

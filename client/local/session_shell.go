@@ -42,7 +42,7 @@ func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + 
 // errexit cannot stop the restore half way. TERM, INT and HUP aimed at the
 // shell itself (KillCommand on a command made of builtins, or a user's
 // `kill $$`) save the state too before the shell exits with 128+n.
-const bashInit = `__procsh_save() { { builtin declare -p; builtin declare -f; builtin alias -p; builtin printf 'builtin cd -- %%q\n' "$PWD"; builtin shopt -p; builtin set +o; } >%[1]s 2>/dev/null; }
+const bashInit = `__procsh_save() { { builtin declare -p; builtin declare -f; builtin alias -p; builtin printf 'builtin cd -- %%q\n' "$PWD"; builtin shopt -p; builtin set +o; } >|%[1]s 2>/dev/null; }
 if [ -f %[1]s ]; then { builtin . %[1]s; } </dev/null >/dev/null 2>&1; fi
 builtin trap __procsh_save EXIT
 builtin trap '__procsh_save; builtin trap - EXIT; builtin exit 143' TERM
@@ -51,7 +51,7 @@ builtin trap '__procsh_save; builtin trap - EXIT; builtin exit 129' HUP
 `
 
 // shInit is the reduced POSIX-sh variant: exported variables and cwd.
-const shInit = `__procsh_save() { { export -p; printf 'cd %%s\n' "'$(printf %%s "$PWD" | sed "s/'/'\\\\''/g")'"; } >%[1]s 2>/dev/null; }
+const shInit = `__procsh_save() { { export -p; printf 'cd %%s\n' "'$(printf %%s "$PWD" | sed "s/'/'\\\\''/g")'"; } >|%[1]s 2>/dev/null; }
 if [ -f %[1]s ]; then { . %[1]s; } </dev/null >/dev/null 2>&1; fi
 trap __procsh_save EXIT
 `
@@ -77,11 +77,19 @@ func (s *session) spawnShell() (*shellProc, error) {
 		stdinW.Close()
 		return nil, err
 	}
+	dir := s.cwd
+	if dir != "" {
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			// Gone since the session started: a respawned shell must
+			// still start (the saved state then tries its own cwd).
+			dir = "/"
+		}
+	}
 	cmd := &exec.Cmd{
 		Path:        s.b.sessShell,
 		Args:        []string{s.b.sessShell},
 		Env:         s.env,
-		Dir:         s.cwd,
+		Dir:         dir,
 		Stdin:       stdinR,
 		ExtraFiles:  []*os.File{statusW},
 		SysProcAttr: &syscall.SysProcAttr{Setpgid: true},
