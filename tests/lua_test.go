@@ -147,12 +147,12 @@ func TestLuaScripts(t *testing.T) {
 }
 
 // luaRun runs src on a fresh host and returns its error and output.
-func luaRun(t *testing.T, ctx context.Context, marker, src string, opts ...luabind.Option) (error, string, string) {
+func luaRun(t *testing.T, ctx context.Context, marker, src string, opts ...luabind.Option) (stdout, stderr string, err error) {
 	t.Helper()
-	var stdout, stderr luaSyncBuffer
-	h := luaHost(t, luaBackend(t, marker), &stdout, &stderr, opts...)
-	err := h.RunString(ctx, "test.lua", src)
-	return err, stdout.String(), stderr.String()
+	var out, errOut luaSyncBuffer
+	h := luaHost(t, luaBackend(t, marker), &out, &errOut, opts...)
+	err = h.RunString(ctx, "test.lua", src)
+	return out.String(), errOut.String(), err
 }
 
 // luaWriterSignal closes ch the first time the written text contains want.
@@ -286,7 +286,7 @@ func TestLuaCleanupAtRunEnd(t *testing.T) {
 // with callbacks and unwaited tasks finished.
 func TestLuaRunWaitsForPending(t *testing.T) {
 	marker := luaMarker(t)
-	err, out, stderr := luaRun(t, context.Background(), marker, `
+	out, stderr, err := luaRun(t, context.Background(), marker, `
 		process.session():start("sleep 0.2; echo unattended", {on_exit = function(r) print("on_exit: " .. r.stdout) end})
 		process.spawn(function() process.sleep(0.1); print("late task") end)
 	`)
@@ -304,7 +304,7 @@ func TestLuaRunWaitsForPending(t *testing.T) {
 // run's error; the rest of the script still ran.
 func TestLuaBackgroundErrors(t *testing.T) {
 	marker := luaMarker(t)
-	err, out, stderr := luaRun(t, context.Background(), marker, `
+	out, stderr, err := luaRun(t, context.Background(), marker, `
 		local c = process.session():start("echo a; echo b", {on_stdout = function(line)
 			if line == "a" then error("callback failed on " .. line) end
 			print("got " .. line)
@@ -322,12 +322,12 @@ func TestLuaBackgroundErrors(t *testing.T) {
 	if !strings.Contains(out, "got b") || !strings.Contains(out, "callback_error: test.lua:3: callback failed on a") {
 		t.Errorf("later callbacks or the result field missing; stdout:\n%s", out)
 	}
-	err, _, stderr = luaRun(t, context.Background(), marker, `process.spawn(function() error("task exploded") end)`)
+	_, stderr, err = luaRun(t, context.Background(), marker, `process.spawn(function() error("task exploded") end)`)
 	if !errors.As(err, &se) || !strings.Contains(se.Message, "task exploded") || !strings.Contains(stderr, "never waited") {
 		t.Fatalf("err = %v, stderr = %s", err, stderr)
 	}
 	// A task error that was observed is not reported.
-	err, _, stderr = luaRun(t, context.Background(), marker, `
+	_, stderr, err = luaRun(t, context.Background(), marker, `
 		local tk = process.spawn(function() error("seen") end)
 		assert(not pcall(tk.wait, tk))`)
 	if err != nil || stderr != "" {
@@ -351,7 +351,7 @@ func TestLuaExit(t *testing.T) {
 	} {
 		marker := luaMarker(t)
 		start := time.Now()
-		err, out, _ := luaRun(t, context.Background(), marker, tc.src)
+		out, _, err := luaRun(t, context.Background(), marker, tc.src)
 		var ee *luabind.ExitError
 		if !errors.As(err, &ee) || ee.Code != tc.code {
 			t.Errorf("%s: err = %v, want exit %d", tc.src, err, tc.code)
@@ -365,7 +365,7 @@ func TestLuaExit(t *testing.T) {
 		luaAssertNoProcs(t, marker)
 	}
 	for _, p := range []luabind.Profile{luabind.ProfileFull, luabind.ProfileSandbox} {
-		err, _, _ := luaRun(t, context.Background(), luaMarker(t), `os.exit(2)`, luabind.WithProfile(p))
+		_, _, err := luaRun(t, context.Background(), luaMarker(t), `os.exit(2)`, luabind.WithProfile(p))
 		var ee *luabind.ExitError
 		if !errors.As(err, &ee) || ee.Code != 2 {
 			t.Errorf("profile %v: err = %v", p, err)
@@ -375,7 +375,7 @@ func TestLuaExit(t *testing.T) {
 
 // TestLuaScriptErrorPosition: errors carry file:line and a traceback.
 func TestLuaScriptErrorPosition(t *testing.T) {
-	err, _, _ := luaRun(t, context.Background(), luaMarker(t), "local x = 1\nprocess.exec('true', {bogus = 1})\n")
+	_, _, err := luaRun(t, context.Background(), luaMarker(t), "local x = 1\nprocess.exec('true', {bogus = 1})\n")
 	var se *luabind.ScriptError
 	if !errors.As(err, &se) {
 		t.Fatalf("err = %#v", err)
@@ -389,7 +389,7 @@ func TestLuaScriptErrorPosition(t *testing.T) {
 	if se.Error() != se.Message+"\n"+se.Traceback {
 		t.Errorf("Error() = %q", se.Error())
 	}
-	err, _, _ = luaRun(t, context.Background(), luaMarker(t), "x = = 1")
+	_, _, err = luaRun(t, context.Background(), luaMarker(t), "x = = 1")
 	if !errors.As(err, &se) || !strings.HasPrefix(se.Message, "test.lua:1:") {
 		t.Errorf("syntax error = %v", err)
 	}
@@ -416,7 +416,7 @@ func TestLuaConnectRemote(t *testing.T) {
 // TestLuaTee: tee=true streams a command's output to the host's writers as
 // it runs, for exec and session commands.
 func TestLuaTee(t *testing.T) {
-	err, out, errOut := luaRun(t, context.Background(), luaMarker(t), `
+	out, errOut, err := luaRun(t, context.Background(), luaMarker(t), `
 		local r = process.exec("echo to-out; echo to-err >&2", {tee = true})
 		assert(r.stdout == "to-out\n")
 		local s = process.session()

@@ -83,7 +83,10 @@ t.eq(tkind, "timeout")
 t.eq(sl:wait().stdout, "woke\n")
 
 -- kill with names and numbers
-local k = s:start("sleep 30")
+-- (wait until the shell has started the command: a signal sent before
+-- that may reach a process that has not yet set up its handlers)
+local k = s:start("echo started; exec sleep 30")
+for line in k:lines() do if line == "started" then break end end
 t.eq(k:kill("INT"), true)
 local kr = k:wait()
 t.eq(kr.ok, false)
