@@ -264,18 +264,20 @@ func TestRemoteErrorShapes(t *testing.T) {
 		}
 	}
 	url := fake(t, map[string]http.HandlerFunc{
-		"GET /process/session/e1":                 body(404, "application/json", `{"statusCode":404,"message":"not found: session not found","code":"NOT_FOUND","timestamp":"x","path":"/p","method":"GET"}`),
-		"GET /process/session/e2":                 body(500, "application/json", `{"statusCode":500,"message":"boom internal","timestamp":"0001-01-01T00:00:00Z","path":""}`),
-		"POST /process/session/e2/exec":           body(500, "application/json", `{"statusCode":500,"message":"failed to execute command: not found: session not found","timestamp":"0001-01-01T00:00:00Z","path":""}`),
-		"GET /process/pty/e3":                     body(404, "application/json; charset=utf-8", `{"error":"PTY session not found"}`),
-		"POST /process/session/e4/exec":           body(400, "", ``),
-		"GET /process/session/e5":                 body(404, "text/plain", `404 page not found`),
-		"GET /process/session/c409":               body(409, "application/json", `{"message":"conflict: x"}`),
-		"GET /process/session/a401":               body(401, "application/json", `{"message":"unauthorized"}`),
-		"GET /process/session/f403":               body(403, "application/json", `{"message":"forbidden: no"}`),
-		"POST /process/pty/r410/resize":           body(410, "application/json", `{"error":"PTY session r410 not found"}`),
-		"POST /process/session/g/command/c/input": body(410, "application/json", `{"statusCode":410,"message":"gone: command has already completed with exit code 0","code":"GONE"}`),
-		"POST /process/execute":                   body(200, "application/json", `{"result":"x\n"}`),
+		"GET /process/session/e1":                  body(404, "application/json", `{"statusCode":404,"message":"not found: session not found","code":"NOT_FOUND","timestamp":"x","path":"/p","method":"GET"}`),
+		"GET /process/session/e2":                  body(500, "application/json", `{"statusCode":500,"message":"boom internal","timestamp":"0001-01-01T00:00:00Z","path":""}`),
+		"POST /process/session/e2/exec":            body(500, "application/json", `{"statusCode":500,"message":"failed to execute command: not found: session not found","timestamp":"0001-01-01T00:00:00Z","path":""}`),
+		"GET /process/pty/e3":                      body(404, "application/json; charset=utf-8", `{"error":"PTY session not found"}`),
+		"POST /process/session/e4/exec":            body(400, "", ``),
+		"GET /process/session/e5":                  body(404, "text/plain", `404 page not found`),
+		"GET /process/session/c409":                body(409, "application/json", `{"message":"conflict: x"}`),
+		"GET /process/session/a401/command/c/logs": body(401, "application/json", `{"message":"unauthorized ws"}`),
+		"GET /process/session/n/command/c/logs":    body(404, "application/json", `{"statusCode":404,"message":"not found: command not found","code":"NOT_FOUND"}`),
+		"GET /process/session/a401":                body(401, "application/json", `{"message":"unauthorized"}`),
+		"GET /process/session/f403":                body(403, "application/json", `{"message":"forbidden: no"}`),
+		"POST /process/pty/r410/resize":            body(410, "application/json", `{"error":"PTY session r410 not found"}`),
+		"POST /process/session/g/command/c/input":  body(410, "application/json", `{"statusCode":410,"message":"gone: command has already completed with exit code 0","code":"GONE"}`),
+		"POST /process/execute":                    body(200, "application/json", `{"result":"x\n"}`),
 	})
 	r := mustRemote(t, url)
 	ctx := ctxT(t)
