@@ -124,6 +124,34 @@ func TestSessionLocalDetails(t *testing.T) {
 	}
 }
 
+// TestSessionShellKilled: a command that kills its own session shell
+// with SIGKILL completes with 128+9 and the signal's name, and the session
+// carries on in a new shell (state saved at an earlier exit survives;
+// nothing can be saved at the moment of a SIGKILL).
+func TestSessionShellKilled(t *testing.T) {
+	b, _ := local.New(local.WithKillGrace(100 * time.Millisecond))
+	defer b.Close()
+	ctx := context.Background()
+	if err := b.CreateSession(ctx, client.SessionOptions{ID: "k9"}); err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		cmd, sig string
+		code     int
+		out      string
+	}{
+		{"export A=1; exit 0", "", 0, ""},
+		{"echo pre; kill -9 $$", "KILL", 137, "pre\n"},
+		{"echo $A", "", 0, "1\n"},
+	}
+	for _, st := range steps {
+		r, err := b.ExecSession(ctx, "k9", client.SessionExecRequest{Command: st.cmd})
+		if err != nil || *r.ExitCode != st.code || r.Signal != st.sig || r.Stdout != st.out {
+			t.Errorf("%q: %+v %v", st.cmd, r, err)
+		}
+	}
+}
+
 func TestExecCancelReturnsPartialResult(t *testing.T) {
 	b, _ := local.New(local.WithKillGrace(100 * time.Millisecond))
 	defer b.Close()
