@@ -36,6 +36,11 @@
 // PROCSH_SESSION (and the current command's PROCSH_CMD) in its environment,
 // which is how KillCommand and DeleteSession find them all.
 //
+// Limits of the state keeping: the state is saved by the session shell's
+// EXIT, TERM, INT and HUP traps, so a command that installs its own EXIT
+// trap, or a SIGKILL to the shell itself, loses what changed since the last
+// save. Commands see the PROCSH_SESSION and PROCSH_CMD variables.
+//
 // Scripts, FIFOs and session state live in /dev/shm when it is writable and
 // $TMPDIR is not set, else in os.TempDir().
 package local
