@@ -171,3 +171,18 @@ func TestShutdown(t *testing.T) {
 	}
 	h.mustStatus(h.do("GET", "/process/session", "", nil), 503)
 }
+
+// A PTY client that vanishes while the PTY is idle frees its handler.
+func TestFaultPTYClientVanishes(t *testing.T) {
+	h := newHarness(t)
+	h.mustStatus(h.do("POST", "/process/pty?procsh=1", `{"id":"idle","command":["sleep","30.55"]}`, nil), 201)
+	base := runtime.NumGoroutine()
+	for i := 0; i < 3; i++ {
+		p := h.connectPTY(t, "idle")
+		p.c.NetConn().Close()
+	}
+	settle(t, base, 1)
+	if m := h.do("GET", "/process/pty/idle", "", nil).json(t); m["active"] != true {
+		t.Errorf("PTY after clients vanished: %v", m)
+	}
+}

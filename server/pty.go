@@ -284,6 +284,9 @@ func (s *Server) handleConnectPTY(w http.ResponseWriter, r *http.Request) {
 	acked := extended && r.URL.Query().Get("ack") == "true"
 	go func() {
 		defer close(inputDone)
+		// The client is gone (or its input failed): release the handle,
+		// which also ends a Read blocked on an idle PTY.
+		defer h.Close()
 		defer cancel()
 		for {
 			_, data, err := conn.ReadMessage()
