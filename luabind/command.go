@@ -34,6 +34,7 @@ type command struct {
 	onStdout, onStderr, onExit *lua.LFunction
 	cbDone                     chan struct{} // nil unless callbacks were set
 	cbThread                   *lua.LState   // the thread callbacks run on
+	teeDone                    chan struct{} // nil unless tee=true
 	cbErr                      error
 
 	ended atomic.Bool // the waiter saw the command end; cleanup has nothing to kill
@@ -112,19 +113,26 @@ func (c *command) ensureWaiter() chan struct{} {
 }
 
 // doneChan is closed when the command has ended and all its callbacks ran.
+// A command's tee'd output counts as well, so that what a script prints
+// after cmd:wait() comes after it.
 func (c *command) doneChan() <-chan struct{} {
 	wd := c.ensureWaiter()
-	if c.cbDone == nil {
+	if c.cbDone == nil && c.teeDone == nil {
 		return wd
 	}
 	if c.allDone == nil {
-		all, cb := make(chan struct{}), c.cbDone
+		all, cb, tee := make(chan struct{}), c.cbDone, c.teeDone
 		c.allDone = all
 		c.r.wg.Add(1)
 		go func() {
 			defer c.r.wg.Done()
 			<-wd
-			<-cb
+			if cb != nil {
+				<-cb
+			}
+			if tee != nil {
+				<-tee
+			}
 			close(all)
 		}()
 	}
@@ -192,7 +200,7 @@ func (c *command) result(L *lua.LState) *lua.LTable {
 }
 
 // cmdWait is cmd:wait(timeout?): the result table once the command has
-// ended and every callback for it has run; nil, "timeout", "timeout" when
+// ended, every callback for it has run and its tee'd output was written; nil, "timeout", "timeout" when
 // timeout seconds pass first (the command keeps running).
 func cmdWait(L *lua.LState) int {
 	c := self[*command](L, "cmd:wait")
@@ -487,9 +495,12 @@ func (c *command) call(th *lua.LState, which string, fn *lua.LFunction, args ...
 // it arrives.
 func (c *command) startTee() {
 	h, r := c.a.h, c.r
+	done := make(chan struct{})
+	c.teeDone = done
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
+		defer close(done)
 		st, err := c.a.c.StreamCommandLogs(r.ctx, c.sid, c.id, client.LogOptions{Follow: true})
 		if err != nil {
 			return
