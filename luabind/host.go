@@ -341,7 +341,9 @@ func (h *Host) RunFile(ctx context.Context, path string, args ...string) error {
 func (h *Host) runProto(ctx context.Context, proto *lua.FunctionProto, setup func(L *lua.LState) []lua.LValue) error {
 	h.runMu.Lock()
 	defer h.runMu.Unlock()
-	h.gil.Lock(h.L)
+	if err := h.gil.LockContext(ctx, h.L); err != nil {
+		return fmt.Errorf("luabind: script not started: %w", err)
+	}
 	if h.closed {
 		h.gil.Unlock()
 		return ErrClosed
