@@ -364,8 +364,9 @@ func (h *Host) runProto(ctx context.Context, proto *lua.FunctionProto, setup fun
 	err := th.PCall(len(args), 0, nil)
 	release()
 	if err == nil {
-		// The main chunk is done; let tasks and callbacks finish.
-		h.gil.Block(th, func() {
+		// The main chunk is done (its thread already recycled); let tasks
+		// and callbacks finish.
+		h.gil.Block(h.L, func() {
 			select {
 			case <-r.pending.Idle():
 			case <-r.ctx.Done():
