@@ -4,6 +4,8 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,10 +19,7 @@ import (
 // returns its base URL and a stop function.
 func startServer(t testing.TB, opts ...server.Option) (string, func()) {
 	t.Helper()
-	b, err := local.New(local.WithKillGrace(200 * time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := newLocal(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -57,9 +56,23 @@ func TestRemoteConformance(t *testing.T) {
 
 func newLocal(t testing.TB) *local.Backend {
 	t.Helper()
-	b, err := local.New(local.WithKillGrace(200 * time.Millisecond))
+	b, err := local.New(local.WithKillGrace(200*time.Millisecond), local.WithEnv(isolatedEnv(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// isolatedEnv is the test process environment with HOME set to a fresh
+// directory, so login shells in PTYs do not run the developer's rc files
+// (a shell killed while its rc file holds a lock, such as pyenv's rehash
+// lock, would stall every later login shell on this machine).
+func isolatedEnv(t testing.TB) []string {
+	env := []string{"HOME=" + t.TempDir()}
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "HOME=") {
+			env = append(env, kv)
+		}
+	}
+	return env
 }

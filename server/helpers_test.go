@@ -29,7 +29,7 @@ type harness struct {
 
 func newHarness(t *testing.T, opts ...Option) *harness {
 	t.Helper()
-	b, err := local.New(local.WithKillGrace(200 * time.Millisecond))
+	b, err := local.New(local.WithKillGrace(200*time.Millisecond), local.WithEnv(isolatedEnv(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,3 +175,17 @@ var mark1, mark2 = "\x01\x01\x01", "\x02\x02\x02"
 func contains(b []byte, s string) bool { return bytes.Contains(b, []byte(s)) }
 
 func osUserHome() (string, error) { return os.UserHomeDir() }
+
+// isolatedEnv is the test process environment with HOME set to a fresh
+// directory, so login shells in PTYs do not run the developer's rc files
+// (a shell killed while its rc file holds a lock, such as pyenv's rehash
+// lock, would stall every later login shell on this machine).
+func isolatedEnv(t testing.TB) []string {
+	env := []string{"HOME=" + t.TempDir()}
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "HOME=") {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
