@@ -122,27 +122,31 @@ func (e *Expecter) readLoop() {
 	}
 }
 
-// bufLocked returns the unconsumed output.
-func (e *Expecter) bufLocked() []byte { return e.raw[e.off:] }
+// bufLocked returns the unconsumed output. Bytes in it are never modified
+// in place: storage is replaced rather than reused, so Expect can search a
+// slice taken under the lock after releasing it.
+func (e *Expecter) bufLocked() []byte { return e.raw[e.off:len(e.raw):len(e.raw)] }
 
 // dropLocked consumes n bytes. Consuming only moves an offset; appendLocked
-// compacts once the dead prefix is at least half the storage, so a chatty
-// stream at the buffer limit costs amortized O(1) per byte, not a copy of
-// the whole buffer per read.
+// compacts into new storage once the dead prefix is at least half of it, so
+// a chatty stream at the buffer limit costs amortized O(1) per byte, not a
+// copy of the whole buffer per read.
 func (e *Expecter) dropLocked(n int) {
 	e.off += n
 	e.base += int64(n)
 	if e.off == len(e.raw) {
-		e.raw, e.off = e.raw[:0], 0
+		e.raw, e.off = nil, 0
 	}
 }
 
 func (e *Expecter) appendLocked(p []byte) {
 	if e.off > 0 && e.off >= cap(e.raw)/2 {
-		n := copy(e.raw, e.raw[e.off:])
-		e.raw, e.off = e.raw[:n], 0
+		live := e.raw[e.off:]
+		nb := make([]byte, len(live), max(2*(len(live)+len(p)), 4096))
+		copy(nb, live)
+		e.raw, e.off = nb, 0
 	}
-	e.raw = append(e.raw, p...)
+	e.raw = append(e.raw, p...) // writes only past every snapshot's end
 }
 
 // Expect waits until one of patterns matches the output, the stream ends, the
@@ -193,32 +197,46 @@ func (e *Expecter) Expect(ctx context.Context, patterns ...Pattern) (Result, err
 	}
 
 	for {
+		// Search a snapshot without holding the lock, so the reading
+		// goroutine keeps draining the stream while a slow regular
+		// expression runs. The snapshot stays valid: bytes in the buffer
+		// are never modified in place (see appendLocked).
 		e.mu.Lock()
-		if res, ok := e.matchLocked(patterns, search, litFrom); ok {
+		snap, snapBase := e.bufLocked(), e.base
+		closed, readErr := e.closed, e.readErr
+		e.mu.Unlock()
+		if res, end, ok := e.match(patterns, search, snap, snapBase, litFrom); ok {
+			e.mu.Lock()
+			if n := snapBase + int64(end) - e.base; n > 0 {
+				e.dropLocked(int(n))
+			}
 			e.mu.Unlock()
 			return res, nil
 		}
 		// No literal can start where all of them were already looked for.
-		litFrom = e.base + int64(len(e.bufLocked())) - int64(maxLit) + 1
-		if e.closed {
-			e.mu.Unlock()
+		litFrom = snapBase + int64(len(snap)) - int64(maxLit) + 1
+		if closed {
 			return Result{Index: -1}, ErrClosed
 		}
-		if e.readErr != nil {
-			rest := string(e.bufLocked())
+		if readErr != nil { // the snapshot holds everything there will be
+			rest := string(snap)
 			if eofIdx >= 0 {
-				e.dropLocked(len(rest))
+				e.mu.Lock()
+				e.dropLocked(len(e.bufLocked()))
 				e.mu.Unlock()
 				return Result{Index: eofIdx, Before: rest, EOF: true}, nil
 			}
 			err := ErrEOF
-			if !errors.Is(e.readErr, io.EOF) {
-				err = fmt.Errorf("%w: %w", ErrEOF, e.readErr)
+			if !errors.Is(readErr, io.EOF) {
+				err = fmt.Errorf("%w: %w", ErrEOF, readErr)
 			}
-			e.mu.Unlock()
 			return Result{Index: -1, Before: rest}, fmt.Errorf("%w (waiting for %s)", err, describe(patterns))
 		}
+		e.mu.Lock()
 		changed := e.changed
+		if e.base+int64(len(e.bufLocked())) != snapBase+int64(len(snap)) || e.closed || e.readErr != nil {
+			changed = alreadyChanged // something happened while searching
+		}
 		e.mu.Unlock()
 
 		select {
@@ -237,10 +255,11 @@ func (e *Expecter) Expect(ctx context.Context, patterns ...Pattern) (Result, err
 	}
 }
 
-// matchLocked searches the buffer (or its window) and consumes a match.
-// Literals are searched from stream offset litFrom on.
-func (e *Expecter) matchLocked(patterns []Pattern, search []int, litFrom int64) (Result, bool) {
-	buf := e.bufLocked()
+// match searches buf (the unconsumed output, starting at stream offset
+// base), or its window, for the earliest match. Literals are searched from
+// stream offset litFrom on. It returns the result and where the match ends
+// in buf.
+func (e *Expecter) match(patterns []Pattern, search []int, buf []byte, base, litFrom int64) (Result, int, bool) {
 	start := 0
 	if w := e.cfg.window; w > 0 && len(buf) > w {
 		start = len(buf) - w
@@ -250,7 +269,7 @@ func (e *Expecter) matchLocked(patterns []Pattern, search []int, litFrom int64) 
 	for _, i := range search {
 		var loc []int
 		if lit, ok := patterns[i].(literal); ok {
-			skip := max(0, min(len(hay), int(litFrom-e.base)-start))
+			skip := max(0, min(len(hay), int(litFrom-base)-start))
 			if loc = lit.find(hay[skip:]); loc != nil {
 				loc[0], loc[1] = loc[0]+skip, loc[1]+skip
 			}
@@ -262,7 +281,7 @@ func (e *Expecter) matchLocked(patterns []Pattern, search []int, litFrom int64) 
 		}
 	}
 	if best == nil {
-		return Result{}, false
+		return Result{}, 0, false
 	}
 	res := Result{
 		Index:  bestIdx,
@@ -276,9 +295,12 @@ func (e *Expecter) matchLocked(patterns []Pattern, search []int, litFrom int64) 
 		}
 		res.Groups = append(res.Groups, s)
 	}
-	e.dropLocked(start + best[1])
-	return res, true
+	return res, start + best[1], true
 }
+
+// alreadyChanged is a closed channel: waiting on it returns at once, while
+// still letting a timeout or a done context win the select.
+var alreadyChanged = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
 func describe(ps []Pattern) string {
 	var s []string

@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -376,5 +377,35 @@ func TestExpectChattyStream(t *testing.T) {
 	}
 	if len(res.Before) > 1000 {
 		t.Fatalf("kept %d bytes over the limit", len(res.Before))
+	}
+}
+
+// endless never ends and never matches, until it is closed.
+type endless struct{ stop atomic.Bool }
+
+func (s *endless) Read(p []byte) (int, error) {
+	if s.stop.Load() {
+		return 0, io.EOF
+	}
+	for i := range p {
+		p[i] = 'z'
+	}
+	return len(p), nil
+}
+
+func (s *endless) Close() error { s.stop.Store(true); return nil }
+
+// TestExpectTimeoutOnEndlessStream: output that never stops (and never
+// matches) does not keep Expect from timing out.
+func TestExpectTimeoutOnEndlessStream(t *testing.T) {
+	e := NewReader(&endless{}, nil, WithMaxBuffer(1<<20), WithTimeout(50*time.Millisecond))
+	defer e.Close()
+	res, err := e.Expect(context.Background(), Regexp(`a+b`), Timeout(50*time.Millisecond))
+	if err != nil || !res.TimedOut || res.Index != 1 {
+		t.Fatalf("sentinel: %+v, %v", res.Index, err)
+	}
+	_, err = e.Expect(context.Background(), Regexp(`a+b`), Literal("y"))
+	if !errors.Is(err, ErrTimeout) {
+		t.Fatalf("default timeout: %v", err)
 	}
 }

@@ -114,7 +114,7 @@ func testPTYCommand(t *testing.T, newBackend NewFunc) {
 func testPTYResize(t *testing.T, newBackend NewFunc) {
 	c := newPTYBackend(t, newBackend)
 	id := ptyID("resize")
-	mustCreate(t, c, client.PTYOptions{ID: id, LazyStart: true})
+	mustCreate(t, c, client.PTYOptions{ID: id, LazyStart: true, Command: plainShell})
 	h := mustConnect(t, c, id, false)
 	sh := newShell(t, h)
 	info, err := c.ResizePTY(ptyCtx(t), id, 100, 30)

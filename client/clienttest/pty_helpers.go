@@ -18,8 +18,14 @@ import (
 )
 
 // ptyWait bounds every blocking step of the PTY tests, so a broken backend
-// fails fast instead of hanging the suite.
-const ptyWait = 20 * time.Second
+// fails instead of hanging the suite. It is generous because a login
+// shell's startup files can be slow (pyenv's rehash waits up to 60 s on a
+// stale lock); passing tests never wait for it.
+const ptyWait = 90 * time.Second
+
+// plainShell is an interactive shell without the user's startup files, for
+// tests that need a shell but not the default one: fast and predictable.
+var plainShell = []string{"sh", "-i"}
 
 var ptySeq atomic.Int64
 

@@ -28,7 +28,7 @@ func testPTYKillTree(t *testing.T, newBackend NewFunc) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newPTYBackend(t, newBackend)
 			id := ptyID("kill")
-			mustCreate(t, c, client.PTYOptions{ID: id, LazyStart: true})
+			mustCreate(t, c, client.PTYOptions{ID: id, LazyStart: true, Command: plainShell})
 			h := mustConnect(t, c, id, false)
 			other := mustConnect(t, c, id, false)
 			sh := newShell(t, h)
