@@ -160,6 +160,9 @@ func sessionRun(L *lua.LState) int {
 	tee := o.boolean("tee", false)
 	req := client.SessionExecRequest{Command: command, Async: true, SuppressInputEcho: o.boolean("suppress_echo", false)}
 	o.done()
+	if timeout == 0 && !tee {
+		return s.runSync(L, fname, req)
+	}
 	c, n := s.startCommand(L, fname, req, true)
 	if c == nil {
 		return n
@@ -180,6 +183,35 @@ func sessionRun(L *lua.LState) int {
 		return fail(L, fname, err)
 	}
 	L.Push(c.result(L))
+	return 1
+}
+
+// runSync runs req with one synchronous ExecSession call, the cheap path
+// (one round trip on a remote backend) when neither timeout nor tee needs a
+// command handle. Cancelling the thread's context makes the backend kill
+// the command.
+func (s *session) runSync(L *lua.LState, fname string, req client.SessionExecRequest) int {
+	req.Async = false
+	a := s.a
+	var res *client.SessionExecResult
+	start := time.Now()
+	err := a.h.wait(L, fname, "run: "+firstLine(req.Command), func(ctx context.Context) error {
+		var err error
+		res, err = a.c.ExecSession(ctx, s.id, req)
+		return err
+	})
+	if err != nil {
+		return fail(L, fname, err)
+	}
+	er := &client.ExecResult{ExitCode: -1, Result: res.Output, Stdout: res.Stdout, Stderr: res.Stderr, HasStreams: true,
+		Signal: res.Signal, Duration: time.Since(start)}
+	er.Artifacts.Stdout = res.Output
+	if res.ExitCode != nil {
+		er.ExitCode = *res.ExitCode
+	}
+	t := execResult(L, er)
+	t.RawSetString("id", lua.LString(res.CmdID))
+	L.Push(t)
 	return 1
 }
 
