@@ -1,29 +1,37 @@
 package local
 
-// PTY sessions (issue 3). Behaviour beyond the Daytona toolbox daemon, by
-// design:
+// PTY sessions (issue 3). The program is the backend shell started as
+// "<shell> -i -l" unless PTYOptions.Command says otherwise, in its own
+// session with the pty as controlling terminal; TERM defaults to
+// xterm-256color and PTYOptions.Env is merged over the backend environment.
+// Behaviour beyond the Daytona toolbox daemon, by design:
 //
-//   - An ended PTY stays queryable (GetPTY, ListPTYs, ConnectPTY) for
-//     ptyRetention with Exited, ExitCode and ExitReason set, instead of
-//     vanishing. CreatePTY may reuse the id of an ended PTY (it replaces it),
-//     as it could on Daytona, where the ended session is already gone.
-//   - A bounded scrollback ring (ptyScrollback bytes) is kept for handles that
-//     attach late and ask for it.
-//   - Each handle buffers up to ptyHandleBuffer bytes of unread output. The
-//     PTY's reader never waits for a handle: a handle whose buffer would
-//     overflow is disconnected, its Read returns what it had buffered and
-//     then an error matching client.ErrClosed that says "slow consumer"
-//     (Daytona closes such a client with 1008). The PTY and the other
-//     handles carry on.
+//   - An ended PTY stays queryable (GetPTY, ListPTYs, ConnectPTY) for five
+//     minutes (ptyManager.retention) with Exited, ExitCode and ExitReason
+//     set, instead of vanishing. CreatePTY may reuse the id of an ended PTY
+//     (it replaces it), as it could on Daytona, where it is already gone.
+//   - A 64 KiB scrollback ring is kept for handles that attach late and ask
+//     for it (PTYConnectOptions.Scrollback); Scrollback() says whether it
+//     was cut.
+//   - Each handle buffers up to 4 MiB of unread output. The PTY's single
+//     reader never waits for a handle: a handle whose buffer would overflow
+//     is disconnected; its Read returns what it had buffered and then an
+//     error matching client.ErrClosed that says "slow consumer" (Daytona
+//     closes such a client with 1008). The PTY and other handles carry on.
 //   - No output is lost at exit: after the program is reaped the master is
 //     drained, every byte is handed to every attached handle, and only then
 //     is the exit status published; Read returns io.EOF after the last byte.
 //   - Resize before a lazy PTY starts is kept and applied at start (Daytona
-//     rejects it).
-//   - KillPTY and Kill send SIGKILL to the program's whole tree: its
-//     descendants and every member of its session (background jobs included),
-//     wait until the exit (137, "SIGKILL") has been delivered to the attached
-//     handles, and then delete the PTY.
+//     rejects it). The first ConnectPTY of a lazy PTY attaches before the
+//     program starts, so that handle sees all of its output.
+//   - KillPTY and Kill send SIGKILL to the program's whole tree: the program
+//     first, then its descendants, every member of its session (background
+//     jobs) and every process carrying its PROCSH_PTY_TAG environment entry
+//     (daemons that left the session), rescanning /proc until none is left;
+//     they wait until the exit (137, "SIGKILL") has been delivered to the
+//     attached handles, and then delete the PTY. A program that ends by
+//     itself is not followed by such a sweep; Backend.Close sweeps every PTY
+//     it still holds, ended or not.
 
 import (
 	"context"
