@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -414,4 +413,3 @@ func (h *remotePTY) Close() error {
 // Scrollback implements PTYHandle.
 func (h *remotePTY) Scrollback() ([]byte, bool) { return h.scroll, h.truncated }
 
-var _ = url.Values{}

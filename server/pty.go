@@ -353,4 +353,3 @@ func kindIf(extended bool, err error) string {
 	return kindName(err)
 }
 
-var _ = io.EOF

@@ -331,7 +331,7 @@ func ListenAndServe(ctx context.Context, addr string, s *Server) error {
 // Serve serves s on ln until ctx is done, then shuts down gracefully: the
 // listener closes, WebSockets get close 1001, every session and PTY ends.
 func Serve(ctx context.Context, ln net.Listener, s *Server) error {
-	hs := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+	hs := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
