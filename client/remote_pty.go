@@ -412,4 +412,3 @@ func (h *remotePTY) Close() error {
 
 // Scrollback implements PTYHandle.
 func (h *remotePTY) Scrollback() ([]byte, bool) { return h.scroll, h.truncated }
-

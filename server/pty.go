@@ -352,4 +352,3 @@ func kindIf(extended bool, err error) string {
 	}
 	return kindName(err)
 }
-
