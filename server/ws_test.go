@@ -25,9 +25,15 @@ func TestChecklistLogWebSocket(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer c.Close()
+		start := time.Now()
 		bin, texts, _, ce, err := readAll(t, c, 10*time.Second)
 		if err != nil {
 			t.Fatal(err)
+		}
+		// The command ends ~0.5 s in; we close right after its last byte
+		// (the reference needs ~1 s more, the checklist allows 1.5 s).
+		if d := time.Since(start); d > 1500*time.Millisecond {
+			t.Errorf("close after %v", d)
 		}
 		if want := mark1 + "a\n" + mark1 + "b\n"; string(bin) != want {
 			t.Errorf("frames %q, want %q", bin, want)
