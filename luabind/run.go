@@ -15,7 +15,7 @@ import (
 const cleanupTimeout = 10 * time.Second
 
 // cleanupParallelism bounds how many resources are ended at once.
-const cleanupParallelism = 32
+const cleanupParallelism = 128
 
 // resource is something a run started and must end unless detached.
 type resource interface {
