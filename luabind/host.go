@@ -169,14 +169,14 @@ type Host struct {
 // Lua state but not the backend: Close does not close backend.
 func New(backend client.Client, opts ...Option) (*Host, error) {
 	if backend == nil {
-		return nil, errors.New("luabind.New: nil backend")
+		return nil, fmt.Errorf("luabind.New: nil backend: %w", client.ErrInvalidArgument)
 	}
 	cfg := config{stdout: os.Stdout, stderr: os.Stderr, connector: remoteConnector}
 	for _, o := range opts {
 		o(&cfg)
 	}
 	if cfg.profile != ProfileFull && cfg.profile != ProfileSandbox {
-		return nil, fmt.Errorf("luabind.New: unknown profile %d", cfg.profile)
+		return nil, fmt.Errorf("luabind.New: unknown profile %d: %w", cfg.profile, client.ErrInvalidArgument)
 	}
 	h := &Host{backend: backend, cfg: cfg, stdout: newSyncWriter(cfg.stdout), stderr: newSyncWriter(cfg.stderr), taskThreads: map[*lua.LState]*task{}, busy: map[*lua.LState]int{}}
 	h.ctx, h.cancel = context.WithCancel(context.Background())

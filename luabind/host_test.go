@@ -97,8 +97,13 @@ func evalOne(t *testing.T, h *luabind.Host, src string) lua.LValue {
 }
 
 func TestNewNilBackend(t *testing.T) {
-	if _, err := luabind.New(nil); err == nil {
-		t.Fatal("New(nil) succeeded")
+	if _, err := luabind.New(nil); !errors.Is(err, client.ErrInvalidArgument) {
+		t.Fatalf("New(nil) = %v", err)
+	}
+	b, _ := local.New()
+	defer b.Close()
+	if _, err := luabind.New(b, luabind.WithProfile(luabind.Profile(7))); !errors.Is(err, client.ErrInvalidArgument) {
+		t.Fatalf("unknown profile: %v", err)
 	}
 }
 
