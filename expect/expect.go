@@ -181,8 +181,8 @@ func (e *Expecter) Expect(ctx context.Context, patterns ...Pattern) (Result, err
 			}
 		case nil:
 			return Result{Index: -1}, fmt.Errorf("expect: pattern %d is nil", i)
-		case literal:
-			maxLit = max(maxLit, len(p))
+		case literalPattern:
+			maxLit = max(maxLit, len(p.text()))
 			search = append(search, i)
 		default:
 			search = append(search, i)
@@ -268,7 +268,7 @@ func (e *Expecter) match(patterns []Pattern, search []int, buf []byte, base, lit
 	best, bestIdx := []int(nil), -1
 	for _, i := range search {
 		var loc []int
-		if lit, ok := patterns[i].(literal); ok {
+		if lit, ok := patterns[i].(literalPattern); ok {
 			skip := max(0, min(len(hay), int(litFrom-base)-start))
 			if loc = lit.find(hay[skip:]); loc != nil {
 				loc[0], loc[1] = loc[0]+skip, loc[1]+skip

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -407,5 +408,37 @@ func TestExpectTimeoutOnEndlessStream(t *testing.T) {
 	_, err = e.Expect(context.Background(), Regexp(`a+b`), Literal("y"))
 	if !errors.Is(err, ErrTimeout) {
 		t.Fatalf("default timeout: %v", err)
+	}
+}
+
+// TestPlainRegexp: a regexp that can only match one fixed string is searched
+// as a literal, with the same results as the regexp engine.
+func TestPlainRegexp(t *testing.T) {
+	tests := []struct {
+		expr  string
+		plain bool
+	}{
+		{`Password:`, true}, {`\$ `, true}, {`\[root@x\]# `, true},
+		{`^abc`, false}, {`abc$`, false}, {`(?i)abc`, false}, {`(abc)`, false}, {`a|b`, false}, {`ab+`, false}, {`a\b`, false},
+	}
+	inputs := []string{"", "Password: x", "user $ ", "[root@x]# ", "abc", "xabc", "ABC", "abbb", "a b", "b"}
+	for _, tc := range tests {
+		p, err := Compile(tc.expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, plain := p.(plainRegexp); plain != tc.plain {
+			t.Errorf("%s: plain = %v, want %v", tc.expr, plain, tc.plain)
+		}
+		re := regexp.MustCompile(tc.expr)
+		for _, in := range inputs {
+			got, want := p.find([]byte(in)), re.FindSubmatchIndex([]byte(in))
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("%s on %q: %v, regexp says %v", tc.expr, in, got, want)
+			}
+		}
+		if !strings.HasPrefix(p.String(), "regexp ") {
+			t.Errorf("%s described as %q", tc.expr, p.String())
+		}
 	}
 }

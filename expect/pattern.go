@@ -34,6 +34,32 @@ func (l literal) find(b []byte) []int {
 
 func (l literal) String() string { return "literal " + strconv.Quote(string(l)) }
 
+func (l literal) text() string { return string(l) }
+
+// plainRegexp is a regular expression that only matches one fixed string,
+// such as `Password:` or `\$ `; it is searched like a literal (incrementally,
+// with no regexp engine).
+type plainRegexp struct {
+	literal
+	expr string
+}
+
+func (p plainRegexp) String() string { return "regexp " + strconv.Quote(p.expr) }
+
+// literalPattern is a pattern matching a fixed string.
+type literalPattern interface {
+	Pattern
+	text() string
+}
+
+// newRegexp returns the cheapest pattern equivalent to re.
+func newRegexp(re *regexp.Regexp) Pattern {
+	if prefix, complete := re.LiteralPrefix(); complete && prefix != "" && re.NumSubexp() == 0 {
+		return plainRegexp{literal(prefix), re.String()}
+	}
+	return regex{re}
+}
+
 type regex struct{ re *regexp.Regexp }
 
 // Compile returns a pattern for the regular expression expr (RE2 syntax, as
@@ -46,15 +72,15 @@ func Compile(expr string) (Pattern, error) {
 	if err != nil {
 		return nil, fmt.Errorf("expect: bad pattern: %w", err)
 	}
-	return regex{re}, nil
+	return newRegexp(re), nil
 }
 
 // Regexp is like Compile but panics if expr is invalid; use it for patterns
 // written in the program.
-func Regexp(expr string) Pattern { return regex{regexp.MustCompile(expr)} }
+func Regexp(expr string) Pattern { return newRegexp(regexp.MustCompile(expr)) }
 
 // RegexpOf wraps a compiled regular expression.
-func RegexpOf(re *regexp.Regexp) Pattern { return regex{re} }
+func RegexpOf(re *regexp.Regexp) Pattern { return newRegexp(re) }
 
 func (r regex) find(b []byte) []int { return r.re.FindSubmatchIndex(b) }
 
