@@ -26,7 +26,7 @@ type remoteLogStream struct {
 	pending []Chunk
 	err     error // terminal: io.EOF or the failure
 	exit    *wire.LogTextFrame
-	rbuf    bytes.Buffer // reused for every frame; deliver copies out
+	hint    int // size of the last frame, to allocate the next in one go
 }
 
 // StreamCommandLogs implements Client.
@@ -92,7 +92,7 @@ func (s *remoteLogStream) Recv() (Chunk, error) {
 		}
 		if typ == websocket.TextMessage {
 			if !s.raw {
-				s.deliver(wire.StreamStdout, data)
+				s.deliver(wire.StreamStdout, data, false)
 				continue
 			}
 			var f wire.LogTextFrame
@@ -115,31 +115,34 @@ func (s *remoteLogStream) Recv() (Chunk, error) {
 			if len(data) < 1 {
 				continue
 			}
-			s.deliver(data[0], data[1:])
+			s.deliver(data[0], data[1:len(data):len(data)], false)
 			continue
 		}
 		s.demux.Write(data, s.emit)
 	}
 }
 
-// readFrame reads one message into the reused buffer; the returned slice is
-// valid until the next call.
+// readFrame reads one message into a buffer of its own, which raw chunks
+// then share without copying.
 func (s *remoteLogStream) readFrame() (int, []byte, error) {
 	typ, rd, err := s.conn.NextReader()
 	if err != nil {
 		return 0, nil, err
 	}
-	s.rbuf.Reset()
-	if _, err := s.rbuf.ReadFrom(rd); err != nil {
+	b := bytes.NewBuffer(make([]byte, 0, max(s.hint, 512)+bytes.MinRead))
+	if _, err := b.ReadFrom(rd); err != nil {
 		return 0, nil, err
 	}
-	return typ, s.rbuf.Bytes(), nil
+	s.hint = b.Len()
+	return typ, b.Bytes(), nil
 }
 
-func (s *remoteLogStream) emit(stream byte, data []byte) { s.deliver(stream, data) }
+// emit receives demultiplexed runs, which live in the demuxer's buffer.
+func (s *remoteLogStream) emit(stream byte, data []byte) { s.deliver(stream, data, true) }
 
-// deliver queues data (copied), dropping what a client-side offset skips.
-func (s *remoteLogStream) deliver(stream byte, data []byte) {
+// deliver queues data (copied when it is not the caller's to keep),
+// dropping what a client-side offset skips.
+func (s *remoteLogStream) deliver(stream byte, data []byte, copyData bool) {
 	if s.skip > 0 {
 		n := min(int64(len(data)), s.skip)
 		s.skip -= n
@@ -152,9 +155,10 @@ func (s *remoteLogStream) deliver(stream byte, data []byte) {
 	if stream == wire.StreamStderr {
 		st = Stderr
 	}
-	// Merge with the previous pending chunk of the same stream so a
-	// Daytona frame split does not fragment output needlessly.
-	c := Chunk{Stream: st, Offset: s.offset, Data: append([]byte(nil), data...)}
+	if copyData {
+		data = append([]byte(nil), data...)
+	}
+	c := Chunk{Stream: st, Offset: s.offset, Data: data}
 	s.offset += int64(len(data))
 	s.pending = append(s.pending, c)
 }
