@@ -18,6 +18,7 @@ func runPTY(t *testing.T, newBackend NewFunc) {
 	t.Run("Command", func(t *testing.T) { testPTYCommand(t, newBackend) })
 	t.Run("Resize", func(t *testing.T) { testPTYResize(t, newBackend) })
 	t.Run("LazyStart", func(t *testing.T) { testPTYLazyStart(t, newBackend) })
+	t.Run("ControlKeys", func(t *testing.T) { testPTYControlKeys(t, newBackend) })
 	t.Run("SharedHandles", func(t *testing.T) { testPTYSharedHandles(t, newBackend) })
 	t.Run("ConcurrentInput", func(t *testing.T) { testPTYConcurrentInput(t, newBackend) })
 	t.Run("NoOutputLostAtExit", func(t *testing.T) { testPTYNoOutputLost(t, newBackend) })

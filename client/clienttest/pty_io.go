@@ -371,3 +371,41 @@ func testPTYSlowConsumer(t *testing.T, newBackend NewFunc) {
 		t.Errorf("stalled handle got something other than a prefix of the output (%d bytes, tail %q)", len(s), tail(out))
 	}
 }
+
+// testPTYControlKeys: Ctrl-C interrupts the foreground job through the
+// terminal (the PTY is the program's controlling terminal) and Ctrl-D on an
+// empty line ends the shell.
+func testPTYControlKeys(t *testing.T, newBackend NewFunc) {
+	c := newPTYBackend(t, newBackend)
+	id := ptyID("ctrl")
+	mustCreate(t, c, client.PTYOptions{ID: id, LazyStart: true, Command: plainShell})
+	h := mustConnect(t, c, id, false)
+	sh := newShell(t, h)
+	sh.run("true")
+	// The marker is computed, so the echo of the typed line cannot match.
+	if err := sh.e.SendLine(`sh -c 'echo "S$((40+2))"; exec sleep 100'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sh.e.Expect(ptyCtx(t), expect.Literal("S42\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := sh.e.SendControl("c"); err != nil {
+		t.Fatal(err)
+	}
+	// $? must be read first on the line ($? in the echo is not digits).
+	if err := sh.e.SendLine(`echo "rc=$?="`); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := sh.e.Expect(ptyCtx(t), expect.Regexp(`rc=(\d+)=`)); err != nil || res.Groups[0] != "130" {
+		t.Errorf("after Ctrl-C: %+v, %v; want rc=130", res, err)
+	}
+	if err := sh.e.SendControl("d"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sh.e.Expect(ptyCtx(t), expect.EOF); err != nil {
+		t.Fatal(err)
+	}
+	if r := mustWait(t, h); r.ExitCode != 0 {
+		t.Errorf("after Ctrl-D: %+v", r)
+	}
+}
