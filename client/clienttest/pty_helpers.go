@@ -69,9 +69,9 @@ func mustConnect(t *testing.T, c client.Client, id string, scrollback bool) clie
 }
 
 // readAll reads h until it fails and returns the data and the final error
-// (nil for io.EOF). It gives up after ptyWait by closing the handle.
+// (nil for io.EOF). It gives up after ptyWait by closing the handle and
+// returns an error then. It may run on any goroutine.
 func readAll(t *testing.T, h client.PTYHandle) ([]byte, error) {
-	t.Helper()
 	type res struct {
 		data []byte
 		err  error
@@ -98,8 +98,7 @@ func readAll(t *testing.T, h client.PTYHandle) ([]byte, error) {
 	case <-time.After(ptyWait):
 		_ = h.Close()
 		r := <-ch
-		t.Fatalf("handle %s: no EOF within %v; got %d bytes, tail %q", h.ID(), ptyWait, len(r.data), tail(r.data))
-		return nil, nil
+		return r.data, fmt.Errorf("handle %s: no EOF within %v; got %d bytes, tail %q", h.ID(), ptyWait, len(r.data), tail(r.data))
 	}
 }
 

@@ -75,9 +75,10 @@ func testPTYConcurrentInput(t *testing.T, newBackend NewFunc) {
 		t.Fatal(err)
 	}
 	outs := make([][]byte, len(hs))
+	var readErr error
 	var readers, writers sync.WaitGroup
 	readers.Add(1)
-	go func() { defer readers.Done(); outs[1], _ = readAll(t, hs[1]) }()
+	go func() { defer readers.Done(); outs[1], readErr = readAll(t, hs[1]) }()
 	const lines = 50
 	for w, h := range hs {
 		writers.Add(1)
@@ -101,6 +102,9 @@ func testPTYConcurrentInput(t *testing.T, newBackend NewFunc) {
 	}
 	outs[0] = []byte(res.Before)
 	readers.Wait()
+	if readErr != nil {
+		t.Fatal(readErr)
+	}
 	var views []string
 	for _, out := range outs {
 		s := string(out)
