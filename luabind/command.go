@@ -39,6 +39,11 @@ type command struct {
 
 	ended atomic.Bool // the waiter saw the command end; cleanup has nothing to kill
 
+	// With callbacks, the callback stream collects the output as it goes,
+	// so the waiter need not fetch it again (a 100 MB log twice).
+	collect   atomic.Bool
+	collected *client.Logs // set by the callback goroutine before cbDone closes
+
 	// Written by the waiter goroutine before it closes waitDone.
 	info     *client.CommandInfo
 	logs     *client.Logs
@@ -97,6 +102,9 @@ func (c *command) ensureWaiter() chan struct{} {
 	done := make(chan struct{})
 	c.waitDone = done
 	r := c.r
+	// Only when callbacks (which collect the output) started before the
+	// waiter does every wait include them; otherwise fetch the logs.
+	skipLogs := c.collect.Load()
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
@@ -105,7 +113,9 @@ func (c *command) ensureWaiter() chan struct{} {
 		var logs *client.Logs
 		if err == nil {
 			c.ended.Store(true)
-			logs, err = c.a.c.GetCommandLogs(r.ctx, c.sid, c.id)
+			if !skipLogs {
+				logs, err = c.a.c.GetCommandLogs(r.ctx, c.sid, c.id)
+			}
 		}
 		c.info, c.logs, c.waitErr, c.finished = info, logs, err, time.Now()
 	}()
@@ -187,9 +197,13 @@ func (c *command) result(L *lua.LState) *lua.LTable {
 		}
 		res.Signal = c.info.Signal
 	}
-	if c.logs != nil {
-		res.Result, res.Stdout, res.Stderr = c.logs.Output, c.logs.Stdout, c.logs.Stderr
-		res.Artifacts.Stdout = c.logs.Output
+	logs := c.logs
+	if logs == nil {
+		logs = c.collected
+	}
+	if logs != nil {
+		res.Result, res.Stdout, res.Stderr = logs.Output, logs.Stdout, logs.Stderr
+		res.Artifacts.Stdout = logs.Output
 	}
 	t := execResult(L, res)
 	t.RawSetString("id", lua.LString(c.id))
@@ -396,6 +410,7 @@ func (c *command) startCallbacks() {
 	h, r := c.a.h, c.r
 	cbDone := make(chan struct{})
 	c.cbDone = cbDone
+	c.collect.Store(true)
 	waitDone := c.ensureWaiter()
 	th, release := h.newThread(r.ctx)
 	c.cbThread = th
@@ -424,23 +439,63 @@ func (c *command) startCallbacks() {
 			return
 		}
 		defer st.Close()
-		var sp lineSplitter
-		var batch []line
-		for {
-			ch, err := st.Recv()
-			if err != nil {
-				if r.ctx.Err() != nil {
-					return
+		// A reader goroutine receives and splits the next chunks while the
+		// callbacks of the previous ones run, so streaming and Lua overlap.
+		batches := make(chan []line, 4)
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			defer close(batches)
+			var sp lineSplitter
+			var col collector
+			complete := false
+			defer func() {
+				if complete {
+					c.collected = col.logs()
 				}
-				if !errors.Is(err, io.EOF) {
-					r.background("output stream of "+c.String(), err)
+			}()
+			for {
+				ch, err := st.Recv()
+				if err != nil {
+					if r.ctx.Err() != nil {
+						return
+					}
+					if !errors.Is(err, io.EOF) {
+						r.background("output stream of "+c.String(), err)
+						break
+					}
+					complete = true
+					break
 				}
-				break
+				col.add(ch)
+				if b := sp.feed(ch.Stream, ch.Data, nil); len(b) > 0 {
+					select {
+					case batches <- b:
+					case <-r.ctx.Done():
+						return
+					}
+				}
 			}
-			batch = sp.feed(ch.Stream, ch.Data, batch[:0])
-			c.dispatch(th, batch)
+			if b := sp.flush(nil); len(b) > 0 {
+				select {
+				case batches <- b:
+				case <-r.ctx.Done():
+				}
+			}
+		}()
+		for b := range batches {
+			c.dispatch(th, b)
 		}
-		c.dispatch(th, sp.flush(batch[:0]))
+		if r.ctx.Err() != nil {
+			return
+		}
+		if c.collected == nil {
+			// The stream failed part way: fetch the output for the result.
+			<-waitDone
+			if logs, err := c.a.c.GetCommandLogs(r.ctx, c.sid, c.id); err == nil {
+				c.collected = logs
+			}
+		}
 		select {
 		case <-waitDone:
 		case <-r.ctx.Done():
@@ -452,6 +507,49 @@ func (c *command) startCallbacks() {
 		}
 		h.gil.Unlock()
 	}()
+}
+
+// collector keeps a command's output chunks and joins them once at the
+// end, with exact sizes (growing three buffers by doubling cost more than
+// the callbacks for a large log).
+type collector struct {
+	chunks      []client.Chunk
+	total, nerr int
+}
+
+func (c *collector) add(ch client.Chunk) {
+	ch.Data = append([]byte(nil), ch.Data...)
+	c.chunks = append(c.chunks, ch)
+	c.total += len(ch.Data)
+	if ch.Stream == client.Stderr {
+		c.nerr += len(ch.Data)
+	}
+}
+
+func (c *collector) logs() *client.Logs {
+	join := func(n int, keep func(client.Stream) bool) string {
+		var b strings.Builder
+		b.Grow(n)
+		for _, ch := range c.chunks {
+			if keep(ch.Stream) {
+				b.Write(ch.Data)
+			}
+		}
+		return b.String()
+	}
+	all := func(client.Stream) bool { return true }
+	l := &client.Logs{Output: join(c.total, all)}
+	switch {
+	case c.nerr == 0:
+		l.Stdout = l.Output
+	case c.nerr == c.total:
+		l.Stderr = l.Output
+	default:
+		l.Stdout = join(c.total-c.nerr, func(s client.Stream) bool { return s != client.Stderr })
+		l.Stderr = join(c.nerr, func(s client.Stream) bool { return s == client.Stderr })
+	}
+	c.chunks = nil
+	return l
 }
 
 // dispatch runs the line callbacks for lines, holding the GIL for the batch.

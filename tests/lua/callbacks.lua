@@ -18,6 +18,14 @@ t.eq(errs, {"bad"})
 t.ok(exit ~= nil, "on_exit ran before wait returned")
 t.eq(exit.exit_code, 0)
 t.eq(exit.stdout, r.stdout)
+-- the result's output (collected from the callback stream) is complete
+t.eq(r.stdout, "out1\nout2\nout3\nout4\nout5\nno-newline")
+t.eq(r.stderr, "bad\n")
+t.eq(#r.result, #r.stdout + #r.stderr)
+t.eq(r.artifacts.stdout, r.result)
+-- only stderr: stdout is empty
+local eo = s:start("echo e1 >&2; echo e2 >&2", {on_stderr = function() end}):wait()
+t.eq({eo.stdout, eo.stderr, eo.result}, {"", "e1\ne2\n", "e1\ne2\n"})
 
 -- Method form, chained; callbacks that block (sleep, exec) inside.
 local seen = {}
