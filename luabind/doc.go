@@ -57,7 +57,9 @@
 // A run (RunString or RunFile) ends when the main chunk has returned and
 // nothing is pending: every task has finished and every un-detached command
 // with callbacks has ended and had its callbacks run (k6-style pending
-// counter). Commands without callbacks and PTYs do not keep a run alive.
+// counter). Commands without callbacks and PTYs do not keep a run alive; a
+// command with callbacks that never ends (tail -f) does, until it is killed,
+// the run is cancelled, or it was started with detach=true.
 // Then the host ends everything the run started and did not detach
 // (detach=true): running commands are killed, sessions deleted, PTYs killed,
 // tasks cancelled, remote connections closed, and it waits for its own
