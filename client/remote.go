@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -32,11 +33,17 @@ import (
 // When the server offers the procsh protocol extensions (probed once, at the
 // first call that needs them) Remote uses them: binary-safe log streaming
 // with byte offsets, signalled WaitCommand, KillCommand and CloseInput,
-// input without an added newline, exec results with TimedOut and separate
-// streams. Against a plain Daytona server it falls back: offsets are skipped
+// input without an added newline, byte-exact exec results with TimedOut and
+// separate streams, live OnOutput, cancellation that returns only once the
+// server has ended what the call started, and acknowledged PTY input.
+// Against a plain Daytona server it falls back: offsets are skipped
 // client-side, WaitCommand follows the logs to their end and then polls the
-// command, KillCommand and CloseInput fail with ErrUnsupported, and SendInput
-// data gets the newline Daytona appends.
+// command, KillCommand and CloseInput fail with ErrUnsupported, SendInput
+// data gets the newline Daytona appends, an exec timeout (408) becomes a
+// result with TimedOut, OnOutput is called once at the end, a cancelled call
+// is abandoned (Daytona keeps running it), results are only as exact as
+// JSON strings allow, and PTY input from several handles is not ordered
+// across connections.
 type Remote struct {
 	base   *url.URL
 	token  string
@@ -204,8 +211,13 @@ func (r *Remote) call(ctx context.Context, op, method, path string, q url.Values
 	if ctype != "" {
 		req.Header.Set("Content-Type", ctype)
 	}
+	sr, streaming := out.(*execStreamReader)
+	if streaming {
+		out = sr.out
+		req.Header.Set("Accept", wire.StreamType+", "+wire.RawResultType+", application/json")
+	}
 	rawOut := rawResultTarget(out)
-	if rawOut != nil && q.Get(wire.ExtParam) != "" {
+	if rawOut != nil && q.Get(wire.ExtParam) != "" && !streaming {
 		req.Header.Set("Accept", wire.RawResultType+", application/json")
 	}
 	resp, err := r.hc.Do(req)
@@ -213,6 +225,16 @@ func (r *Remote) call(ctx context.Context, op, method, path string, q url.Values
 		return 0, transportErr(op, ctx, err)
 	}
 	defer resp.Body.Close()
+	if streaming && resp.StatusCode < 300 && strings.HasPrefix(resp.Header.Get("Content-Type"), wire.StreamType) {
+		if err := sr.read(op, resp.Body); err != nil {
+			var e *Error
+			if !errors.As(err, &e) {
+				err = transportErr(op, ctx, err)
+			}
+			return resp.StatusCode, err
+		}
+		return resp.StatusCode, nil
+	}
 	if resp.StatusCode < 300 && rawOut != nil && strings.HasPrefix(resp.Header.Get("Content-Type"), wire.RawResultType) {
 		parts, err := wire.ReadRawResult(resp.Body, out, rawOut.lengths)
 		if err != nil {
@@ -307,6 +329,56 @@ func newCallID() string {
 	return hex.EncodeToString(b[:])
 }
 
+// execStreamReader reads a wire.StreamType body: output records go to
+// onOutput as they arrive, the end record fills out.
+type execStreamReader struct {
+	out                 *wire.ExecuteResponse
+	onOutput            func(Chunk)
+	all, stdout, stderr []byte
+	ended               bool
+}
+
+func (sr *execStreamReader) read(op string, body io.Reader) error {
+	br := bufio.NewReaderSize(body, 64<<10)
+	var buf []byte
+	for {
+		typ, payload, err := wire.ReadRecord(br, buf)
+		if err != nil {
+			return err
+		}
+		buf = payload[:0]
+		switch typ {
+		case wire.StreamStdout, wire.StreamStderr:
+			st := Stdout
+			if typ == wire.StreamStderr {
+				st = Stderr
+				sr.stderr = append(sr.stderr, payload...)
+			} else {
+				sr.stdout = append(sr.stdout, payload...)
+			}
+			off := int64(len(sr.all))
+			sr.all = append(sr.all, payload...)
+			sr.onOutput(Chunk{Stream: st, Offset: off, Data: payload})
+		case wire.RecordEnd:
+			parts, err := wire.ReadRawResult(bytes.NewReader(payload), sr.out, func() []int64 { return sr.out.Lengths })
+			if err != nil {
+				return err
+			}
+			if len(parts) == 3 {
+				sr.out.Raw = &wire.RawOutput{Output: parts[0], Stdout: parts[1], Stderr: parts[2]}
+			}
+			sr.ended = true
+			return nil
+		case wire.RecordError:
+			var eb wire.ErrorBody
+			_ = json.Unmarshal(payload, &eb)
+			return errorFor(op, eb.StatusCode, http.StatusText(eb.StatusCode), payload)
+		default:
+			return Errorf(op, ErrUnavailable, "unknown stream record type %d", typ)
+		}
+	}
+}
+
 // rawTarget adapts the responses that may arrive as binary results.
 type rawTarget struct {
 	lengths func() []int64
@@ -338,6 +410,10 @@ func transportErr(op string, ctx context.Context, err error) error {
 
 // statusErr maps an error reply (shapes E1–E5) to a typed error.
 func statusErr(op string, resp *http.Response, body []byte) error {
+	return errorFor(op, resp.StatusCode, resp.Status, body)
+}
+
+func errorFor(op string, status int, statusText string, body []byte) error {
 	var eb wire.ErrorBody
 	msg := ""
 	if json.Unmarshal(body, &eb) == nil {
@@ -349,7 +425,7 @@ func statusErr(op string, resp *http.Response, body []byte) error {
 	if msg == "" {
 		msg = strings.TrimSpace(string(body))
 		if msg == "" || len(msg) > 512 {
-			msg = resp.Status
+			msg = statusText
 		}
 	}
 	e := &Error{Op: op, Msg: msg}
@@ -357,7 +433,7 @@ func statusErr(op string, resp *http.Response, body []byte) error {
 		e.Kind = k
 		return e
 	}
-	switch s := resp.StatusCode; {
+	switch s := status; {
 	case s == 400 || s == 413 || s == 422:
 		e.Kind = ErrInvalidArgument
 	case s == 401 || s == 403:
@@ -439,7 +515,15 @@ func (r *Remote) Exec(ctx context.Context, req ExecRequest) (*ExecResult, error)
 func (r *Remote) execCall(ctx context.Context, op, path string, q url.Values, in any, onOutput func(Chunk)) (*ExecResult, error) {
 	start := time.Now()
 	var out wire.ExecuteResponse
-	status, err := r.cancellableCall(ctx, op, http.MethodPost, path, q, in, &out)
+	var target any = &out
+	var sr *execStreamReader
+	if onOutput != nil && q.Get(wire.ExtParam) != "" {
+		if ok, _ := r.has(ctx, wire.FeatExecStream); ok {
+			sr = &execStreamReader{out: &out, onOutput: onOutput}
+			target = sr
+		}
+	}
+	status, err := r.cancellableCall(ctx, op, http.MethodPost, path, q, in, target)
 	if status == http.StatusRequestTimeout {
 		// Daytona: the run was killed and its output discarded.
 		return &ExecResult{ExitCode: -1, TimedOut: true, Signal: "KILL", Duration: time.Since(start)}, nil
@@ -457,6 +541,12 @@ func (r *Remote) execCall(ctx context.Context, op, path string, q url.Values, in
 	if out.Stdout != nil && out.Stderr != nil {
 		res.Stdout, res.Stderr, res.HasStreams = *out.Stdout, *out.Stderr, true
 	}
+	streamed := sr != nil && sr.ended
+	if streamed && out.Raw == nil {
+		// The output came as records; the end record repeats it only
+		// when it differs (code-run cuts chart lines).
+		out.Raw = &wire.RawOutput{Output: sr.all, Stdout: sr.stdout, Stderr: sr.stderr}
+	}
 	if out.Raw != nil {
 		res.Result = string(out.Raw.Output)
 		if res.HasStreams {
@@ -472,8 +562,8 @@ func (r *Remote) execCall(ctx context.Context, op, path string, q url.Values, in
 			}
 		}
 	}
-	if onOutput != nil && res.Result != "" {
-		// The execute endpoint cannot stream: all output arrives at once.
+	if onOutput != nil && res.Result != "" && !streamed {
+		// Without the stream extension all output arrives at once.
 		onOutput(Chunk{Stream: Stdout, Data: []byte(res.Result)})
 	}
 	return res, nil

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"syscall"
@@ -424,4 +425,76 @@ func TestRemotePrefixAndAuth(t *testing.T) {
 	if _, err := none.ConnectPTY(ctx, "p", client.PTYConnectOptions{}); !errors.Is(err, client.ErrUnauthorized) {
 		t.Errorf("PTY without a token: %v", err)
 	}
+}
+
+// Exec with OnOutput streams live output from a procsh server.
+func TestRemoteExecStreamsOutput(t *testing.T) {
+	url, stop := startServer(t)
+	defer stop()
+	r := mustRemote(t, url)
+	ctx := ctxT(t)
+	start := time.Now()
+	var first time.Duration
+	var got []byte
+	var next int64
+	res, err := r.Exec(ctx, client.ExecRequest{
+		Command: "echo first; sleep 1; echo second >&2",
+		OnOutput: func(c client.Chunk) {
+			if first == 0 {
+				first = time.Since(start)
+			}
+			if c.Offset != next {
+				t.Errorf("offset %d, want %d", c.Offset, next)
+			}
+			next += int64(len(c.Data))
+			got = append(got, c.Data...)
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first == 0 || first > 800*time.Millisecond {
+		t.Errorf("first output after %v: not live", first)
+	}
+	if res.Result != "first\nsecond\n" || string(got) != res.Result || res.Stdout != "first\n" || res.Stderr != "second\n" || !res.HasStreams {
+		t.Errorf("result %+v, streamed %q", res, got)
+	}
+	// code-run: chart lines are cut from the result, charts parsed.
+	res, err = r.CodeRun(ctx, client.CodeRunRequest{
+		Code:     "print('x')\nprint('dtn_artifact_k39fd2:{\"type\":\"chart\",\"value\":{\"type\":\"bar\",\"elements\":[]}}')",
+		OnOutput: func(client.Chunk) {},
+	})
+	if err != nil || res.Result != "x\n" || len(res.Artifacts.Charts) != 1 || res.Artifacts.Charts[0].Type != "bar" {
+		t.Errorf("code run %+v %v", res, err)
+	}
+	// Cancelling mid-stream ends the run before Exec returns.
+	cctx, cancel := context.WithCancel(ctx)
+	_, err = r.Exec(cctx, client.ExecRequest{
+		Command:  "echo go; sleep 30.77",
+		OnOutput: func(client.Chunk) { cancel() },
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled stream: %v", err)
+	}
+	if n := countSleep("sleep 30.77"); n != 0 {
+		t.Errorf("%d processes survive the cancelled Exec", n)
+	}
+}
+
+func countSleep(cmdline string) int {
+	ents, _ := os.ReadDir("/proc")
+	n := 0
+	for _, e := range ents {
+		b, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if err != nil {
+			continue
+		}
+		if strings.TrimRight(strings.ReplaceAll(string(b), "\x00", " "), " ") == cmdline {
+			if st, err := os.ReadFile("/proc/" + e.Name() + "/stat"); err == nil && strings.Contains(string(st), ") Z ") {
+				continue
+			}
+			n++
+		}
+	}
+	return n
 }

@@ -93,6 +93,12 @@
 //     without JSON escaping; otherwise they come base64-encoded in
 //     "procshRaw": {"output","stdout","stderr"} and the Daytona string
 //     fields are left empty/null.
+//   - Live output: execute and code-run with
+//     "Accept: application/vnd.procsh.stream" answer with records (a type
+//     byte — 1 stdout, 2 stderr, 0 end, 3 error — a big-endian uint32
+//     length, the payload) as the output arrives; the end record holds the
+//     result in the binary form above (code-run repeats the output there,
+//     since chart lines are cut from it), the error record an E1 body.
 //   - Cancellation: execute, code-run and sync session exec accept
 //     call=<id>; POST /procsh/v1/cancel/<id> cancels that call, which then
 //     answers (499, procshKind "closed") once the backend has ended what it

@@ -1,12 +1,14 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/procsh/procsh/client"
@@ -55,18 +57,24 @@ func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, release := s.callContext(r)
 	defer release()
+	es := s.newExecStream(w, r, false)
 	res, err := s.backend.Exec(ctx, client.ExecRequest{
 		Command: req.Command, Cwd: req.Cwd, Env: req.Envs, Timeout: timeoutOf(req.Timeout, req.TimeoutMs),
+		OnOutput: es.onOutput(),
 	})
-	s.writeExecResult(w, r, ctx, res, err)
+	s.writeExecResult(w, r, ctx, es, res, err)
 }
 
 // writeExecResult answers an execute or code-run. A start failure is a 200
 // with exit code -1 and the error text for Daytona clients, as in the
 // reference server; procsh clients get the typed error.
-func (s *Server) writeExecResult(w http.ResponseWriter, r *http.Request, ctx context.Context, res *client.ExecResult, err error) {
+func (s *Server) writeExecResult(w http.ResponseWriter, r *http.Request, ctx context.Context, es *execStream, res *client.ExecResult, err error) {
 	if r.Context().Err() != nil {
 		return // the client went away; the backend has ended the run
+	}
+	if es.started() {
+		// Headers are out: the outcome goes into the end record.
+		w = es.endWriter()
 	}
 	if ctx.Err() != nil {
 		// Cancelled by the procsh client, which is waiting for this.
@@ -109,6 +117,10 @@ func (s *Server) writeExecResult(w http.ResponseWriter, r *http.Request, ctx con
 		out.TimedOut = res.TimedOut
 		out.Signal = res.Signal
 		out.DurationMs = float64(res.Duration) / float64(time.Millisecond)
+		if es.started() {
+			es.end(out)
+			return
+		}
 		if wantsRawResult(r) {
 			raw := out.Raw
 			out.Raw = nil
@@ -145,9 +157,113 @@ func (s *Server) handleCodeRun(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, release := s.callContext(r)
 	defer release()
+	es := s.newExecStream(w, r, true)
 	res, err := s.backend.CodeRun(ctx, client.CodeRunRequest{
 		Code: req.Code, Language: req.Language, Argv: req.Argv, Env: req.Envs,
-		Timeout: timeoutOf(req.Timeout, req.TimeoutMs),
+		Timeout: timeoutOf(req.Timeout, req.TimeoutMs), OnOutput: es.onOutput(),
 	})
-	s.writeExecResult(w, r, ctx, res, err)
+	s.writeExecResult(w, r, ctx, es, res, err)
+}
+
+// execStream streams execute/code-run output to a procsh client that asked
+// for wire.StreamType: one record per output chunk as the backend reports
+// it, then an end record with the result (or an error record).
+type execStream struct {
+	s        *Server
+	w        http.ResponseWriter
+	rc       *http.ResponseController
+	withBody bool // the end record repeats the output (code-run: charts are cut from it)
+
+	mu     sync.Mutex
+	isOpen bool // headers written
+	failed bool // a write failed: the client is gone or stalled
+	buf    []byte
+}
+
+// newExecStream returns nil unless the request asked for a stream.
+func (s *Server) newExecStream(w http.ResponseWriter, r *http.Request, withBody bool) *execStream {
+	if !ext(r) || !strings.Contains(r.Header.Get("Accept"), wire.StreamType) {
+		return nil
+	}
+	return &execStream{s: s, w: w, rc: http.NewResponseController(w), withBody: withBody}
+}
+
+func (e *execStream) onOutput() func(client.Chunk) {
+	if e == nil {
+		return nil
+	}
+	return func(c client.Chunk) {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		if e.failed {
+			return
+		}
+		if !e.isOpen {
+			e.w.Header().Set("Content-Type", wire.StreamType)
+			e.w.WriteHeader(http.StatusOK)
+			e.isOpen = true
+		}
+		e.buf = wire.AppendRecord(e.buf[:0], streamByte(c.Stream), c.Data)
+		e.write(e.buf)
+	}
+}
+
+// write sends b and flushes it, bounded so a stalled client cannot hold
+// up the backend. The caller holds e.mu.
+func (e *execStream) write(b []byte) {
+	_ = e.rc.SetWriteDeadline(time.Now().Add(e.s.writeWait))
+	if _, err := e.w.Write(b); err != nil {
+		e.failed = true
+		return
+	}
+	if err := e.rc.Flush(); err != nil {
+		e.failed = true
+	}
+}
+
+func (e *execStream) started() bool {
+	if e == nil {
+		return false
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.isOpen
+}
+
+// end writes the end record for a successful run.
+func (e *execStream) end(out wire.ExecuteResponse) {
+	raw := out.Raw
+	out.Raw = nil
+	var parts [][]byte
+	if e.withBody {
+		out.Lengths = []int64{int64(len(raw.Output)), int64(len(raw.Stdout)), int64(len(raw.Stderr))}
+		parts = [][]byte{raw.Output, raw.Stdout, raw.Stderr}
+	}
+	var body bytes.Buffer
+	_ = wire.WriteRawResult(&body, out, parts...)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !e.failed {
+		e.write(wire.AppendRecord(nil, wire.RecordEnd, body.Bytes()))
+	}
+}
+
+// endWriter captures an error response (status, headers, JSON body) and
+// sends it as the error record.
+func (e *execStream) endWriter() http.ResponseWriter { return &errRecordWriter{e: e, h: http.Header{}} }
+
+type errRecordWriter struct {
+	e *execStream
+	h http.Header
+}
+
+func (w *errRecordWriter) Header() http.Header { return w.h }
+func (w *errRecordWriter) WriteHeader(int)     {}
+func (w *errRecordWriter) Write(b []byte) (int, error) {
+	w.e.mu.Lock()
+	defer w.e.mu.Unlock()
+	if !w.e.failed {
+		w.e.write(wire.AppendRecord(nil, wire.RecordError, b))
+	}
+	return len(b), nil
 }

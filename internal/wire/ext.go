@@ -34,6 +34,7 @@ const (
 	FeatErrorKind      = "error-kind"      // procshKind in error bodies
 	FeatCancel         = "cancel"          // POST /procsh/v1/cancel/{call}
 	FeatRawOutput      = "raw-output"      // procshRaw: exact bytes of results
+	FeatExecStream     = "exec-stream"     // live output of execute/code-run (StreamType)
 )
 
 // AllFeatures is what the procsh server offers.
@@ -41,7 +42,7 @@ var AllFeatures = []string{
 	FeatLogRaw, FeatLogOffset, FeatLogExit, FeatCommandKill, FeatCloseInput,
 	FeatRawInput, FeatCommandWait, FeatExecResult, FeatSessionOptions,
 	FeatPtyScrollback, FeatPtyExit, FeatPtyCommand, FeatErrorKind, FeatCancel,
-	FeatRawOutput,
+	FeatRawOutput, FeatExecStream,
 }
 
 // Capabilities is the body of GET CapabilitiesPath.
