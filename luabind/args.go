@@ -111,7 +111,7 @@ func optSeconds(L *lua.LState, fname string, n int, name string) (time.Duration,
 		return 0, false
 	}
 	num, isNum := v.(lua.LNumber)
-	if !isNum || num < 0 {
+	if !isNum || !(num >= 0) { // also rejects NaN
 		argError(L, fname, n, name, "non-negative number of seconds expected, got "+describe(v))
 	}
 	return secondsToDuration(float64(num)), true
@@ -210,7 +210,7 @@ func (o *opts) seconds(key string) time.Duration {
 		return 0
 	}
 	num, ok := v.(lua.LNumber)
-	if !ok || num < 0 {
+	if !ok || !(num >= 0) { // also rejects NaN
 		o.bad(key, "non-negative number of seconds expected, got "+describe(v))
 	}
 	return secondsToDuration(float64(num))

@@ -18,6 +18,8 @@ t.raises(function() process.connect("http://x", {tokn = "t"}) end, "process.conn
 t.raises(function() process.sleep() end, "process.sleep: bad argument #1 %(seconds%)")
 t.raises(function() process.sleep(-1) end, "process.sleep: bad argument #1 %(seconds%)")
 t.raises(function() process.sleep("soon") end, "process.sleep: bad argument #1 %(seconds%)")
+t.raises(function() process.sleep(0/0) end, "process.sleep: bad argument #1 %(seconds%)")
+t.raises(function() process.exec("true", {timeout = 0/0}) end, "bad option 'timeout'")
 t.raises(function() process.wait_any({}) end, "process.wait_any: bad argument #1 %(list%): empty list")
 t.raises(function() process.wait_any("x") end, "process.wait_any: bad argument #1 %(list%)")
 t.raises(function() process.wait_all({}, "x") end, "process.wait_all: bad argument #2 %(timeout%)")
