@@ -141,3 +141,51 @@ func TestParseSignal(t *testing.T) {
 		t.Error("SignalName")
 	}
 }
+
+func TestRecordsAndRawResults(t *testing.T) {
+	var b []byte
+	b = AppendRecord(b, StreamStdout, []byte("out"))
+	b = AppendRecord(b, StreamStderr, nil)
+	var meta struct {
+		X       int     `json:"x"`
+		Lengths []int64 `json:"procshLengths"`
+	}
+	meta.X, meta.Lengths = 7, []int64{2, 0, 1}
+	var body bytes.Buffer
+	if err := WriteRawResult(&body, meta, []byte("ab"), nil, []byte("\n")); err != nil {
+		t.Fatal(err)
+	}
+	b = AppendRecord(b, RecordEnd, body.Bytes())
+	rd := bytes.NewReader(b)
+	for i, want := range []struct {
+		typ  byte
+		data string
+	}{{StreamStdout, "out"}, {StreamStderr, ""}} {
+		typ, p, err := ReadRecord(rd, nil)
+		if err != nil || typ != want.typ || string(p) != want.data {
+			t.Fatalf("record %d: %d %q %v", i, typ, p, err)
+		}
+	}
+	typ, p, err := ReadRecord(rd, nil)
+	if err != nil || typ != RecordEnd {
+		t.Fatal(typ, err)
+	}
+	meta.X, meta.Lengths = 0, nil
+	parts, err := ReadRawResult(bytes.NewReader(p), &meta, func() []int64 { return meta.Lengths })
+	if err != nil || meta.X != 7 || len(parts) != 3 || string(parts[0]) != "ab" || len(parts[1]) != 0 || string(parts[2]) != "\n" {
+		t.Errorf("raw result %+v %q %v", meta, parts, err)
+	}
+	if _, _, err := ReadRecord(rd, nil); err == nil {
+		t.Error("read past the end")
+	}
+	// Truncated records and bodies are errors, not hangs or panics.
+	if _, _, err := ReadRecord(bytes.NewReader(b[:7]), nil); err == nil {
+		t.Error("truncated record accepted")
+	}
+	if _, err := ReadRawResult(bytes.NewReader(body.Bytes()[:body.Len()-1]), &meta, func() []int64 { return meta.Lengths }); err == nil {
+		t.Error("truncated raw result accepted")
+	}
+	if _, err := ReadRawResult(bytes.NewReader([]byte(`{"procshLengths":[-1]}`+"\n")), &meta, func() []int64 { return meta.Lengths }); err == nil {
+		t.Error("negative length accepted")
+	}
+}
