@@ -3,7 +3,10 @@ package local
 import (
 	"bytes"
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"runtime"
@@ -250,5 +253,83 @@ func TestPTYNoLeaks(t *testing.T) {
 			t.Fatalf("goroutines %d (was %d), fds %d (was %d)\n%s", runtime.NumGoroutine(), g0, fds(), f0, buf[:runtime.Stack(buf, true)])
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestPTYBlockedWriteEndsOnKill: input to a program that never reads blocks
+// once the terminal's input queue is full; killing the PTY releases the
+// writer with ErrClosed instead of leaving it stuck.
+func TestPTYBlockedWriteEndsOnKill(t *testing.T) {
+	b := newTestBackend(t)
+	defer b.Close()
+	ctx := ctxT(t)
+	if _, err := b.CreatePTY(ctx, client.PTYOptions{ID: "deaf", LazyStart: true,
+		Command: []string{"sh", "-c", "stty raw -echo; echo READY; exec sleep 300"}}); err != nil {
+		t.Fatal(err)
+	}
+	h, err := b.ConnectPTY(ctx, "deaf", client.PTYConnectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := expect.New(h, expect.WithTimeout(10*time.Second))
+	defer e.Close()
+	if _, err := e.Expect(ctx, expect.Literal("READY")); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := h.Write(make([]byte, 1<<20))
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("a 1 MiB write to a program that never reads returned early: %v", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	if err := b.KillPTY(ctx, "deaf"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if !errors.Is(err, client.ErrClosed) {
+			t.Fatalf("blocked write ended with %v, want ErrClosed", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("write still blocked after KillPTY")
+	}
+}
+
+// TestPTYLargeInput: a large write reaches the program whole and in order.
+func TestPTYLargeInput(t *testing.T) {
+	b := newTestBackend(t)
+	defer b.Close()
+	ctx := ctxT(t)
+	const size = 256 << 10
+	if _, err := b.CreatePTY(ctx, client.PTYOptions{ID: "big", LazyStart: true,
+		Command: []string{"sh", "-c", fmt.Sprintf("stty raw -echo; echo READY; head -c %d | od -An -v -tx1 | tr -d ' \\n' | md5sum; echo", size)}}); err != nil {
+		t.Fatal(err)
+	}
+	h, err := b.ConnectPTY(ctx, "big", client.PTYConnectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := expect.New(h, expect.WithTimeout(20*time.Second))
+	defer e.Close()
+	if _, err := e.Expect(ctx, expect.Literal("READY")); err != nil {
+		t.Fatal(err)
+	}
+	in := make([]byte, size)
+	for i := range in {
+		in[i] = byte(i*7 + i/256) // every byte value, raw mode passes them all
+	}
+	if _, err := h.Write(in); err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.Expect(ctx, expect.Regexp(`([0-9a-f]{32})`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("%x", md5.Sum([]byte(hex.EncodeToString(in)))); res.Groups[0] != want {
+		t.Fatalf("program saw md5 %s of the hex input, want %s", res.Groups[0], want)
 	}
 }
