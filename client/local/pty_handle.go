@@ -93,6 +93,9 @@ func (h *ptyHandle) ID() string { return h.s.id }
 func (h *ptyHandle) Read(p []byte) (int, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if len(p) == 0 && !h.closed {
+		return 0, nil
+	}
 	for h.off == len(h.buf) && !h.eof && h.err == nil && !h.closed {
 		h.cond.Wait()
 	}
