@@ -7,8 +7,8 @@ package local
 // Behaviour beyond the Daytona toolbox daemon, by design:
 //
 //   - An ended PTY stays queryable (GetPTY, ListPTYs, ConnectPTY) for five
-//     minutes (ptyManager.retention) with Exited, ExitCode and ExitReason
-//     set, instead of vanishing. CreatePTY may reuse the id of an ended PTY
+//     minutes (ptyManager.retention; at most the 256 most recently ended are
+//     kept) with Exited, ExitCode and ExitReason set, instead of vanishing. CreatePTY may reuse the id of an ended PTY
 //     (it replaces it), as it could on Daytona, where it is already gone.
 //   - A 64 KiB scrollback ring is kept for handles that attach late and ask
 //     for it (PTYConnectOptions.Scrollback); Scrollback() says whether it
@@ -56,6 +56,7 @@ type ptyManager struct {
 
 	// Tunables, fixed at construction; tests in this package shrink them.
 	retention  time.Duration // how long an ended PTY stays queryable
+	maxEnded   int           // how many ended PTYs are kept at most (oldest go first)
 	scrollback int           // scrollback ring size
 	handleBuf  int           // per-handle unread output limit
 
@@ -68,6 +69,7 @@ func newPTYManager(o *options) *ptyManager {
 	return &ptyManager{
 		opts:       o,
 		retention:  5 * time.Minute,
+		maxEnded:   256,
 		scrollback: 64 << 10,
 		handleBuf:  4 << 20,
 		sessions:   map[string]*ptySession{},
@@ -109,11 +111,29 @@ func (m *ptyManager) lookupLocked(op, id string) (*ptySession, error) {
 	return s, nil
 }
 
+// pruneLocked forgets ended PTYs past their retention, and the oldest ended
+// ones beyond maxEnded, so a script that churns through many short PTYs does
+// not pile up their scrollback.
 func (m *ptyManager) pruneLocked() {
 	now := time.Now()
+	type ended struct {
+		id string
+		at time.Time
+	}
+	var kept []ended
 	for id, s := range m.sessions {
-		if t, ok := s.endedAt(); ok && now.Sub(t) > m.retention {
-			delete(m.sessions, id)
+		if t, ok := s.endedAt(); ok {
+			if now.Sub(t) > m.retention {
+				delete(m.sessions, id)
+			} else {
+				kept = append(kept, ended{id, t})
+			}
+		}
+	}
+	if over := len(kept) - m.maxEnded; over > 0 {
+		sort.Slice(kept, func(i, j int) bool { return kept[i].at.Before(kept[j].at) })
+		for _, e := range kept[:over] {
+			delete(m.sessions, e.id)
 		}
 	}
 }

@@ -135,6 +135,40 @@ func TestPTYRetention(t *testing.T) {
 	}
 }
 
+// TestPTYRetentionCap: only the most recently ended PTYs are kept.
+func TestPTYRetentionCap(t *testing.T) {
+	b := newTestBackend(t)
+	defer b.Close()
+	b.ptys.maxEnded = 2
+	ctx := ctxT(t)
+	if _, err := b.CreatePTY(ctx, client.PTYOptions{ID: "live", Command: []string{"sleep", "60"}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"e1", "e2", "e3"} {
+		if _, err := b.CreatePTY(ctx, client.PTYOptions{ID: id, LazyStart: true, Command: []string{"true"}}); err != nil {
+			t.Fatal(err)
+		}
+		h, err := b.ConnectPTY(ctx, id, client.PTYConnectOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.Wait(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list, err := b.ListPTYs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, p := range list {
+		ids = append(ids, p.ID)
+	}
+	if strings.Join(ids, ",") != "e2,e3,live" {
+		t.Fatalf("kept %v, want the two latest ended PTYs and the live one", ids)
+	}
+}
+
 // TestPTYLazyResize: a resize before a lazy start is the size it starts with.
 func TestPTYLazyResize(t *testing.T) {
 	b := newTestBackend(t)
