@@ -437,7 +437,7 @@ func TestFullProfile(t *testing.T) {
 		t.Fatal(err)
 	}
 	script := filepath.Join(dir, "main.lua")
-	src := `io.write("w", 1, "\n")
+	src := `io.write("w", 1, "\n"):write("x", "\n")
 		assert(debug.traceback)
 		assert(require("helper").answer == 42)
 		assert(require("fs"))
@@ -449,7 +449,7 @@ func TestFullProfile(t *testing.T) {
 	if err := h.RunFile(context.Background(), script); err != nil {
 		t.Fatal(err)
 	}
-	if out.String() != "w1\ntrue\n" {
+	if out.String() != "w1\nx\ntrue\n" {
 		t.Errorf("out = %q", out.String())
 	}
 }

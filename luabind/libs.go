@@ -60,8 +60,21 @@ func openStandard(L *lua.LState, h *Host) error {
 	osmod := L.GetGlobal("os").(*lua.LTable)
 	osmod.RawSetString("exit", L.NewFunction(h.luaExit))
 	if h.cfg.profile == ProfileFull {
+		// io.write goes to the host's stdout; it returns an object whose
+		// write method does the same, so io.write(a):write(b) chains.
 		iomod := L.GetGlobal("io").(*lua.LTable)
-		iomod.RawSetString("write", L.NewFunction(h.luaWrite))
+		out := L.NewTable()
+		write := L.NewFunction(func(L *lua.LState) int {
+			h.writeValues(L, 1)
+			L.Push(out)
+			return 1
+		})
+		out.RawSetString("write", L.NewFunction(func(L *lua.LState) int {
+			h.writeValues(L, 2) // skip self
+			L.Push(out)
+			return 1
+		}))
+		iomod.RawSetString("write", write)
 		return nil
 	}
 	// Sandbox.
@@ -116,9 +129,9 @@ func (h *Host) luaPrint(L *lua.LState) int {
 	return 0
 }
 
-func (h *Host) luaWrite(L *lua.LState) int {
+func (h *Host) writeValues(L *lua.LState, from int) {
 	var b strings.Builder
-	for i := 1; i <= L.GetTop(); i++ {
+	for i := from; i <= L.GetTop(); i++ {
 		switch v := L.Get(i).(type) {
 		case lua.LString:
 			b.WriteString(string(v))
@@ -129,7 +142,6 @@ func (h *Host) luaWrite(L *lua.LState) int {
 		}
 	}
 	_, _ = h.stdout.Write([]byte(b.String()))
-	return 0
 }
 
 // luaExit is os.exit: it never exits the host program. It records the code,
