@@ -440,6 +440,9 @@ func (h *Host) Eval(ctx context.Context, src string) ([]lua.LValue, error) {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("luabind: eval interrupted: %w", context.Cause(ctx))
 		}
+		if h.ctx.Err() != nil {
+			return nil, fmt.Errorf("luabind: eval interrupted: %w", ErrClosed)
+		}
 		return nil, toScriptError(err)
 	}
 	n := th.GetTop()
