@@ -184,7 +184,8 @@ func New(backend client.Client, opts ...Option) (*Host, error) {
 		SkipOpenLibs: true,
 		// Every task and callback dispatcher has its own thread; small
 		// growable stacks keep 10,000 of them cheap.
-		RegistrySize:        128, // gopher-lua's minimum
+		RegistrySize:        128,  // gopher-lua's minimum
+		CallStackSize:       1024, // Lua call depth; segments are allocated as needed
 		RegistryMaxSize:     1 << 20,
 		RegistryGrowStep:    256,
 		MinimizeStackMemory: true,

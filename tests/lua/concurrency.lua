@@ -217,3 +217,9 @@ t.eq({r2:wait()}, {false, "cannot resume a coroutine that is waiting in a blocki
 local w = coroutine.wrap(function(a) local b = coroutine.yield(a + 1); error("wrapped " .. b, 0) end)
 t.eq(w(1), 2)
 t.raises(function() w("boom") end, "wrapped boom")
+
+-- Recursion well past gopher-lua's default 256 frames works, also in tasks.
+local function depth(n) if n == 0 then return 0 end return 1 + depth(n - 1) end
+t.eq(depth(900), 900)
+t.eq(process.spawn(depth, 900):wait(), 900)
+t.raises(function() depth(100000) end, "stack overflow")
