@@ -86,3 +86,17 @@ t.eq(blocker:wait(), "blocked")
 s:start("sleep 0.1; echo unattended", {on_exit = function(res) print("on_exit: " .. res.stdout) end})
 -- Detached commands do not keep the run alive (and are not killed).
 s:start("true", {detach = true, on_exit = function() end})
+
+-- While one command's callback blocks, other commands' callbacks run.
+local order = {}
+local sa, sb = process.session(), process.session()
+local release = false
+local ca = sa:start("echo a", {on_stdout = function(l)
+	while not release do process.sleep(0.01) end
+	order[#order + 1] = "A:" .. l
+end})
+local cb = sb:start("echo b1; echo b2", {on_stdout = function(l) order[#order + 1] = "B:" .. l end})
+cb:wait()
+release = true
+ca:wait()
+t.eq(order, {"B:b1", "B:b2", "A:a"})
