@@ -138,7 +138,7 @@ func TestLuaScripts(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s failed: %v\nstdout:\n%s\nstderr:\n%s", path, err, stdout.String(), stderr.String())
 			}
-			if s := stderr.String(); s != "" && !strings.HasPrefix(name, "callback") {
+			if s := stderr.String(); s != "" {
 				t.Errorf("unexpected stderr output:\n%s", s)
 			}
 			luaAssertNoProcs(t, marker)
