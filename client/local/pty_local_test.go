@@ -44,16 +44,20 @@ func readUntilErr(h client.PTYHandle) ([]byte, error) {
 func TestPTYSlowConsumerPolicy(t *testing.T) {
 	b := newTestBackend(t)
 	defer b.Close()
-	b.ptys.handleBuf = 1 << 20
 	ctx := ctxT(t)
 	if _, err := b.CreatePTY(ctx, client.PTYOptions{ID: "slow", LazyStart: true, Command: []string{"sh", "-c",
 		`stty -echo; echo READY; read x; seq 1 600000; echo DONE; read y; echo BYE`}}); err != nil {
 		t.Fatal(err)
 	}
+	// The limit is taken at connect time: the reading handle gets room for
+	// all the output, so only the stalled one can overflow, however loaded
+	// the machine is.
+	b.ptys.handleBuf = 64 << 20
 	fast, err := b.ConnectPTY(ctx, "slow", client.PTYConnectOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	b.ptys.handleBuf = 1 << 20
 	stalled, err := b.ConnectPTY(ctx, "slow", client.PTYConnectOptions{})
 	if err != nil {
 		t.Fatal(err)
