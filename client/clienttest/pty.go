@@ -22,6 +22,7 @@ func runPTY(t *testing.T, newBackend NewFunc) {
 	t.Run("SharedHandles", func(t *testing.T) { testPTYSharedHandles(t, newBackend) })
 	t.Run("ConcurrentInput", func(t *testing.T) { testPTYConcurrentInput(t, newBackend) })
 	t.Run("NoOutputLostAtExit", func(t *testing.T) { testPTYNoOutputLost(t, newBackend) })
+	t.Run("ExitWithBackgroundChild", func(t *testing.T) { testPTYExitWithBackgroundChild(t, newBackend) })
 	t.Run("ExitStatus", func(t *testing.T) { testPTYExitStatus(t, newBackend) })
 	t.Run("ExitQueryable", func(t *testing.T) { testPTYExitQueryable(t, newBackend) })
 	t.Run("Scrollback", func(t *testing.T) { testPTYScrollback(t, newBackend) })

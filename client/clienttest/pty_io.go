@@ -413,3 +413,33 @@ func testPTYControlKeys(t *testing.T, newBackend NewFunc) {
 		t.Errorf("after Ctrl-D: %+v", r)
 	}
 }
+
+// testPTYExitWithBackgroundChild: a background child that keeps the terminal
+// open (and ignores SIGHUP) neither holds up the exit nor loses output, and
+// killing the ended PTY sweeps it away.
+func testPTYExitWithBackgroundChild(t *testing.T, newBackend NewFunc) {
+	c := newPTYBackend(t, newBackend)
+	id := ptyID("bgchild")
+	const n = 20000
+	mustCreate(t, c, client.PTYOptions{ID: id, LazyStart: true, Command: []string{"sh", "-c",
+		fmt.Sprintf(`trap "" HUP; sleep 300 & echo "BG=$!"; seq 1 %d; exit 5`, n)}})
+	h := mustConnect(t, c, id, false)
+	if r := mustWait(t, h); r.ExitCode != 5 {
+		t.Fatalf("result %+v", r)
+	}
+	out, err := readAll(t, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pid int
+	if _, err := fmt.Sscanf(string(out), "BG=%d\r\n", &pid); err != nil || pid <= 0 {
+		t.Fatalf("no background pid in %q", tail(out))
+	}
+	if !strings.HasSuffix(string(out), seqOutput(n)) {
+		t.Fatalf("output cut short: %d bytes, tail %q", len(out), tail(out))
+	}
+	if err := c.KillPTY(ptyCtx(t), id); err != nil {
+		t.Fatal(err)
+	}
+	waitGone(t, []int{pid})
+}
