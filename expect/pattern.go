@@ -63,10 +63,12 @@ func newRegexp(re *regexp.Regexp) Pattern {
 type regex struct{ re *regexp.Regexp }
 
 // Compile returns a pattern for the regular expression expr (RE2 syntax, as
-// package regexp). Matching works on a stream: a trailing `.*` or `\d+`
-// matches as much as has arrived when the match is found, and `$` means the
-// end of the text received so far only under (?m) at a line end; prefer
-// explicit text such as `\r?\n`.
+// package regexp). Matching runs on a stream, against whatever has arrived
+// so far: a trailing `.*` or `\d+` takes only what is there when the match is
+// found, and `$` matches at the current end of the received text, which is
+// rarely what is meant; match the line ending (`\r?\n` on a PTY) or the
+// prompt text instead. An expression that can only match one fixed string
+// (such as `Password:` or `\$ `) is searched as a Literal.
 func Compile(expr string) (Pattern, error) {
 	re, err := regexp.Compile(expr)
 	if err != nil {
