@@ -40,7 +40,10 @@ func (h *Host) wait(L *lua.LState, fname, what string, fn func(ctx context.Conte
 		}
 	}()
 	var err error
-	h.gil.Block(L, func() {
+	r := h.cur
+	func() {
+		h.gil.Unlock()
+		defer h.relock(L, ctx, r)
 		var done func()
 		if obs := h.cfg.waitObserver; obs != nil && what != "" {
 			done = obs(what)
@@ -49,11 +52,33 @@ func (h *Host) wait(L *lua.LState, fname, what string, fn func(ctx context.Conte
 		if done != nil {
 			done()
 		}
-	})
+	}()
 	if ctx.Err() != nil {
 		L.RaiseError("%s: %v", fname, context.Cause(ctx))
 	}
 	return err
+}
+
+// relockGrace is how long a cancelled call waits for the interpreter before
+// it stops the run's tasks to get it.
+const relockGrace = time.Second
+
+// relock takes the GIL back for L after a blocking call. If the call was
+// cancelled (Ctrl-C in the REPL) while another task holds the interpreter
+// and does not let go (a loop that never blocks), it waits relockGrace and
+// then cancels the run's tasks, so that the cancelled call can unwind
+// instead of hanging.
+func (h *Host) relock(L *lua.LState, ctx context.Context, r *run) {
+	if h.gil.LockContext(ctx, L) == nil {
+		return
+	}
+	grace, cancel := context.WithTimeout(context.Background(), relockGrace)
+	defer cancel()
+	if h.gil.LockContext(grace, L) == nil {
+		return
+	}
+	r.cancelTasks()
+	h.gil.Lock(L)
 }
 
 // sleep is process.sleep and the stdlib's time.sleep.

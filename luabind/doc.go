@@ -40,9 +40,10 @@
 // Known limits: a task that never blocks holds the lock until it ends. In a
 // script, cancelling the context still stops it (the VM checks the context
 // before every instruction); in the REPL, an Eval waiting for such a
-// background task returns when its context is cancelled (Ctrl-C), but an
-// Eval whose own blocking call let the task in waits until it ends; Close
-// stops it. Lua threads are recycled between tasks,
+// background task returns when its context is cancelled (Ctrl-C), and an
+// Eval whose own blocking call let the task in, once cancelled, waits a
+// second and then cancels the REPL's background tasks to get the
+// interpreter back; Close stops them too. Lua threads are recycled between tasks,
 // so a thread value kept from coroutine.running() in a finished task must
 // not be used.
 //

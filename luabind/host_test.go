@@ -480,3 +480,30 @@ func TestEvalBusyBackgroundTask(t *testing.T) {
 		t.Fatal("Close did not stop the busy task")
 	}
 }
+
+// TestEvalCancelWhileTaskHogs: an Eval whose blocking call let a busy
+// background task in still returns after Ctrl-C (the task is cancelled).
+func TestEvalCancelWhileTaskHogs(t *testing.T) {
+	h, _, _, _ := newHost(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	// The task starts when the Eval blocks in sleep, and never gives the
+	// interpreter back.
+	_, err := h.Eval(ctx, "busy = process.spawn(function() while true do end end); process.sleep(0.05)")
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("err = %v", err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("took %v", d)
+	}
+	// The REPL works again and the task was cancelled.
+	if got := evalOne(t, h, "busy:done()").String(); got != "true" {
+		t.Errorf("busy:done() = %s", got)
+	}
+	_, err = h.Eval(context.Background(), "busy:wait()")
+	var se *luabind.ScriptError
+	if !errors.As(err, &se) || !strings.Contains(se.Message, "canceled") {
+		t.Errorf("busy:wait() = %v", err)
+	}
+}

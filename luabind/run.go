@@ -66,6 +66,15 @@ func (r *run) addTask(t *task) {
 	r.mu.Unlock()
 }
 
+// cancelTasks cancels every task of the run.
+func (r *run) cancelTasks() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, t := range r.tasks {
+		t.cancel()
+	}
+}
+
 // background records an error that happened outside the main chunk and
 // reports it on the host's stderr at once.
 func (r *run) background(what string, err error) {
