@@ -2,6 +2,7 @@ package luabind_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 
@@ -63,4 +64,20 @@ func ExampleWithGlobal() {
 	// Output:
 	// hi lua	3
 	// <nil>
+}
+
+func ExampleHost_Eval() {
+	backend, _ := local.New()
+	defer backend.Close()
+	h, _ := luabind.New(backend)
+	defer h.Close()
+	ctx := context.Background()
+	_, _ = h.Eval(ctx, "x = 20")
+	vals, _ := h.Eval(ctx, "x * 2 + 2") // an expression: its values come back
+	fmt.Println(vals[0])
+	_, err := h.Eval(ctx, "for i = 1, 3 do") // unfinished: read another line
+	fmt.Println(errors.Is(err, luabind.ErrIncomplete))
+	// Output:
+	// 42
+	// true
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -505,5 +506,24 @@ func TestEvalCancelWhileTaskHogs(t *testing.T) {
 	var se *luabind.ScriptError
 	if !errors.As(err, &se) || !strings.Contains(se.Message, "canceled") {
 		t.Errorf("busy:wait() = %v", err)
+	}
+}
+
+// TestStdlibWriters: the stdlib's log module writes to the host's stderr
+// and time.sleep blocks like process.sleep.
+func TestStdlibWriters(t *testing.T) {
+	var stderr syncBuf
+	b, _ := local.New()
+	defer b.Close()
+	h, err := luabind.New(b, luabind.WithStderr(&stderr), luabind.WithStdout(io.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	if err := h.RunString(context.Background(), "log.lua", `require("log").warn("careful"); require("time").sleep(0.01)`); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stderr.String(), "careful") {
+		t.Errorf("stderr = %q", stderr.String())
 	}
 }
