@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"sync"
 	"time"
 
@@ -37,7 +38,8 @@ type run struct {
 
 	mu         sync.Mutex
 	resources  []resource
-	tasks      []*task
+	tasks      map[*task]struct{} // running tasks, and finished ones a script run may still report
+	nextTask   int
 	bgErrs     []error // errors of callbacks and unobserved tasks
 	exitCode   *int
 	foreground context.CancelFunc // Eval: cancels the current evaluation
@@ -60,9 +62,27 @@ func (r *run) add(res resource) {
 	r.mu.Unlock()
 }
 
-func (r *run) addTask(t *task) {
+// addTask registers t and returns its number.
+func (r *run) addTask(t *task) int {
 	r.mu.Lock()
-	r.tasks = append(r.tasks, t)
+	defer r.mu.Unlock()
+	if r.tasks == nil {
+		r.tasks = map[*task]struct{}{}
+	}
+	r.tasks[t] = struct{}{}
+	r.nextTask++
+	return r.nextTask
+}
+
+// taskDone forgets a finished task in the REPL's run, which never reports
+// unobserved failures at an end (it reports them at once), so that a long
+// session does not keep every task it ever spawned.
+func (r *run) taskDone(t *task) {
+	if !r.repl {
+		return
+	}
+	r.mu.Lock()
+	delete(r.tasks, t)
 	r.mu.Unlock()
 }
 
@@ -70,7 +90,7 @@ func (r *run) addTask(t *task) {
 func (r *run) cancelTasks() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for _, t := range r.tasks {
+	for t := range r.tasks {
 		t.cancel()
 	}
 }
@@ -177,11 +197,16 @@ func (r *run) result(ctx context.Context, err error) error {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for _, t := range r.tasks {
+	var failed []*task
+	for t := range r.tasks {
 		if t.err != nil && !t.observed && !t.canceled {
-			r.bgErrs = append(r.bgErrs, t.err)
-			fmt.Fprintf(r.h.stderr, "procsh: task failed and was never waited for: %v\n", t.err)
+			failed = append(failed, t)
 		}
+	}
+	sort.Slice(failed, func(i, j int) bool { return failed[i].id < failed[j].id })
+	for _, t := range failed {
+		r.bgErrs = append(r.bgErrs, t.err)
+		fmt.Fprintf(r.h.stderr, "procsh: %s failed and was never waited for: %v\n", t, t.err)
 	}
 	if len(r.bgErrs) > 0 {
 		return r.bgErrs[0]

@@ -54,10 +54,8 @@ func (h *Host) spawn(L *lua.LState) int {
 	r := h.cur
 	tctx, cancel := context.WithCancel(r.ctx)
 	th, release := h.newThread(tctx)
-	r.mu.Lock()
-	t := &task{th: th, h: h, id: len(r.tasks) + 1, done: make(chan struct{}), cancel: cancel}
-	r.mu.Unlock()
-	r.addTask(t)
+	t := &task{th: th, h: h, done: make(chan struct{}), cancel: cancel}
+	t.id = r.addTask(t)
 	h.taskThreads[th] = t
 	r.pending.Add()
 	r.wg.Add(1)
@@ -94,6 +92,7 @@ func (h *Host) spawn(L *lua.LState) int {
 		release()
 		cancel()
 		close(t.done)
+		r.taskDone(t)
 		r.pending.Done()
 	}()
 	L.Push(newUD(L, typeTask, t))
