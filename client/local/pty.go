@@ -86,15 +86,16 @@ func (m *ptyManager) closeAll() {
 	}
 	m.sessions = map[string]*ptySession{}
 	m.mu.Unlock()
-	var wg sync.WaitGroup
+	var targets []ptyTarget
 	for _, s := range all {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s.kill()
-		}()
+		if t, ok := s.killTarget(); ok {
+			targets = append(targets, t)
+		}
 	}
-	wg.Wait()
+	killPTYTrees(targets)
+	for _, s := range all {
+		<-s.done
+	}
 }
 
 // lookup returns the session with id, dropping ended sessions whose retention

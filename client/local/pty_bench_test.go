@@ -230,3 +230,43 @@ func BenchmarkPTYMemory(b *testing.B) {
 		cancel()
 	}
 }
+
+// BenchmarkPTYCloseMany: Backend.Close with 100 running PTYs (each with a
+// background job), against killing and reaping 100 plain child processes.
+func BenchmarkPTYCloseMany(b *testing.B) {
+	const n = 100
+	var closeD, plainD time.Duration
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		be, _ := New()
+		ctx := context.Background()
+		for j := 0; j < n; j++ {
+			if _, err := be.CreatePTY(ctx, client.PTYOptions{ID: strconv.Itoa(j), Command: []string{"sh", "-c", "sleep 300 & sleep 300"}}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		cmds := make([]*exec.Cmd, n)
+		for j := range cmds {
+			cmds[j] = exec.Command("sleep", "300")
+			if err := cmds[j].Start(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		time.Sleep(100 * time.Millisecond) // let the shells start their jobs
+		b.StartTimer()
+		t0 := time.Now()
+		_ = be.Close()
+		closeD += time.Since(t0)
+		t0 = time.Now()
+		for _, c := range cmds {
+			_ = c.Process.Kill()
+		}
+		for _, c := range cmds {
+			_ = c.Wait()
+		}
+		plainD += time.Since(t0)
+	}
+	b.ReportMetric(float64(closeD.Milliseconds())/float64(b.N), "close-ms/100pty")
+	b.ReportMetric(float64(plainD.Milliseconds())/float64(b.N), "plain-kill-ms/100proc")
+	b.ReportMetric(closeD.Seconds()/plainD.Seconds(), "close/plain")
+}

@@ -126,18 +126,19 @@ func newPTYTag() string {
 	return fmt.Sprintf("%d-%d-%x", os.Getpid(), ptyTagSeq.Add(1), b)
 }
 
-// ptyEnvHas reports whether pid's environment holds the entry want.
-func ptyEnvHas(pid int, want []byte) bool {
+// ptyEnvTag returns the value of pid's ptyTagKey environment entry, or "".
+func ptyEnvTag(pid int) string {
 	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
 	if err != nil {
-		return false
+		return ""
 	}
+	prefix := []byte(ptyTagKey + "=")
 	for _, e := range bytes.Split(data, []byte{0}) {
-		if bytes.Equal(e, want) {
-			return true
+		if bytes.HasPrefix(e, prefix) {
+			return string(e[len(prefix):])
 		}
 	}
-	return false
+	return ""
 }
 
 // procEntry is what the tree kill needs from /proc/<pid>/stat.
@@ -178,21 +179,38 @@ func readProcs() []procEntry {
 	return out
 }
 
-// ptyTree returns the descendants of root and the members of the session
-// root leads (background jobs of an interactive shell have their own process
-// groups but stay in its session; orphans reparented to init keep it too).
-// root itself is included when it still exists, and so is every process
-// whose environment carries the PTY's tag.
-func ptyTree(root int, tag string) []int {
-	procs := readProcs()
+// ptyTarget names one PTY program's tree: the program's pid (a session
+// leader) and the tag in its environment.
+type ptyTarget struct {
+	root int
+	tag  string
+}
+
+// ptyTrees returns, from one scan of /proc, every process of the targets'
+// trees: each root's session members (background jobs of an interactive
+// shell have their own process groups but stay in its session; orphans
+// reparented to init keep it too), the processes carrying a target's tag
+// (daemons that left the session), and the descendants of all of those.
+// Roots still alive come first: a program killed after one of its children
+// could see that child die and exit normally in between, and then its status
+// would not report the kill.
+func ptyTrees(targets []ptyTarget) []int {
+	roots := make(map[int]bool, len(targets))
+	tags := make(map[string]bool, len(targets))
+	for _, t := range targets {
+		roots[t.root] = true
+		if t.tag != "" {
+			tags[t.tag] = true
+		}
+	}
+	self := os.Getpid()
 	children := map[int][]int{}
 	in := map[int]bool{}
-	want := []byte(ptyTagKey + "=" + tag)
-	for _, p := range procs {
+	for _, p := range readProcs() {
 		children[p.ppid] = append(children[p.ppid], p.pid)
 		// The program is a session leader (Setsid), so sid == root also
 		// identifies root itself; a recycled pid would not match.
-		if p.sid == root || (tag != "" && ptyEnvHas(p.pid, want)) {
+		if roots[p.sid] || (len(tags) > 0 && p.pid != self && tags[ptyEnvTag(p.pid)]) {
 			in[p.pid] = true
 		}
 	}
@@ -210,30 +228,33 @@ func ptyTree(root int, tag string) []int {
 			}
 		}
 	}
-	// The program itself comes first: killed after one of its children it
-	// could see that child die and exit normally in between, and then its
-	// status would not report the kill.
 	out := make([]int, 0, len(in))
-	if in[root] && root > 1 && root != os.Getpid() {
-		out = append(out, root)
+	for p := range in {
+		if roots[p] && p > 1 && p != self {
+			out = append(out, p)
+		}
 	}
 	for p := range in {
-		if p != root && p != os.Getpid() && p > 1 {
+		if !roots[p] && p > 1 && p != self {
 			out = append(out, p)
 		}
 	}
 	return out
 }
 
-// killPTYTree sends SIGKILL to root's whole tree, then rescans for a while to
-// catch processes forked between the scan and the kill, and verifies that the
-// kill landed rather than trusting kill(2)'s return value.
-func killPTYTree(root int, tag string) {
+// killPTYTrees sends SIGKILL to the targets' whole trees, then rescans for a
+// while to catch processes forked between a scan and the kill, and verifies
+// that the kills landed rather than trusting kill(2)'s return value. One
+// sweep serves any number of PTYs, so closing a backend with many of them
+// scans /proc a few times, not a few times per PTY.
+func killPTYTrees(targets []ptyTarget) {
+	if len(targets) == 0 {
+		return
+	}
 	deadline := time.Now().Add(2 * time.Second)
 	for {
-		pids := ptyTree(root, tag)
 		alive := 0
-		for _, p := range pids {
+		for _, p := range ptyTrees(targets) {
 			if err := syscall.Kill(p, syscall.SIGKILL); err == nil && !isZombie(p) {
 				alive++
 			}

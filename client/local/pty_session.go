@@ -348,22 +348,30 @@ func (s *ptySession) write(p []byte) (int, error) {
 // kill ends the program's whole tree (or marks an unstarted PTY ended) and
 // waits until the exit has been published.
 func (s *ptySession) kill() {
+	if t, ok := s.killTarget(); ok {
+		killPTYTrees([]ptyTarget{t})
+	}
+	<-s.done
+}
+
+// killTarget returns the tree to kill, or marks a PTY that never started as
+// ended and reports false. The tree is returned after the exit too:
+// background children may have outlived the program.
+func (s *ptySession) killTarget() (ptyTarget, bool) {
 	s.startMu.Lock()
+	defer s.startMu.Unlock()
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.state == ptyNew {
 		s.state, s.ended = ptyEnded, time.Now()
 		s.result = client.PTYResult{ExitCode: 137, Reason: "SIGKILL"}
 		close(s.done)
-		s.mu.Unlock()
-		s.startMu.Unlock()
-		return
+		return ptyTarget{}, false
 	}
-	pid := s.pid
-	s.mu.Unlock()
-	s.startMu.Unlock()
-	// Also after the exit: background children may have outlived the shell.
-	killPTYTree(pid, s.tag)
-	<-s.done
+	if s.pid == 0 {
+		return ptyTarget{}, false
+	}
+	return ptyTarget{root: s.pid, tag: s.tag}, true
 }
 
 func (s *ptySession) killAndRemove(ctx context.Context, op string) error {
