@@ -198,19 +198,39 @@ end
 -- A coroutine shared by two tasks: while one task's resume is parked in a
 -- blocking call inside it, the other task's resume fails cleanly (as for a
 -- running coroutine) instead of running the same thread twice.
+local tried, entered = false, false
 local shared_gen = coroutine.wrap(function()
-	for i = 1, 3 do process.sleep(0.05); coroutine.yield(i) end
+	for i = 1, 3 do
+		entered = true
+		while not tried do process.sleep(0.005) end -- parked until the other task tried
+		coroutine.yield(i)
+	end
 end)
 local first = process.spawn(function() return shared_gen() end)
-local second = process.spawn(function() process.sleep(0.01); return pcall(shared_gen) end)
+while not entered do process.sleep(0.005) end
+local second = process.spawn(function()
+	local ok, err = pcall(shared_gen)
+	tried = true
+	return ok, err
+end)
 t.eq(first:wait(), 1)
 local sok, serr = second:wait()
 t.eq(sok, false)
 t.ok(tostring(serr):find("waiting in a blocking call"), tostring(serr))
 t.eq(shared_gen(), 2) -- usable again once the first resume returned
-local raw = coroutine.create(function() process.sleep(0.05); return "done" end)
+local tried2, entered2 = false, false
+local raw = coroutine.create(function()
+	entered2 = true
+	while not tried2 do process.sleep(0.005) end
+	return "done"
+end)
 local r1 = process.spawn(function() return coroutine.resume(raw) end)
-local r2 = process.spawn(function() process.sleep(0.01); return coroutine.resume(raw) end)
+while not entered2 do process.sleep(0.005) end
+local r2 = process.spawn(function()
+	local res = {coroutine.resume(raw)}
+	tried2 = true
+	return unpack(res)
+end)
 t.eq({r1:wait()}, {true, "done"})
 t.eq({r2:wait()}, {false, "cannot resume a coroutine that is waiting in a blocking call"})
 -- wrap still raises the coroutine's errors and passes values through

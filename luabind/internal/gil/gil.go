@@ -37,10 +37,10 @@ import (
 // New.
 //
 // It is a FIFO lock: goroutines get it in the order they asked for it, and
-// waiters park on their own channel instead of spinning. Fairness keeps one
-// busy task from starving the others, makes tasks start in spawn order, and
-// with thousands of tasks waiting it avoids the spinning and wake-up storms
-// of a plain mutex.
+// waiters park on their own channel instead of spinning. Fairness keeps a
+// task that blocks often from being overtaken again and again, and with
+// thousands of tasks waiting it avoids the spinning and wake-up storms of a
+// plain mutex.
 type GIL struct {
 	mu    sync.Mutex // guards held and queue
 	held  bool
