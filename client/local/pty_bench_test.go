@@ -26,7 +26,8 @@ func median(d []time.Duration) time.Duration {
 }
 
 // BenchmarkPTYEcho: one byte written to cat in a raw PTY and read back,
-// against the same round trip through a pair of plain pipes to cat.
+// against the same round trip through a pair of plain pipes to cat, and
+// through a bare pty whose master is used directly.
 func BenchmarkPTYEcho(b *testing.B) {
 	be, _ := New()
 	defer be.Close()
@@ -54,6 +55,27 @@ func BenchmarkPTYEcho(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer func() { in.Close(); _ = cmd.Wait() }()
+	// The kernel's share: cat on a bare pty, its master read and written
+	// directly, without the backend's reader goroutine and fan-out.
+	master, slave, err := openPTY(80, 24)
+	if err != nil {
+		b.Fatal(err)
+	}
+	bare := exec.Command("sh", "-c", "stty raw -echo; echo R; exec cat")
+	bare.Stdin, bare.Stdout, bare.Stderr = slave, slave, slave
+	bare.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
+	if err := bare.Start(); err != nil {
+		b.Fatal(err)
+	}
+	slave.Close()
+	defer func() { _ = bare.Process.Kill(); _ = bare.Wait(); master.Close() }()
+	for got := ""; !strings.HasSuffix(got, "R\n"); {
+		p := make([]byte, 1)
+		if _, err := master.Read(p); err != nil {
+			b.Fatal(err)
+		}
+		got += string(p)
+	}
 
 	roundTrip := func(w io.Writer, r io.Reader) time.Duration {
 		p := []byte{'x'}
@@ -68,16 +90,20 @@ func BenchmarkPTYEcho(b *testing.B) {
 	}
 	ptyT := make([]time.Duration, 0, b.N)
 	pipeT := make([]time.Duration, 0, b.N)
+	bareT := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		ptyT = append(ptyT, roundTrip(h, h))
 		pipeT = append(pipeT, roundTrip(in, out))
+		bareT = append(bareT, roundTrip(master, master))
 	}
 	b.StopTimer()
-	mp, mq := median(ptyT), median(pipeT)
+	mp, mq, mb := median(ptyT), median(pipeT), median(bareT)
 	b.ReportMetric(float64(mp.Microseconds()), "pty-µs/median")
 	b.ReportMetric(float64(mq.Microseconds()), "pipe-µs/median")
+	b.ReportMetric(float64(mb.Microseconds()), "bare-pty-µs/median")
 	b.ReportMetric(float64(mp)/float64(mq), "pty/pipe")
+	b.ReportMetric(float64(mp)/float64(mb), "pty/bare")
 }
 
 // BenchmarkPTYThroughput: 100 MB written by a program inside a raw PTY to an
