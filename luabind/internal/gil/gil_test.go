@@ -169,8 +169,8 @@ func TestLockContext(t *testing.T) {
 			time.Sleep(time.Millisecond)
 		}
 		g.Lock(L) // queued behind the context waiter
-		close(got)
 		g.Unlock()
+		close(got)
 	}()
 	for {
 		g.mu.Lock()
