@@ -1,6 +1,7 @@
 package expect
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -165,7 +166,6 @@ func (e *Expecter) Expect(ctx context.Context, patterns ...Pattern) (Result, err
 	eofIdx, toIdx := -1, -1
 	timeout := e.cfg.timeout
 	var search []int
-	maxLit := 0 // literals are searched incrementally, from litFrom on
 	for i, p := range patterns {
 		switch p := p.(type) {
 		case eofPattern:
@@ -181,14 +181,13 @@ func (e *Expecter) Expect(ctx context.Context, patterns ...Pattern) (Result, err
 			}
 		case nil:
 			return Result{Index: -1}, fmt.Errorf("expect: pattern %d is nil", i)
-		case literalPattern:
-			maxLit = max(maxLit, len(p.text()))
-			search = append(search, i)
 		default:
 			search = append(search, i)
 		}
 	}
-	litFrom := int64(0)
+	// from[i] is the stream offset before which pattern i cannot start a
+	// match that was not already ruled out (see advance).
+	from := make([]int64, len(patterns))
 	var expired <-chan time.Time
 	if timeout > 0 || toIdx >= 0 {
 		t := time.NewTimer(timeout)
@@ -205,7 +204,7 @@ func (e *Expecter) Expect(ctx context.Context, patterns ...Pattern) (Result, err
 		snap, snapBase := e.bufLocked(), e.base
 		closed, readErr := e.closed, e.readErr
 		e.mu.Unlock()
-		if res, end, ok := e.match(patterns, search, snap, snapBase, litFrom); ok {
+		if res, end, ok := e.match(patterns, search, snap, snapBase, from); ok {
 			e.mu.Lock()
 			if n := snapBase + int64(end) - e.base; n > 0 {
 				e.dropLocked(int(n))
@@ -213,8 +212,7 @@ func (e *Expecter) Expect(ctx context.Context, patterns ...Pattern) (Result, err
 			e.mu.Unlock()
 			return res, nil
 		}
-		// No literal can start where all of them were already looked for.
-		litFrom = snapBase + int64(len(snap)) - int64(maxLit) + 1
+		advance(patterns, search, snap, snapBase, from)
 		if closed {
 			return Result{Index: -1}, ErrClosed
 		}
@@ -255,11 +253,37 @@ func (e *Expecter) Expect(ctx context.Context, patterns ...Pattern) (Result, err
 	}
 }
 
+// advance records, after a search of buf (starting at stream offset base)
+// found nothing, where each pattern's next search may start. A match found
+// later must end at or after the end of buf: one ending earlier had all of
+// its context (one byte either side, all RE2 assertions look at) in buf and
+// would have been found. So a literal cannot start before len(buf)-len+1,
+// and a regexp that cannot match a newline (and has no \A or
+// non-multiline ^) cannot start before the line holding buf's last byte.
+// Other regexps are searched from the start each time.
+func advance(patterns []Pattern, search []int, buf []byte, base int64, from []int64) {
+	end := base + int64(len(buf))
+	for _, i := range search {
+		switch p := patterns[i].(type) {
+		case literalPattern:
+			from[i] = max(from[i], end-int64(len(p.text()))+1)
+		case regex:
+			if !p.singleLine || len(buf) == 0 {
+				continue
+			}
+			lo := max(0, min(len(buf)-1, int(from[i]-base)))
+			if nl := bytes.LastIndexByte(buf[lo:len(buf)-1], '\n'); nl >= 0 {
+				from[i] = base + int64(lo+nl+1)
+			}
+		}
+	}
+}
+
 // match searches buf (the unconsumed output, starting at stream offset
-// base), or its window, for the earliest match. Literals are searched from
-// stream offset litFrom on. It returns the result and where the match ends
+// base), or its window, for the earliest match; pattern i is searched from
+// stream offset from[i] on. It returns the result and where the match ends
 // in buf.
-func (e *Expecter) match(patterns []Pattern, search []int, buf []byte, base, litFrom int64) (Result, int, bool) {
+func (e *Expecter) match(patterns []Pattern, search []int, buf []byte, base int64, from []int64) (Result, int, bool) {
 	start := 0
 	if w := e.cfg.window; w > 0 && len(buf) > w {
 		start = len(buf) - w
@@ -267,14 +291,12 @@ func (e *Expecter) match(patterns []Pattern, search []int, buf []byte, base, lit
 	hay := buf[start:]
 	best, bestIdx := []int(nil), -1
 	for _, i := range search {
-		var loc []int
-		if lit, ok := patterns[i].(literalPattern); ok {
-			skip := max(0, min(len(hay), int(litFrom-base)-start))
-			if loc = lit.find(hay[skip:]); loc != nil {
-				loc[0], loc[1] = loc[0]+skip, loc[1]+skip
+		skip := max(0, min(len(hay), int(from[i]-base)-start))
+		loc := patterns[i].find(hay[skip:])
+		for j := range loc {
+			if loc[j] >= 0 {
+				loc[j] += skip
 			}
-		} else {
-			loc = patterns[i].find(hay)
 		}
 		if loc != nil && (best == nil || loc[0] < best[0]) {
 			best, bestIdx = loc, i

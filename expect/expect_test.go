@@ -442,3 +442,26 @@ func TestPlainRegexp(t *testing.T) {
 		}
 	}
 }
+
+func TestSingleLine(t *testing.T) {
+	tests := []struct {
+		expr string
+		want bool
+	}{
+		{`\w+@\w+:.*\$ `, true}, {`(?m)^\d+$`, true}, {`\bfoo\b`, true}, {`[#$] $`, true}, {`(?i)password:`, true},
+		{`(?s)a.b`, false}, {`a\n+b`, false}, {`\s+`, false}, {`[^x]`, false}, {`^a`, false}, {`\Aa`, false}, {`a|\n`, false},
+	}
+	for _, tc := range tests {
+		p, err := Compile(tc.expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, ok := p.(regex)
+		if !ok {
+			t.Fatalf("%s compiled to %T", tc.expr, p)
+		}
+		if r.singleLine != tc.want {
+			t.Errorf("%s: singleLine = %v, want %v", tc.expr, r.singleLine, tc.want)
+		}
+	}
+}

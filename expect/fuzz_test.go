@@ -2,6 +2,7 @@ package expect
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -87,6 +88,65 @@ func FuzzANSIChunking(f *testing.F) {
 		}
 		if got.String() != want {
 			t.Fatalf("chunked %q, whole %q", got.String(), want)
+		}
+	})
+}
+
+// scanSim replays a stream through the matcher deterministically: after
+// each chunk it searches, consuming every match as a fresh Expect call
+// would, and with incremental set it keeps the search-start state between
+// searches as Expect does. It returns every match as "index:before|match".
+func scanSim(patterns []Pattern, chunks []string, incremental bool) []string {
+	e := &Expecter{cfg: defaultConfig()}
+	search := make([]int, len(patterns))
+	for i := range search {
+		search[i] = i
+	}
+	var buf []byte
+	var base int64
+	from := make([]int64, len(patterns))
+	var out []string
+	for _, c := range chunks {
+		buf = append(buf, c...)
+		for {
+			res, end, ok := e.match(patterns, search, buf, base, from)
+			if !ok {
+				if incremental {
+					advance(patterns, search, buf, base, from)
+				}
+				break
+			}
+			out = append(out, fmt.Sprintf("%d:%s|%s|%q", res.Index, res.Before, res.Match, res.Groups))
+			buf = buf[end:]
+			base += int64(end)
+			from = make([]int64, len(patterns))
+		}
+	}
+	return out
+}
+
+// FuzzIncrementalSearch: starting searches where advance says gives the same
+// matches as searching the whole buffer every time.
+func FuzzIncrementalSearch(f *testing.F) {
+	f.Add("user@host:~$ ls\r\n12\r\nfoo bar\r\nfoofoo abbbc x y\r\nzz\r\n", []byte{3, 5, 1, 7, 2, 9})
+	f.Add("a\nb\nabc\n\nfoo\n", []byte{1, 1, 1, 1})
+	patterns := []Pattern{
+		Regexp(`\w+@\w+:[^\n$]*\$ `), Regexp(`(?m)^(\d+)\r?$`), Regexp(`\bfoo\b`), Regexp(`ab*c`),
+		Regexp(`x\B`), Literal("zz"), Regexp(`(?s)y.z`), Regexp(`^a`),
+	}
+	f.Fuzz(func(t *testing.T, text string, cuts []byte) {
+		if len(text) > 2048 || len(cuts) > 64 {
+			return
+		}
+		chunks := chunksOf(text, cuts)
+		for i := range patterns {
+			ps := []Pattern{patterns[i]}
+			if want, got := scanSim(ps, chunks, false), scanSim(ps, chunks, true); strings.Join(want, "\n") != strings.Join(got, "\n") {
+				t.Fatalf("%s on %q: incremental %q, full %q", patterns[i], chunks, got, want)
+			}
+		}
+		if want, got := scanSim(patterns, chunks, false), scanSim(patterns, chunks, true); strings.Join(want, "\n") != strings.Join(got, "\n") {
+			t.Fatalf("all patterns on %q: incremental %q, full %q", chunks, got, want)
 		}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"regexp"
+	"regexp/syntax"
 	"strconv"
 	"time"
 )
@@ -57,10 +58,51 @@ func newRegexp(re *regexp.Regexp) Pattern {
 	if prefix, complete := re.LiteralPrefix(); complete && prefix != "" && re.NumSubexp() == 0 {
 		return plainRegexp{literal(prefix), re.String()}
 	}
-	return regex{re}
+	return regex{re, singleLine(re)}
 }
 
-type regex struct{ re *regexp.Regexp }
+// singleLine reports whether re can never match a newline and never looks
+// for the start of the text (\A or ^ without (?m)).
+func singleLine(re *regexp.Regexp) bool {
+	tree, err := syntax.Parse(re.String(), syntax.Perl)
+	if err != nil {
+		return false
+	}
+	var ok func(*syntax.Regexp) bool
+	ok = func(n *syntax.Regexp) bool {
+		switch n.Op {
+		case syntax.OpAnyChar, syntax.OpBeginText:
+			return false
+		case syntax.OpLiteral:
+			for _, r := range n.Rune {
+				if r == '\n' {
+					return false
+				}
+			}
+		case syntax.OpCharClass:
+			for i := 0; i+1 < len(n.Rune); i += 2 {
+				if n.Rune[i] <= '\n' && '\n' <= n.Rune[i+1] {
+					return false
+				}
+			}
+		}
+		for _, sub := range n.Sub {
+			if !ok(sub) {
+				return false
+			}
+		}
+		return true
+	}
+	return ok(tree)
+}
+
+type regex struct {
+	re *regexp.Regexp
+	// singleLine: no match can contain a newline and the expression does
+	// not anchor at the start of the text, so a search may start at any
+	// line start with the same results (see advance).
+	singleLine bool
+}
 
 // Compile returns a pattern for the regular expression expr (RE2 syntax, as
 // package regexp). Matching runs on a stream, against whatever has arrived
