@@ -7,7 +7,12 @@
 // waiting, is kept (up to the buffer limit) and a timeout never loses data.
 // Expect searches the buffer for the earliest match of any pattern, so a
 // match may span any number of reads, and consumes the buffer up to the end
-// of the match.
+// of the match. Literals, and regular expressions that cannot match a
+// newline (most prompt patterns), are searched incrementally: new output
+// costs time in proportion to itself, not to the whole buffer. Other
+// regular expressions rescan the buffer when output arrives (bound that with
+// WithSearchWindow on a chatty stream). The search runs outside the buffer's
+// lock, so the reading goroutine never waits for it.
 //
 // End of stream and timeout are outcomes a caller can match on: put the EOF
 // or Timeout sentinel among the patterns and Expect returns successfully with
