@@ -90,7 +90,8 @@ for line in k:lines() do if line == "started" then break end end
 t.eq(k:kill("INT"), true)
 local kr = k:wait()
 t.eq(kr.ok, false)
-local k6 = s:start("sleep 30")
+local k6 = s:start("echo started; exec sleep 30")
+for line in k6:lines() do if line == "started" then break end end
 t.eq(k6:kill(9), true)
 t.eq(k6:wait().ok, false)
 t.raises(function() k6:kill("NOPE") end, "cmd:kill: bad argument #1 %(signal%)")
