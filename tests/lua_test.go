@@ -438,3 +438,30 @@ func TestLuaTee(t *testing.T) {
 		t.Errorf("stderr = %q", errOut)
 	}
 }
+
+// TestLuaDetachedDoesNotKeepRunAlive: a detached command with callbacks and
+// a PTY with an output callback do not keep the run alive, and the detached
+// command survives the run.
+func TestLuaDetachedDoesNotKeepRunAlive(t *testing.T) {
+	marker := luaMarker(t)
+	var stdout, stderr luaSyncBuffer
+	b := luaBackend(t, marker)
+	h := luaHost(t, b, &stdout, &stderr)
+	start := time.Now()
+	err := h.RunString(context.Background(), "detached.lua", `
+		local s = process.session{id = "lua-detached-keep", detach = true}
+		s:start("sleep 30", {detach = true, on_exit = function() print("never") end})
+		process.pty{command = "sleep 30", on_output = function() end}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("run took %v: something kept it alive", d)
+	}
+	info, err := b.GetSession(context.Background(), "lua-detached-keep")
+	if err != nil || len(info.Commands) != 1 || info.Commands[0].Done() {
+		t.Errorf("detached command not running after the run: %+v %v", info, err)
+	}
+	_ = b.DeleteSession(context.Background(), "lua-detached-keep")
+	luaAssertNoProcs(t, marker)
+}
