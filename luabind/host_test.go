@@ -291,12 +291,15 @@ func TestWaitObserver(t *testing.T) {
 			mu.Unlock()
 		}
 	}))
-	if err := h.RunString(context.Background(), "w.lua", `process.exec("sleep 0.01")`); err != nil {
+	if err := h.RunString(context.Background(), "w.lua", `
+		process.exec("sleep 0.01")
+		process.sleep(0.01) -- not reported: a sleep is not work
+		process.session():start("true"):wait()`); err != nil {
 		t.Fatal(err)
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if strings.Join(events, ",") != "start exec: sleep 0.01,end exec: sleep 0.01" {
+	if strings.Join(events, ",") != "start exec: sleep 0.01,end exec: sleep 0.01,start wait: true,end wait: true" {
 		t.Errorf("events = %q", events)
 	}
 }
