@@ -36,6 +36,7 @@ type command struct {
 	cbThread                   *lua.LState   // the thread callbacks run on
 	teeDone                    chan struct{} // nil unless tee=true
 	cbErr                      error
+	node                       waitNode // the callback dispatcher, for deadlock detection
 
 	ended atomic.Bool // the waiter saw the command end; cleanup has nothing to kill
 
@@ -219,6 +220,10 @@ func (c *command) result(L *lua.LState) *lua.LTable {
 func cmdWait(L *lua.LState) int {
 	c := self[*command](L, "cmd:wait")
 	d, has := optSeconds(L, "cmd:wait", 2, "timeout")
+	if !has && c.cbDone != nil {
+		c.checkNotOwnCallback(L, "cmd:wait")
+		defer c.a.h.enterWait(L, "cmd:wait", []*waitNode{&c.node})()
+	}
 	timedOut, err := c.await(L, "cmd:wait", d, has, false)
 	if timedOut {
 		return failKind(L, "timeout", KindTimeout)
@@ -414,6 +419,8 @@ func (c *command) startCallbacks() {
 	waitDone := c.ensureWaiter()
 	th, release := h.newThread(r.ctx)
 	c.cbThread = th
+	c.node.name = "the callbacks of " + c.String()
+	h.waitNodes[th] = &c.node
 	pending := !c.detached
 	if pending {
 		r.pending.Add()
@@ -424,6 +431,7 @@ func (c *command) startCallbacks() {
 		defer func() {
 			h.gil.Lock(th)
 			c.cbThread = nil // the thread is recycled below
+			delete(h.waitNodes, th)
 			h.gil.Unlock()
 			release()
 			close(cbDone)

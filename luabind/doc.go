@@ -31,9 +31,10 @@
 // it blocks or ends, exactly as in a single-threaded event loop.
 //
 // Waits that can never end are errors rather than hangs: a task waiting for
-// itself, a callback waiting for its own command, and tasks that wait for
-// each other in a cycle (task:wait and process.wait_all without a timeout)
-// raise an error (for a cycle: "deadlock: ..."). A coroutine that is parked in a blocking call cannot be
+// itself, a callback waiting for its own command, and tasks and command
+// callbacks that wait for each other in a cycle (task:wait, cmd:wait and
+// process.wait_all without a timeout) raise an error (for a cycle:
+// "deadlock: ..."). A coroutine that is parked in a blocking call cannot be
 // resumed by another task meanwhile (coroutine.resume returns false and a
 // message, as for a running coroutine).
 //

@@ -160,9 +160,9 @@ type Host struct {
 
 	markerEOF, markerTimeout *lua.LUserData // process.EOF, process.TIMEOUT
 
-	taskThreads map[*lua.LState]*task // guarded by the GIL: running tasks by thread
-	threads     sync.Pool             // idle Lua threads for newThread
-	busy        map[*lua.LState]int   // guarded by the GIL: threads parked in a blocking call
+	waitNodes map[*lua.LState]*waitNode // guarded by the GIL: tasks and callback dispatchers by thread
+	threads   sync.Pool                 // idle Lua threads for newThread
+	busy      map[*lua.LState]int       // guarded by the GIL: threads parked in a blocking call
 }
 
 // New creates a host whose process module drives backend. The host owns the
@@ -178,7 +178,7 @@ func New(backend client.Client, opts ...Option) (*Host, error) {
 	if cfg.profile != ProfileFull && cfg.profile != ProfileSandbox {
 		return nil, fmt.Errorf("luabind.New: unknown profile %d: %w", cfg.profile, client.ErrInvalidArgument)
 	}
-	h := &Host{backend: backend, cfg: cfg, stdout: newSyncWriter(cfg.stdout), stderr: newSyncWriter(cfg.stderr), taskThreads: map[*lua.LState]*task{}, busy: map[*lua.LState]int{}}
+	h := &Host{backend: backend, cfg: cfg, stdout: newSyncWriter(cfg.stdout), stderr: newSyncWriter(cfg.stderr), waitNodes: map[*lua.LState]*waitNode{}, busy: map[*lua.LState]int{}}
 	h.ctx, h.cancel = context.WithCancel(context.Background())
 	h.L = lua.NewState(lua.Options{
 		SkipOpenLibs: true,

@@ -24,8 +24,8 @@ type task struct {
 	canceled bool       // it failed because it (or its run) was cancelled
 
 	// Guarded by the GIL.
-	observed   bool    // someone received its outcome
-	waitingFor []*task // tasks this task waits for, all of them, without a timeout
+	observed bool     // someone received its outcome
+	node     waitNode // for deadlock detection
 }
 
 func (t *task) String() string { return fmt.Sprintf("task %d", t.id) }
@@ -56,7 +56,8 @@ func (h *Host) spawn(L *lua.LState) int {
 	th, release := h.newThread(tctx)
 	t := &task{th: th, h: h, done: make(chan struct{}), cancel: cancel}
 	t.id = r.addTask(t)
-	h.taskThreads[th] = t
+	t.node.name = t.String()
+	h.waitNodes[th] = &t.node
 	r.pending.Add()
 	r.wg.Add(1)
 	go func() {
@@ -86,7 +87,7 @@ func (h *Host) spawn(L *lua.LState) int {
 			}
 			th.Pop(n)
 		}
-		delete(h.taskThreads, th)
+		delete(h.waitNodes, th)
 		t.th = nil // the thread is recycled below
 		h.gil.Unlock()
 		release()
@@ -109,44 +110,53 @@ func (t *task) checkNotSelf(L *lua.LState, fname string) {
 	}
 }
 
-// taskOf returns the task whose thread L is (or runs inside), or nil.
-func (h *Host) taskOf(L *lua.LState) *task {
+// waitNode is something Lua code runs in that may wait for other such
+// things: a task, or the callback dispatcher of a command (a command with
+// callbacks is done only when its callbacks are). Guarded by the GIL.
+type waitNode struct {
+	name       string
+	waitingFor []*waitNode // all of them, without a timeout
+}
+
+// nodeOf returns the wait node whose thread L is (or runs inside), or nil
+// (the main chunk, which nothing can wait for).
+func (h *Host) nodeOf(L *lua.LState) *waitNode {
 	for th := L; th != nil; th = th.Parent {
-		if t, ok := h.taskThreads[th]; ok {
-			return t
+		if n, ok := h.waitNodes[th]; ok {
+			return n
 		}
 	}
 	return nil
 }
 
-// enterTaskWait records that the calling task waits for all of targets and
-// raises if that closes a cycle (a deadlock: every task in it waits for
-// the next, so none can finish). It returns the func that ends the wait.
-func (h *Host) enterTaskWait(L *lua.LState, fname string, targets []*task) func() {
-	me := h.taskOf(L)
-	if me == nil {
+// enterWait records that the caller waits for all of targets and raises
+// if that closes a cycle (a deadlock: everything in it waits for the next,
+// so nothing can finish). It returns the func that ends the wait.
+func (h *Host) enterWait(L *lua.LState, fname string, targets []*waitNode) func() {
+	me := h.nodeOf(L)
+	if me == nil || len(targets) == 0 {
 		return func() {}
 	}
-	seen := map[*task]bool{}
-	var reaches func(t *task) bool
-	reaches = func(t *task) bool {
-		if t == me {
+	seen := map[*waitNode]bool{}
+	var reaches func(n *waitNode) bool
+	reaches = func(n *waitNode) bool {
+		if n == me {
 			return true
 		}
-		if seen[t] {
+		if seen[n] {
 			return false
 		}
-		seen[t] = true
-		for _, u := range t.waitingFor {
+		seen[n] = true
+		for _, u := range n.waitingFor {
 			if reaches(u) {
 				return true
 			}
 		}
 		return false
 	}
-	for _, t := range targets {
-		if t != me && reaches(t) {
-			L.RaiseError("%s: deadlock: %s waits for %s, which (directly or not) waits for %s", fname, me, t, me)
+	for _, n := range targets {
+		if n != me && reaches(n) {
+			L.RaiseError("%s: deadlock: %s waits for %s, which (directly or not) waits for %s", fname, me.name, n.name, me.name)
 		}
 	}
 	me.waitingFor = targets
@@ -168,7 +178,7 @@ func taskWait(L *lua.LState) int {
 	t.checkNotSelf(L, "task:wait")
 	h := t.h
 	if !has {
-		defer h.enterTaskWait(L, "task:wait", []*task{t})()
+		defer h.enterWait(L, "task:wait", []*waitNode{&t.node})()
 	}
 	timedOut := false
 	_ = h.wait(L, "task:wait", "", func(ctx context.Context) error {
@@ -276,13 +286,15 @@ func (h *Host) waitAll(L *lua.LState) int {
 	ws := checkWaitables(L, "process.wait_all")
 	d, has := optSeconds(L, "process.wait_all", 2, "timeout")
 	if !has {
-		var ts []*task
+		var ns []*waitNode
 		for _, w := range ws {
 			if w.t != nil {
-				ts = append(ts, w.t)
+				ns = append(ns, &w.t.node)
+			} else if w.c.cbDone != nil {
+				ns = append(ns, &w.c.node)
 			}
 		}
-		defer h.enterTaskWait(L, "process.wait_all", ts)()
+		defer h.enterWait(L, "process.wait_all", ns)()
 	}
 	timedOut := false
 	_ = h.wait(L, "process.wait_all", "", func(ctx context.Context) error {

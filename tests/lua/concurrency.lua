@@ -243,3 +243,18 @@ local function depth(n) if n == 0 then return 0 end return 1 + depth(n - 1) end
 t.eq(depth(900), 900)
 t.eq(process.spawn(depth, 900):wait(), 900)
 t.raises(function() depth(100000) end, "stack overflow")
+
+-- A command's callback and a task that wait for each other: deadlock is
+-- raised in one of them instead of a hang.
+local dsess = process.session()
+local T, X, cb_err
+X = dsess:start("echo go", {on_stdout = function()
+	while not T do process.sleep(0.005) end
+	process.sleep(0.02)
+	local ok, e = pcall(T.wait, T)
+	cb_err = e
+end})
+T = process.spawn(function() return X:wait() end)
+local tok, terr = pcall(T.wait, T)
+X:wait(5)
+t.ok(tostring(cb_err):find("deadlock") or tostring(terr):find("deadlock"), tostring(cb_err) .. " / " .. tostring(terr))
