@@ -196,6 +196,9 @@ func TestEvalState(t *testing.T) {
 	if err := h.RunString(context.Background(), "x", "return"); !errors.Is(err, luabind.ErrClosed) {
 		t.Errorf("RunString after Close = %v", err)
 	}
+	if err := h.Do(func(*lua.LState) error { return nil }); !errors.Is(err, luabind.ErrClosed) {
+		t.Errorf("Do after Close = %v", err)
+	}
 	if err := h.Close(); err != nil {
 		t.Errorf("second Close = %v", err)
 	}
