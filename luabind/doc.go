@@ -49,7 +49,9 @@
 // not be used.
 //
 // For embedders: Host methods are safe to call from any goroutine. RunString,
-// RunFile and Eval run one at a time. Do gives exclusive access to the state.
+// RunFile and Eval run one at a time. A Host may run many scripts in turn;
+// mixing Eval with RunString works, but what background tasks of earlier
+// Evals start while a RunString runs is cleaned up with that run. Do gives exclusive access to the state.
 // Go functions registered with WithModule or WithGlobal run with the lock
 // held; they must not block for long, and must not keep the *lua.LState they
 // receive (it is the calling task's thread).
