@@ -111,6 +111,19 @@ t.eq(gk, "not_found")
 local _, _, kk = process.kill_pty("no-such-pty")
 t.eq(kk, "not_found")
 
+-- a killed PTY reports how it ended; a closed PTY object refuses input
+local kp = process.pty{command = "sleep 30"}
+assert(kp:kill())
+local kw = kp:wait(5)
+t.eq(kw.exit_code, 137)
+t.eq(kw.reason, "SIGKILL")
+local cp = process.pty{command = "cat"}
+t.eq(cp:close(), true)
+local cn, _, ck = cp:send("x")
+t.eq(cn, nil)
+t.eq(ck, "closed")
+process.kill_pty(cp.id)
+
 -- duplicate id → conflict
 local d1 = process.pty{id = "lua-dup-pty", command = "sleep 30"}
 local d2, _, dk = process.pty{id = "lua-dup-pty", command = "sleep 30"}
