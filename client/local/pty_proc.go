@@ -11,37 +11,40 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
 )
 
-// openPTY opens a pseudo-terminal pair. It is written against x/sys/unix
-// rather than creack/pty's Open because that one switches the master to
-// blocking mode (it calls File.Fd), which takes it out of Go's poller: read
-// deadlines, which the exit drain relies on, would then not work.
+// openPTY opens a pseudo-terminal pair with creack/pty and sets its size.
+//
+// creack/pty's Open hands back a master whose descriptor has been switched to
+// blocking mode (its ioctls go through File.Fd), which takes it out of Go's
+// poller: read deadlines, which the exit drain relies on, would not work. So
+// the master is re-opened as a non-blocking duplicate that os.NewFile
+// registers with the poller, and the blocking original is closed.
 func openPTY(cols, rows uint16) (master, slave *os.File, err error) {
-	fd, err := unix.Open("/dev/ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
+	m, s, err := pty.Open()
 	if err != nil {
-		return nil, nil, fmt.Errorf("open /dev/ptmx: %w", err)
+		return nil, nil, fmt.Errorf("open pty: %w", err)
 	}
-	n, err := unix.IoctlGetUint32(fd, unix.TIOCGPTN)
+	if err := pty.Setsize(s, &pty.Winsize{Cols: cols, Rows: rows}); err != nil {
+		m.Close()
+		s.Close()
+		return nil, nil, fmt.Errorf("set pty size: %w", err)
+	}
+	fd, err := unix.FcntlInt(m.Fd(), unix.F_DUPFD_CLOEXEC, 0)
+	m.Close()
 	if err == nil {
-		err = unix.IoctlSetPointerInt(fd, unix.TIOCSPTLCK, 0)
-	}
-	if err == nil {
-		err = unix.IoctlSetWinsize(fd, unix.TIOCSWINSZ, &unix.Winsize{Col: cols, Row: rows})
+		err = unix.SetNonblock(fd, true)
+		if err != nil {
+			unix.Close(fd)
+		}
 	}
 	if err != nil {
-		unix.Close(fd)
-		return nil, nil, fmt.Errorf("set up pty: %w", err)
+		s.Close()
+		return nil, nil, fmt.Errorf("set up pty master: %w", err)
 	}
-	name := "/dev/pts/" + strconv.FormatUint(uint64(n), 10)
-	sfd, err := unix.Open(name, unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		unix.Close(fd)
-		return nil, nil, fmt.Errorf("open %s: %w", name, err)
-	}
-	// fd is non-blocking, so os.NewFile registers it with the poller.
-	return os.NewFile(uintptr(fd), "/dev/ptmx"), os.NewFile(uintptr(sfd), name), nil
+	return os.NewFile(uintptr(fd), "/dev/ptmx"), s, nil
 }
 
 // setWinsize sets the window size without leaving the poller (see openPTY).
