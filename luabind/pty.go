@@ -158,7 +158,12 @@ func (a *api) pty(L *lua.LState) int {
 			return err
 		}
 		handle, err = a.c.ConnectPTY(ctx, po.ID, client.PTYConnectOptions{})
-		if err != nil {
+		if err != nil || ctx.Err() != nil {
+			// Nobody will own the PTY: the connect failed, or the run was
+			// cancelled meanwhile and wait is about to raise.
+			if handle != nil {
+				_ = handle.Close()
+			}
 			_ = a.c.KillPTY(context.WithoutCancel(ctx), po.ID)
 		}
 		return err

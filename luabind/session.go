@@ -63,13 +63,20 @@ func (a *api) session(L *lua.LState) int {
 		so.ID = randomID("lua-")
 	}
 	h := a.h
-	err := h.wait(L, fname, "", func(ctx context.Context) error { return a.c.CreateSession(ctx, so) })
+	r := h.cur
+	err := h.wait(L, fname, "", func(ctx context.Context) error {
+		err := a.c.CreateSession(ctx, so)
+		// Registered here, not after wait returns: if the run is cancelled
+		// while the session is being created, wait raises and nothing after
+		// it runs, yet the session exists and must end with the run.
+		if err == nil && !detach {
+			id := so.ID
+			r.add(resourceFunc(func(ctx context.Context) { _ = a.c.DeleteSession(ctx, id) }))
+		}
+		return err
+	})
 	if err != nil {
 		return fail(L, fname, err)
-	}
-	if !detach {
-		id := so.ID
-		h.cur.add(resourceFunc(func(ctx context.Context) { _ = a.c.DeleteSession(ctx, id) }))
 	}
 	L.Push(newUD(L, typeSession, &session{a: a, id: so.ID}))
 	return 1

@@ -140,7 +140,32 @@ func (t treeSpec) find() []int {
 			out = append(out, p)
 		}
 	}
+	// A listing of /proc can miss a live process while other processes are
+	// being created and reaped (seen under heavy fork churn: a session shell
+	// absent from the listing while /proc/<pid>/stat was readable). The roots
+	// and the group leader are known by pid, so look them up directly.
+	known := append([]int{t.pgid}, t.roots...)
+	for _, p := range known {
+		if p > 0 && p != self && p != t.skip && !live[p] && procAlive(p) {
+			live[p] = true
+			out = append(out, p)
+		}
+	}
 	return out
+}
+
+// procAlive reports whether pid exists and is not a zombie, reading its
+// stat file directly rather than trusting a directory listing.
+func procAlive(pid int) bool {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	i := bytes.LastIndexByte(data, ')')
+	if i < 0 || i+2 >= len(data) {
+		return false
+	}
+	return data[i+2] != 'Z' && data[i+2] != 'X'
 }
 
 // signal sends sig to the group and every process of the tree.
