@@ -39,7 +39,10 @@ func New(opts ...Option) (*Backend, error) {
 		b.shell = pickShell("/etc/shells", b.baseEnv())
 	}
 	b.sessShell, b.sessBash = sessionShell(b.shell)
-	b.tmp = pickTmp()
+	b.tmp = o.tmp
+	if b.tmp == "" {
+		b.tmp = pickTmp()
+	}
 	b.ptys = newPTYManager(&b.opts)
 	return b, nil
 }

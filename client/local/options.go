@@ -8,6 +8,7 @@ type options struct {
 	dir       string        // default working directory; "" = the process cwd
 	env       []string      // base environment; nil = os.Environ()
 	killGrace time.Duration // TERM → KILL grace period
+	tmp       string        // where scripts, FIFOs and session state live; "" = pickTmp
 }
 
 // Option configures a Backend.
@@ -27,5 +28,10 @@ func WithEnv(env []string) Option { return func(o *options) { o.env = env } }
 // WithKillGrace sets how long a process tree gets between SIGTERM and SIGKILL
 // when a timeout, kill or delete ends it. The default is 2 seconds.
 func WithKillGrace(d time.Duration) Option { return func(o *options) { o.killGrace = d } }
+
+// WithTempDir sets the directory where the backend keeps exec scripts,
+// session FIFOs and saved session state. The default is $TMPDIR when set,
+// else /dev/shm when writable, else the system temp directory.
+func WithTempDir(dir string) Option { return func(o *options) { o.tmp = dir } }
 
 func defaultOptions() options { return options{killGrace: 2 * time.Second} }
