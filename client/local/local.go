@@ -44,6 +44,7 @@ func New(opts ...Option) (*Backend, error) {
 		b.tmp = pickTmp()
 	}
 	b.ptys = newPTYManager(&b.opts)
+	b.ptys.shell = b.shell
 	return b, nil
 }
 

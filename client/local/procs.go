@@ -13,8 +13,8 @@ import (
 
 // procInfo is one line of the process table.
 type procInfo struct {
-	pid, ppid, pgid int
-	zombie          bool
+	pid, ppid, pgid, sid int
+	zombie               bool
 }
 
 // scanProcs reads /proc/<pid>/stat for every process.
@@ -41,12 +41,13 @@ func scanProcs() []procInfo {
 			continue
 		}
 		f := strings.Fields(string(data[i+2:]))
-		if len(f) < 3 {
+		if len(f) < 4 { // state ppid pgrp session
 			continue
 		}
 		ppid, _ := strconv.Atoi(f[1])
 		pgid, _ := strconv.Atoi(f[2])
-		out = append(out, procInfo{pid: pid, ppid: ppid, pgid: pgid, zombie: f[0] == "Z" || f[0] == "X"})
+		sid, _ := strconv.Atoi(f[3])
+		out = append(out, procInfo{pid: pid, ppid: ppid, pgid: pgid, sid: sid, zombie: f[0] == "Z" || f[0] == "X"})
 	}
 	return out
 }

@@ -52,7 +52,8 @@ const (
 
 // ptyManager owns the PTY sessions of one Backend.
 type ptyManager struct {
-	opts *options
+	opts  *options
+	shell string // the backend's shell, the default program (started -i -l)
 
 	// Tunables, fixed at construction; tests in this package shrink them.
 	retention  time.Duration // how long an ended PTY stays queryable

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -60,29 +59,6 @@ func setWinsize(f *os.File, cols, rows uint16) error {
 		return err
 	}
 	return ierr
-}
-
-// ptyShell chooses the shell as the toolbox spec (§2) says: the first of
-// zsh/bash that /etc/shells mentions, else $SHELL, else sh. It duplicates the
-// exec helper's chooser on purpose (separate ownership); they can be merged.
-func ptyShell(o *options) string {
-	if o.shell != "" {
-		return o.shell
-	}
-	data, err := os.ReadFile("/etc/shells")
-	if err != nil {
-		return "sh"
-	}
-	text := string(data)
-	for _, c := range []string{"/usr/bin/zsh", "/bin/zsh", "/usr/bin/bash", "/bin/bash"} {
-		if strings.Contains(text, c) {
-			return c
-		}
-	}
-	if s := os.Getenv("SHELL"); s != "" {
-		return s
-	}
-	return "sh"
 }
 
 // ptyExit maps a wait status to the Daytona close-frame convention.
@@ -144,44 +120,6 @@ func ptyEnvTag(pid int) string {
 	return ""
 }
 
-// procEntry is what the tree kill needs from /proc/<pid>/stat.
-type procEntry struct{ pid, ppid, sid int }
-
-// readProcs lists the host's processes. Entries that vanish while it reads
-// are skipped.
-func readProcs() []procEntry {
-	dir, err := os.ReadDir("/proc")
-	if err != nil {
-		return nil
-	}
-	out := make([]procEntry, 0, len(dir))
-	for _, d := range dir {
-		pid, err := strconv.Atoi(d.Name())
-		if err != nil {
-			continue
-		}
-		data, err := os.ReadFile("/proc/" + d.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		// The command name is in parentheses and may contain anything, so
-		// the fields are counted from the last ')'.
-		s := string(data)
-		i := strings.LastIndexByte(s, ')')
-		if i < 0 {
-			continue
-		}
-		f := strings.Fields(s[i+1:])
-		if len(f) < 4 { // state ppid pgrp session
-			continue
-		}
-		ppid, _ := strconv.Atoi(f[1])
-		sid, _ := strconv.Atoi(f[3])
-		out = append(out, procEntry{pid: pid, ppid: ppid, sid: sid})
-	}
-	return out
-}
-
 // ptyTarget names one PTY program's tree: the program's pid (a session
 // leader) and the tag in its environment.
 type ptyTarget struct {
@@ -209,12 +147,19 @@ func ptyTrees(targets []ptyTarget) []int {
 	self := os.Getpid()
 	children := map[int][]int{}
 	in := map[int]bool{}
-	for _, p := range readProcs() {
+	for _, p := range scanProcs() {
 		children[p.ppid] = append(children[p.ppid], p.pid)
 		// The program is a session leader (Setsid), so sid == root also
 		// identifies root itself; a recycled pid would not match.
 		if roots[p.sid] || (len(tags) > 0 && p.pid != self && tags[ptyEnvTag(p.pid)]) {
 			in[p.pid] = true
+		}
+	}
+	// A /proc listing can miss a live process under fork churn (see
+	// treeSpec.find); the roots are known by pid.
+	for r := range roots {
+		if !in[r] && procAlive(r) {
+			in[r] = true
 		}
 	}
 	queue := make([]int, 0, len(in))
@@ -258,7 +203,7 @@ func killPTYTrees(targets []ptyTarget) {
 	for {
 		alive := 0
 		for _, p := range ptyTrees(targets) {
-			if err := syscall.Kill(p, syscall.SIGKILL); err == nil && !isZombie(p) {
+			if err := syscall.Kill(p, syscall.SIGKILL); err == nil && procAlive(p) {
 				alive++
 			}
 		}
@@ -267,19 +212,4 @@ func killPTYTrees(targets []ptyTarget) {
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
-}
-
-// isZombie reports whether pid has exited but not been reaped (or is gone).
-func isZombie(pid int) bool {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return true
-	}
-	s := string(data)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 || i+2 >= len(s) {
-		return true
-	}
-	st := s[i+2]
-	return st == 'Z' || st == 'X'
 }

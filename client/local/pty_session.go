@@ -189,7 +189,7 @@ func (s *ptySession) startLocked(op string) error {
 	}
 	argv := s.command
 	if len(argv) == 0 {
-		argv = []string{ptyShell(s.m.opts), "-i", "-l"}
+		argv = []string{s.m.shell, "-i", "-l"}
 	}
 	path, err := exec.LookPath(argv[0])
 	if err != nil {
