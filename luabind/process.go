@@ -126,6 +126,9 @@ func defineType(L *lua.LState, name string, methods map[string]lua.LGFunction, f
 		return 1
 	}))
 	L.SetField(mt, "__metatable", lua.LString(name))
+	// __index is a function, which tools cannot list; __methods names the
+	// methods for them (the REPL completes `obj:` from it).
+	L.SetField(mt, "__methods", mtab)
 }
 
 func newUD(L *lua.LState, typ string, v any) *lua.LUserData {

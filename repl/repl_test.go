@@ -218,14 +218,14 @@ func TestLoopCompletionSnapshot(t *testing.T) {
 	var printed bytes.Buffer
 	h := newTestHost(t, &printed)
 	comp := &completer{}
-	s := &session{ev: h, cfg: testConfig(), rl: &scriptedReader{lines: []string{"my_table = {alpha = 1, beta = function() end}"}},
+	s := &session{ev: h, cfg: testConfig(), rl: &scriptedReader{lines: []string{"my_table = {alpha = 1, beta = function() end}", "sess = process.session()"}},
 		comp: comp, interrupt: make(chan os.Signal)}
 	if err := s.loop(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	// The snapshot taken after the evaluation knows the new global, its
 	// fields and the process module.
-	for line, want := range map[string]string{"my_ta": "my_table", "my_table.al": "alpha", "my_table:": "beta", "process.ex": "exec"} {
+	for line, want := range map[string]string{"my_ta": "my_table", "my_table.al": "alpha", "my_table:": "beta", "process.ex": "exec", "sess:st": "start", "sess:": "run"} {
 		names, _ := comp.snap.Load().Complete(line)
 		if !contains(names, want) {
 			t.Errorf("Complete(%q) = %q, want %q among them", line, names, want)
