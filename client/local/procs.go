@@ -18,6 +18,13 @@ type procInfo struct {
 }
 
 // scanProcs reads /proc/<pid>/stat for every process.
+//
+// A listing of /proc can miss a live process while others are being created
+// and reaped (seen under heavy fork churn: a freshly started shell absent
+// from the listing while its stat file was readable, so a kill sweep never
+// signalled it). Every process this package starts descends from this
+// process, and the kernel's children files name descendants reliably, so the
+// scan also walks our own tree through them and adds what the listing missed.
 func scanProcs() []procInfo {
 	d, err := os.Open("/proc")
 	if err != nil {
@@ -25,29 +32,75 @@ func scanProcs() []procInfo {
 	}
 	names, _ := d.Readdirnames(-1)
 	d.Close()
-	out := make([]procInfo, 0, len(names))
+	out := make([]procInfo, 0, len(names)+8)
+	seen := make(map[int]bool, len(names))
 	for _, n := range names {
 		pid, err := strconv.Atoi(n)
 		if err != nil {
 			continue
 		}
-		data, err := os.ReadFile("/proc/" + n + "/stat")
+		if p, ok := readStat(pid); ok {
+			out = append(out, p)
+			seen[pid] = true
+		}
+	}
+	for queue := []int{os.Getpid()}; len(queue) > 0; {
+		pid := queue[len(queue)-1]
+		queue = queue[:len(queue)-1]
+		for _, c := range childrenOf(pid) {
+			if !seen[c] {
+				if p, ok := readStat(c); ok {
+					out = append(out, p)
+				}
+			}
+			seen[c] = true
+			queue = append(queue, c)
+		}
+	}
+	return out
+}
+
+// readStat parses /proc/<pid>/stat.
+func readStat(pid int) (procInfo, bool) {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return procInfo{}, false
+	}
+	// comm may contain spaces and parens: fields start after the last ')'.
+	i := bytes.LastIndexByte(data, ')')
+	if i < 0 || i+2 >= len(data) {
+		return procInfo{}, false
+	}
+	f := strings.Fields(string(data[i+2:]))
+	if len(f) < 4 { // state ppid pgrp session
+		return procInfo{}, false
+	}
+	ppid, _ := strconv.Atoi(f[1])
+	pgid, _ := strconv.Atoi(f[2])
+	sid, _ := strconv.Atoi(f[3])
+	return procInfo{pid: pid, ppid: ppid, pgid: pgid, sid: sid, zombie: f[0] == "Z" || f[0] == "X"}, true
+}
+
+// childrenOf returns the children of every thread of pid, from the
+// kernel's /proc/<pid>/task/<tid>/children files (a Go program forks from
+// whichever thread it runs on).
+func childrenOf(pid int) []int {
+	dir := "/proc/" + strconv.Itoa(pid) + "/task"
+	tids, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var out []int
+	for _, t := range tids {
+		data, err := os.ReadFile(dir + "/" + t.Name() + "/children")
 		if err != nil {
 			continue
 		}
-		// comm may contain spaces and parens: fields start after the last ')'.
-		i := bytes.LastIndexByte(data, ')')
-		if i < 0 || i+2 >= len(data) {
-			continue
+		for _, f := range strings.Fields(string(data)) {
+			if c, err := strconv.Atoi(f); err == nil {
+				out = append(out, c)
+			}
 		}
-		f := strings.Fields(string(data[i+2:]))
-		if len(f) < 4 { // state ppid pgrp session
-			continue
-		}
-		ppid, _ := strconv.Atoi(f[1])
-		pgid, _ := strconv.Atoi(f[2])
-		sid, _ := strconv.Atoi(f[3])
-		out = append(out, procInfo{pid: pid, ppid: ppid, pgid: pgid, sid: sid, zombie: f[0] == "Z" || f[0] == "X"})
 	}
 	return out
 }
@@ -158,15 +211,8 @@ func (t treeSpec) find() []int {
 // procAlive reports whether pid exists and is not a zombie, reading its
 // stat file directly rather than trusting a directory listing.
 func procAlive(pid int) bool {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	i := bytes.LastIndexByte(data, ')')
-	if i < 0 || i+2 >= len(data) {
-		return false
-	}
-	return data[i+2] != 'Z' && data[i+2] != 'X'
+	p, ok := readStat(pid)
+	return ok && !p.zombie
 }
 
 // signal sends sig to the group and every process of the tree.
