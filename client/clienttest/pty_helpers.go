@@ -193,15 +193,13 @@ func waitGone(t *testing.T, pids []int) {
 // pidsWithEnv lists live processes whose environment contains marker (a
 // "KEY=VALUE" entry); the tests tag what they start this way.
 func pidsWithEnv(marker string) []int {
-	dir, _ := os.ReadDir("/proc")
 	var out []int
 	want := []byte(marker + "\x00")
-	for _, d := range dir {
-		pid, err := strconv.Atoi(d.Name())
-		if err != nil || pid == os.Getpid() {
+	for _, pid := range allPIDs() {
+		if pid == os.Getpid() {
 			continue
 		}
-		env, err := os.ReadFile("/proc/" + d.Name() + "/environ")
+		env, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
 		if err != nil {
 			continue
 		}

@@ -44,17 +44,22 @@ func scanProcs() []procInfo {
 			seen[pid] = true
 		}
 	}
+	walked := map[int]bool{}
 	for queue := []int{os.Getpid()}; len(queue) > 0; {
 		pid := queue[len(queue)-1]
 		queue = queue[:len(queue)-1]
 		for _, c := range childrenOf(pid) {
+			if walked[c] { // a recycled pid must not loop the walk
+				continue
+			}
+			walked[c] = true
+			queue = append(queue, c)
 			if !seen[c] {
 				if p, ok := readStat(c); ok {
 					out = append(out, p)
 				}
+				seen[c] = true
 			}
-			seen[c] = true
-			queue = append(queue, c)
 		}
 	}
 	return out
