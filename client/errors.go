@@ -72,13 +72,3 @@ func (e *Error) Unwrap() error { return e.Err }
 func Errorf(op string, kind error, format string, args ...any) *Error {
 	return &Error{Op: op, Kind: kind, Msg: fmt.Sprintf(format, args...)}
 }
-
-// KindOf returns the sentinel that err matches, or nil if none does.
-func KindOf(err error) error {
-	for _, k := range []error{ErrNotFound, ErrConflict, ErrInvalidArgument, ErrTimeout, ErrClosed, ErrUnsupported, ErrUnavailable, ErrUnauthorized} {
-		if errors.Is(err, k) {
-			return k
-		}
-	}
-	return nil
-}
