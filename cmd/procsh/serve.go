@@ -28,11 +28,21 @@ func serveMain(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", defaultListen, "`address` to listen on (host:port; port 0 picks a free one)")
 	token := fs.String("token", os.Getenv("PROCSH_TOKEN"), "bearer `token` clients must send (default $PROCSH_TOKEN; required unless listening on loopback)")
+	var origins, hosts []string
+	fs.Func("allow-origin", "let browser pages from `origin` (scheme://host[:port]) call the server; repeatable", func(v string) error {
+		o, err := server.ParseOrigin(v)
+		origins = append(origins, o)
+		return err
+	})
+	fs.Func("allow-host", "accept `name` in the Host header on loopback besides localhost (a proxy's name); repeatable", func(v string) error {
+		hosts = append(hosts, v)
+		return nil
+	})
 	fs.Usage = func() {}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(stdout)
-			fmt.Fprintln(stdout, "Usage: procsh serve [--listen addr] [--token t]")
+			fmt.Fprintln(stdout, "Usage: procsh serve [--listen addr] [--token t] [--allow-origin o]...")
 			fmt.Fprintln(stdout, "\nServes the toolbox /process API (HTTP + WebSocket) backed by this machine,")
 			fmt.Fprintln(stdout, "until SIGINT or SIGTERM, then ends every session and PTY it started.")
 			fmt.Fprintln(stdout)
@@ -56,7 +66,8 @@ func serveMain(args []string, stdout, stderr io.Writer) int {
 		return exitError
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	srv := server.New(backend, server.WithToken(*token), server.WithLogger(logger))
+	srv := server.New(backend, server.WithToken(*token), server.WithLogger(logger),
+		server.WithAllowedOrigins(origins...), server.WithAllowedHosts(hosts...))
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		_ = backend.Close()
