@@ -88,7 +88,9 @@
 // parties that can reach the port but are not the user; in the browser
 // these checks already shut out every page, and on a single-user machine
 // loopback reaches only the user's own programs. On a shared machine (other
-// local users can connect to loopback too) give a token.
+// local users can connect to loopback too) give a token: procsh serve
+// --token-file creates a random one in a 0600 file when the file does not
+// exist yet, as Jupyter does, and never puts it on a command line.
 //
 // # procsh protocol extensions
 //
