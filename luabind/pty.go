@@ -118,8 +118,11 @@ func (a *api) pty(L *lua.LState) int {
 	// LazyStart: the program starts when we connect, so no output is lost.
 	po := client.PTYOptions{ID: o.str("id", ""), Cwd: o.str("cwd", ""), Env: o.env("env"), LazyStart: true}
 	cols, rows := o.number("cols", 0), o.number("rows", 0)
-	if cols < 0 || cols > 1000 || rows < 0 || rows > 1000 {
-		o.bad("cols/rows", "must be between 1 and 1000")
+	if !ptySizeOK(cols, 0) {
+		o.bad("cols", "must be a whole number between 1 and 1000")
+	}
+	if !ptySizeOK(rows, 0) {
+		o.bad("rows", "must be a whole number between 1 and 1000")
 	}
 	po.Cols, po.Rows = uint16(cols), uint16(rows)
 	switch v := o.get("command").(type) {
@@ -422,8 +425,11 @@ func ptyResize(L *lua.LState) int {
 	cols, rows := L.Get(2), L.Get(3)
 	c, ok1 := cols.(lua.LNumber)
 	r, ok2 := rows.(lua.LNumber)
-	if !ok1 || !ok2 || c < 1 || r < 1 || c > 1000 || r > 1000 {
-		argError(L, "pty:resize", 2, "cols, rows", "two numbers between 1 and 1000 expected")
+	if !ok1 || !ptySizeOK(float64(c), 1) {
+		argError(L, "pty:resize", 2, "cols", "a whole number between 1 and 1000 expected")
+	}
+	if !ok2 || !ptySizeOK(float64(r), 1) {
+		argError(L, "pty:resize", 3, "rows", "a whole number between 1 and 1000 expected")
 	}
 	err := p.a.h.wait(L, "pty:resize", "", func(ctx context.Context) error {
 		return p.handle.Resize(ctx, uint16(c), uint16(r))
@@ -597,8 +603,11 @@ func (a *api) resizePTY(L *lua.LState) int {
 	id := checkString(L, fname, 1, "id")
 	c, ok1 := L.Get(2).(lua.LNumber)
 	r, ok2 := L.Get(3).(lua.LNumber)
-	if !ok1 || !ok2 || c < 1 || r < 1 || c > 1000 || r > 1000 {
-		argError(L, fname, 2, "cols, rows", "two numbers between 1 and 1000 expected")
+	if !ok1 || !ptySizeOK(float64(c), 1) {
+		argError(L, fname, 2, "cols", "a whole number between 1 and 1000 expected")
+	}
+	if !ok2 || !ptySizeOK(float64(r), 1) {
+		argError(L, fname, 3, "rows", "a whole number between 1 and 1000 expected")
 	}
 	var info *client.PTYInfo
 	err := a.h.wait(L, fname, "", func(ctx context.Context) error {

@@ -28,7 +28,15 @@
 //   - `exit` in a session command does not kill the session (the backend
 //     keeps it alive), so sync execs never hang on a dead shell.
 //   - No orphaned stdin holder per async command.
-//   - Session ids containing "/" or ".." are refused with 400.
+//   - Validation (400, procshKind invalid_argument, a message naming the
+//     field): session and PTY ids are 1 to MaxIDLen (128) ASCII letters,
+//     digits, '-', '_' and '.', neither "." nor ".." nor containing ".." —
+//     so every id that can be created can be reached by URL; timeout and
+//     timeoutMs are at most MaxTimeout (2^32-1 s) and never overflow; env
+//     keys match ^[A-Za-z_][A-Za-z0-9_]*$ (no '=') and no key or value holds
+//     NUL, on execute, code-run, session and PTY create alike; kill signals
+//     parse strictly (a bare "SIG" or an unknown name is refused; an empty
+//     one is TERM); PTY sizes are whole numbers up to 1000.
 //   - code-run argv elements are passed as separate arguments, never re-split
 //     by a shell.
 //   - Exec scripts: whether a `read` in an exec script consumes the next
