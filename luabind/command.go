@@ -6,13 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/procsh/procsh/internal/luaargs"
 
 	"github.com/procsh/procsh/client"
 )
@@ -219,17 +220,17 @@ func (c *command) result(L *lua.LState) *lua.LTable {
 // timeout seconds pass first (the command keeps running).
 func cmdWait(L *lua.LState) int {
 	c := self[*command](L, "cmd:wait")
-	d, has := optSeconds(L, "cmd:wait", 2, "timeout")
+	d, has := luaargs.OptSeconds(L, "cmd:wait", 2, "timeout")
 	if !has && c.cbDone != nil {
 		c.checkNotOwnCallback(L, "cmd:wait")
 		defer c.a.h.enterWait(L, "cmd:wait", []*waitNode{&c.node})()
 	}
 	timedOut, err := c.await(L, "cmd:wait", d, has, false)
 	if timedOut {
-		return failKind(L, "timeout", KindTimeout)
+		return luaargs.FailKind(L, "timeout", KindTimeout)
 	}
 	if err != nil {
-		return fail(L, "cmd:wait", err)
+		return luaargs.Fail(L, "cmd:wait", err)
 	}
 	L.Push(c.result(L))
 	return 1
@@ -245,7 +246,7 @@ func cmdLogs(L *lua.LState) int {
 		return err
 	})
 	if err != nil {
-		return fail(L, "cmd:logs", err)
+		return luaargs.Fail(L, "cmd:logs", err)
 	}
 	t := L.NewTable()
 	t.RawSetString("output", lua.LString(logs.Output))
@@ -265,7 +266,7 @@ func cmdInfo(L *lua.LState) int {
 		return err
 	})
 	if err != nil {
-		return fail(L, "cmd:info", err)
+		return luaargs.Fail(L, "cmd:info", err)
 	}
 	L.Push(commandInfoTable(L, ci))
 	return 1
@@ -274,12 +275,12 @@ func cmdInfo(L *lua.LState) int {
 // cmdSend is cmd:send(data) → true: data goes to the command's stdin as is.
 func cmdSend(L *lua.LState) int {
 	c := self[*command](L, "cmd:send")
-	data := checkString(L, "cmd:send", 2, "data")
+	data := luaargs.CheckString(L, "cmd:send", 2, "data")
 	err := c.a.h.wait(L, "cmd:send", "", func(ctx context.Context) error {
 		return c.a.c.SendInput(ctx, c.sid, c.id, []byte(data))
 	})
 	if err != nil {
-		return fail(L, "cmd:send", err)
+		return luaargs.Fail(L, "cmd:send", err)
 	}
 	L.Push(lua.LTrue)
 	return 1
@@ -292,39 +293,31 @@ func cmdCloseStdin(L *lua.LState) int {
 		return c.a.c.CloseInput(ctx, c.sid, c.id)
 	})
 	if err != nil {
-		return fail(L, "cmd:close_stdin", err)
+		return luaargs.Fail(L, "cmd:close_stdin", err)
 	}
 	L.Push(lua.LTrue)
 	return 1
 }
 
-var signalNames = map[string]syscall.Signal{
-	"HUP": syscall.SIGHUP, "INT": syscall.SIGINT, "QUIT": syscall.SIGQUIT, "KILL": syscall.SIGKILL,
-	"USR1": syscall.SIGUSR1, "USR2": syscall.SIGUSR2, "TERM": syscall.SIGTERM, "STOP": syscall.SIGSTOP,
-	"CONT": syscall.SIGCONT, "ALRM": syscall.SIGALRM,
-}
-
 // parseSignal reads argument n as a signal name ("TERM", "SIGKILL", "int")
-// or number; nil means TERM.
+// or number (client.ParseSignal's rules); nil means TERM.
 func parseSignal(L *lua.LState, fname string, n int) syscall.Signal {
+	var text string
 	switch v := L.Get(n).(type) {
 	case *lua.LNilType:
 		return syscall.SIGTERM
 	case lua.LNumber:
-		if v >= 1 && v <= 64 && v == lua.LNumber(int(v)) {
-			return syscall.Signal(int(v))
-		}
+		text = v.String()
 	case lua.LString:
-		name := strings.TrimPrefix(strings.ToUpper(string(v)), "SIG")
-		if s, ok := signalNames[name]; ok {
-			return s
-		}
-		if num, err := strconv.Atoi(name); err == nil && num >= 1 && num <= 64 {
-			return syscall.Signal(num)
-		}
+		text = string(v)
+	default:
+		luaargs.ArgError(L, fname, n, "signal", luaargs.TypeMsg("signal name or number", v))
 	}
-	argError(L, fname, n, "signal", "signal name (\"TERM\", \"KILL\", \"INT\", ...) or number 1-64 expected, got "+L.Get(n).String())
-	return 0
+	sig, err := client.ParseSignal(text)
+	if err != nil {
+		luaargs.ArgError(L, fname, n, "signal", fmt.Sprintf("%q is not a signal: want a name (\"TERM\", \"KILL\", \"INT\", ...) or a number 1-64", text))
+	}
+	return sig
 }
 
 // cmdKill is cmd:kill(signal?) → true; signal defaults to "TERM".
@@ -335,7 +328,7 @@ func cmdKill(L *lua.LState) int {
 		return c.a.c.KillCommand(ctx, c.sid, c.id, sig)
 	})
 	if err != nil {
-		return fail(L, "cmd:kill", err)
+		return luaargs.Fail(L, "cmd:kill", err)
 	}
 	L.Push(lua.LTrue)
 	return 1
@@ -348,7 +341,7 @@ func cmdSetCallback(L *lua.LState, which string) int {
 	c := self[*command](L, "cmd:"+which)
 	fn, ok := L.Get(2).(*lua.LFunction)
 	if !ok {
-		argError(L, "cmd:"+which, 2, "callback", typeMsg("function", L.Get(2)))
+		luaargs.ArgError(L, "cmd:"+which, 2, "callback", luaargs.TypeMsg("function", L.Get(2)))
 	}
 	switch which {
 	case "on_stdout":
@@ -649,7 +642,7 @@ func cmdLines(L *lua.LState) int {
 	})
 	if err != nil {
 		cancel()
-		return fail(L, "cmd:lines", err)
+		return luaargs.Fail(L, "cmd:lines", err)
 	}
 	r.add(resourceFunc(func(context.Context) { cancel(); _ = it.st.Close() }))
 	L.Push(L.NewFunction(func(L *lua.LState) int {

@@ -12,6 +12,8 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
+	"github.com/procsh/procsh/internal/luaargs"
+
 	"github.com/procsh/procsh/cast"
 	"github.com/procsh/procsh/client"
 	"github.com/procsh/procsh/expect"
@@ -114,35 +116,35 @@ func (p *ptyObj) cleanup(ctx context.Context) {
 //	print(m.groups[1]) --> 42
 func (a *api) pty(L *lua.LState) int {
 	fname := a.name + ".pty"
-	o := checkOpts(L, fname, 1)
+	o := luaargs.CheckOpts(L, fname, 1)
 	// LazyStart: the program starts when we connect, so no output is lost.
-	po := client.PTYOptions{ID: o.str("id", ""), Cwd: o.str("cwd", ""), Env: o.env("env"), LazyStart: true}
-	cols, rows := o.number("cols", 0), o.number("rows", 0)
+	po := client.PTYOptions{ID: o.Str("id", ""), Cwd: o.Str("cwd", ""), Env: o.Env("env"), LazyStart: true}
+	cols, rows := o.Number("cols", 0), o.Number("rows", 0)
 	if cols < 0 || cols > 1000 || rows < 0 || rows > 1000 {
-		o.bad("cols/rows", "must be between 1 and 1000")
+		o.Bad("cols/rows", "must be between 1 and 1000")
 	}
 	po.Cols, po.Rows = uint16(cols), uint16(rows)
-	switch v := o.get("command").(type) {
+	switch v := o.Get("command").(type) {
 	case *lua.LNilType:
 	case lua.LString:
 		po.Command = []string{"/bin/sh", "-c", string(v)}
 	case *lua.LTable:
-		po.Command = o.strings("command")
+		po.Command = o.Strings("command")
 		if len(po.Command) == 0 {
-			o.bad("command", "empty list")
+			o.Bad("command", "empty list")
 		}
 	default:
-		o.bad("command", typeMsg("string or list of strings", v))
+		o.Bad("command", luaargs.TypeMsg("string or list of strings", v))
 	}
-	onOutput := o.function("on_output")
-	record := o.str("record", "")
-	strip := o.boolean("strip_ansi", true)
+	onOutput := o.Function("on_output")
+	record := o.Str("record", "")
+	strip := o.Bool("strip_ansi", true)
 	timeout := 30 * time.Second
-	if o.get("timeout") != lua.LNil {
-		timeout = o.seconds("timeout")
+	if o.Get("timeout") != lua.LNil {
+		timeout = o.Seconds("timeout")
 	}
-	detach := o.boolean("detach", false)
-	o.done()
+	detach := o.Bool("detach", false)
+	o.Done()
 	h := a.h
 	if record != "" && h.cfg.profile == ProfileSandbox {
 		L.RaiseError("%s: option 'record' writes a file, which the sandbox profile does not allow", fname)
@@ -169,14 +171,14 @@ func (a *api) pty(L *lua.LState) int {
 		return err
 	})
 	if err != nil {
-		return fail(L, fname, err)
+		return luaargs.Fail(L, fname, err)
 	}
 	var rec *recording
 	if record != "" {
 		if rec, err = startRecording(record, info, po.Command); err != nil {
 			_ = handle.Close()
 			_ = a.c.KillPTY(context.Background(), po.ID)
-			return fail(L, fname, err)
+			return luaargs.Fail(L, fname, err)
 		}
 		// Output is recorded as the expect engine reads it, resizes as
 		// they are made.
@@ -213,16 +215,16 @@ func (a *api) newPTYObj(L *lua.LState, id string, handle client.PTYHandle, detac
 // (pty:scrollback() returns it too).
 func (a *api) attachPTY(L *lua.LState) int {
 	fname := a.name + ".attach_pty"
-	id := checkString(L, fname, 1, "id")
-	o := checkOpts(L, fname, 2)
-	scrollback := o.boolean("scrollback", false)
-	onOutput := o.function("on_output")
-	strip := o.boolean("strip_ansi", true)
+	id := luaargs.CheckString(L, fname, 1, "id")
+	o := luaargs.CheckOpts(L, fname, 2)
+	scrollback := o.Bool("scrollback", false)
+	onOutput := o.Function("on_output")
+	strip := o.Bool("strip_ansi", true)
 	timeout := 30 * time.Second
-	if o.get("timeout") != lua.LNil {
-		timeout = o.seconds("timeout")
+	if o.Get("timeout") != lua.LNil {
+		timeout = o.Seconds("timeout")
 	}
-	o.done()
+	o.Done()
 	var handle client.PTYHandle
 	err := a.h.wait(L, fname, "", func(ctx context.Context) error {
 		var err error
@@ -230,7 +232,7 @@ func (a *api) attachPTY(L *lua.LState) int {
 		return err
 	})
 	if err != nil {
-		return fail(L, fname, err)
+		return luaargs.Fail(L, fname, err)
 	}
 	L.Push(a.newPTYObj(L, id, handle, true, nil, timeout, strip, onOutput))
 	return 1
@@ -280,10 +282,10 @@ func (p *ptyObj) startCallbacks() {
 
 func ptySendCommon(L *lua.LState, method string, send func(p *ptyObj, s string) error) int {
 	p := self[*ptyObj](L, method)
-	s := checkString(L, method, 2, "data")
+	s := luaargs.CheckString(L, method, 2, "data")
 	err := p.a.h.wait(L, method, "", func(context.Context) error { return send(p, s) })
 	if err != nil {
-		return fail(L, method, err)
+		return luaargs.Fail(L, method, err)
 	}
 	L.Push(lua.LTrue)
 	return 1
@@ -302,14 +304,14 @@ func ptySendLine(L *lua.LState) int {
 // ptySendControl is pty:send_control(key) → true; "c" sends Ctrl-C.
 func ptySendControl(L *lua.LState) int {
 	p := self[*ptyObj](L, "pty:send_control")
-	key := checkString(L, "pty:send_control", 2, "key")
+	key := luaargs.CheckString(L, "pty:send_control", 2, "key")
 	c, err := expect.ControlKey(key)
 	if err != nil {
-		argError(L, "pty:send_control", 2, "key", err.Error())
+		luaargs.ArgError(L, "pty:send_control", 2, "key", err.Error())
 	}
 	err = p.a.h.wait(L, "pty:send_control", "", func(context.Context) error { return p.exp.Send(c) })
 	if err != nil {
-		return fail(L, "pty:send_control", err)
+		return luaargs.Fail(L, "pty:send_control", err)
 	}
 	L.Push(lua.LTrue)
 	return 1
@@ -322,13 +324,13 @@ func (p *ptyObj) toPattern(L *lua.LState, v lua.LValue, i int, timeout time.Dura
 	case lua.LString:
 		pat, err := expect.Compile(string(v))
 		if err != nil {
-			argError(L, "pty:expect", 2, "patterns", fmt.Sprintf("pattern %d: %v", i, err))
+			luaargs.ArgError(L, "pty:expect", 2, "patterns", fmt.Sprintf("pattern %d: %v", i, err))
 		}
 		return pat
 	case *lua.LTable:
 		ex, ok := v.RawGetString("exact").(lua.LString)
 		if !ok {
-			argError(L, "pty:expect", 2, "patterns", fmt.Sprintf("pattern %d: table without a string 'exact' field", i))
+			luaargs.ArgError(L, "pty:expect", 2, "patterns", fmt.Sprintf("pattern %d: table without a string 'exact' field", i))
 		}
 		return expect.Literal(string(ex))
 	case *lua.LUserData:
@@ -339,7 +341,7 @@ func (p *ptyObj) toPattern(L *lua.LState, v lua.LValue, i int, timeout time.Dura
 			return expect.Timeout(timeout)
 		}
 	}
-	argError(L, "pty:expect", 2, "patterns", fmt.Sprintf("pattern %d: string (regexp), {exact=...}, process.EOF or process.TIMEOUT expected, got %s", i, v.Type()))
+	luaargs.ArgError(L, "pty:expect", 2, "patterns", fmt.Sprintf("pattern %d: string (regexp), {exact=...}, process.EOF or process.TIMEOUT expected, got %s", i, v.Type()))
 	return nil
 }
 
@@ -352,13 +354,13 @@ func (p *ptyObj) toPattern(L *lua.LState, v lua.LValue, i int, timeout time.Dura
 // process.EOF).
 func ptyExpect(L *lua.LState) int {
 	p := self[*ptyObj](L, "pty:expect")
-	o := checkOpts(L, "pty:expect", 3)
-	timeout, hasTimeout := o.seconds("timeout"), o.get("timeout") != lua.LNil
-	if v := o.get("strip_ansi"); v != lua.LNil && o.boolean("strip_ansi", p.strip) != p.strip {
+	o := luaargs.CheckOpts(L, "pty:expect", 3)
+	timeout, hasTimeout := o.Seconds("timeout"), o.Get("timeout") != lua.LNil
+	if v := o.Get("strip_ansi"); v != lua.LNil && o.Bool("strip_ansi", p.strip) != p.strip {
 		// The expect engine strips as it reads, so this is fixed per PTY.
-		o.bad("strip_ansi", "is chosen when the PTY is created (process.pty{strip_ansi=...}); this PTY has strip_ansi="+lua.LBool(p.strip).String())
+		o.Bad("strip_ansi", "is chosen when the PTY is created (process.pty{strip_ansi=...}); this PTY has strip_ansi="+lua.LBool(p.strip).String())
 	}
-	o.done()
+	o.Done()
 	if !hasTimeout {
 		timeout = p.timeout // process.TIMEOUT without a timeout uses the PTY's default
 	}
@@ -367,7 +369,7 @@ func ptyExpect(L *lua.LState) int {
 	arg := L.Get(2)
 	if t, ok := arg.(*lua.LTable); ok && t.RawGetString("exact") == lua.LNil {
 		if t.Len() == 0 {
-			argError(L, "pty:expect", 2, "patterns", "empty list")
+			luaargs.ArgError(L, "pty:expect", 2, "patterns", "empty list")
 		}
 		for i := 1; i <= t.Len(); i++ {
 			v := t.RawGetInt(i)
@@ -395,11 +397,11 @@ func ptyExpect(L *lua.LState) int {
 	if err != nil {
 		switch {
 		case errors.Is(err, expect.ErrTimeout):
-			return failKind(L, "timeout", KindTimeout)
+			return luaargs.FailKind(L, "timeout", KindTimeout)
 		case errors.Is(err, expect.ErrEOF):
-			return failKind(L, "eof", KindClosed)
+			return luaargs.FailKind(L, "eof", KindClosed)
 		}
-		return fail(L, "pty:expect", err)
+		return luaargs.Fail(L, "pty:expect", err)
 	}
 	m := L.NewTable()
 	m.RawSetString("before", lua.LString(res.Before))
@@ -423,13 +425,13 @@ func ptyResize(L *lua.LState) int {
 	c, ok1 := cols.(lua.LNumber)
 	r, ok2 := rows.(lua.LNumber)
 	if !ok1 || !ok2 || c < 1 || r < 1 || c > 1000 || r > 1000 {
-		argError(L, "pty:resize", 2, "cols, rows", "two numbers between 1 and 1000 expected")
+		luaargs.ArgError(L, "pty:resize", 2, "cols, rows", "two numbers between 1 and 1000 expected")
 	}
 	err := p.a.h.wait(L, "pty:resize", "", func(ctx context.Context) error {
 		return p.handle.Resize(ctx, uint16(c), uint16(r))
 	})
 	if err != nil {
-		return fail(L, "pty:resize", err)
+		return luaargs.Fail(L, "pty:resize", err)
 	}
 	L.Push(lua.LTrue)
 	return 1
@@ -439,7 +441,7 @@ func ptyResize(L *lua.LState) int {
 // "timeout" (the program keeps running).
 func ptyWait(L *lua.LState) int {
 	p := self[*ptyObj](L, "pty:wait")
-	d, has := optSeconds(L, "pty:wait", 2, "timeout")
+	d, has := luaargs.OptSeconds(L, "pty:wait", 2, "timeout")
 	var res client.PTYResult
 	timedOut := false
 	err := p.a.h.wait(L, "pty:wait", "wait: "+p.String(), func(ctx context.Context) error {
@@ -457,10 +459,10 @@ func ptyWait(L *lua.LState) int {
 		return err
 	})
 	if timedOut {
-		return failKind(L, "timeout", KindTimeout)
+		return luaargs.FailKind(L, "timeout", KindTimeout)
 	}
 	if err != nil {
-		return fail(L, "pty:wait", err)
+		return luaargs.Fail(L, "pty:wait", err)
 	}
 	t := L.NewTable()
 	t.RawSetString("exit_code", lua.LNumber(res.ExitCode))
@@ -474,7 +476,7 @@ func ptyKill(L *lua.LState) int {
 	p := self[*ptyObj](L, "pty:kill")
 	err := p.a.h.wait(L, "pty:kill", "", func(ctx context.Context) error { return p.handle.Kill(ctx) })
 	if err != nil {
-		return fail(L, "pty:kill", err)
+		return luaargs.Fail(L, "pty:kill", err)
 	}
 	L.Push(lua.LTrue)
 	return 1
@@ -501,7 +503,7 @@ func ptyOnOutput(L *lua.LState) int {
 	p := self[*ptyObj](L, "pty:on_output")
 	fn, ok := L.Get(2).(*lua.LFunction)
 	if !ok {
-		argError(L, "pty:on_output", 2, "callback", typeMsg("function", L.Get(2)))
+		luaargs.ArgError(L, "pty:on_output", 2, "callback", luaargs.TypeMsg("function", L.Get(2)))
 	}
 	p.onOutput = fn
 	p.startCallbacks()
@@ -541,7 +543,7 @@ func (a *api) pushPTYInfo(L *lua.LState, fname, id string) int {
 		return err
 	})
 	if err != nil {
-		return fail(L, fname, err)
+		return luaargs.Fail(L, fname, err)
 	}
 	L.Push(ptyInfoTable(L, info))
 	return 1
@@ -568,7 +570,7 @@ func ptyInfoTable(L *lua.LState, in *client.PTYInfo) *lua.LTable {
 // getPTY is process.get_pty(id) → info table.
 func (a *api) getPTY(L *lua.LState) int {
 	fname := a.name + ".get_pty"
-	return a.pushPTYInfo(L, fname, checkString(L, fname, 1, "id"))
+	return a.pushPTYInfo(L, fname, luaargs.CheckString(L, fname, 1, "id"))
 }
 
 // listPTYs is process.list_ptys() → list of info tables.
@@ -581,7 +583,7 @@ func (a *api) listPTYs(L *lua.LState) int {
 		return err
 	})
 	if err != nil {
-		return fail(L, fname, err)
+		return luaargs.Fail(L, fname, err)
 	}
 	t := L.CreateTable(len(infos), 0)
 	for i := range infos {
@@ -594,11 +596,11 @@ func (a *api) listPTYs(L *lua.LState) int {
 // resizePTY is process.resize_pty(id, cols, rows) → info table.
 func (a *api) resizePTY(L *lua.LState) int {
 	fname := a.name + ".resize_pty"
-	id := checkString(L, fname, 1, "id")
+	id := luaargs.CheckString(L, fname, 1, "id")
 	c, ok1 := L.Get(2).(lua.LNumber)
 	r, ok2 := L.Get(3).(lua.LNumber)
 	if !ok1 || !ok2 || c < 1 || r < 1 || c > 1000 || r > 1000 {
-		argError(L, fname, 2, "cols, rows", "two numbers between 1 and 1000 expected")
+		luaargs.ArgError(L, fname, 2, "cols, rows", "two numbers between 1 and 1000 expected")
 	}
 	var info *client.PTYInfo
 	err := a.h.wait(L, fname, "", func(ctx context.Context) error {
@@ -607,7 +609,7 @@ func (a *api) resizePTY(L *lua.LState) int {
 		return err
 	})
 	if err != nil {
-		return fail(L, fname, err)
+		return luaargs.Fail(L, fname, err)
 	}
 	L.Push(ptyInfoTable(L, info))
 	return 1
@@ -616,10 +618,10 @@ func (a *api) resizePTY(L *lua.LState) int {
 // killPTY is process.kill_pty(id) → true.
 func (a *api) killPTY(L *lua.LState) int {
 	fname := a.name + ".kill_pty"
-	id := checkString(L, fname, 1, "id")
+	id := luaargs.CheckString(L, fname, 1, "id")
 	err := a.h.wait(L, fname, "", func(ctx context.Context) error { return a.c.KillPTY(ctx, id) })
 	if err != nil {
-		return fail(L, fname, err)
+		return luaargs.Fail(L, fname, err)
 	}
 	L.Push(lua.LTrue)
 	return 1
