@@ -131,7 +131,7 @@
 //	process.pty{id=, cols=, rows=, cwd=, env=, command=, on_output=, record=,
 //	            strip_ansi=, timeout=, detach=} → pty
 //	process.attach_pty(id, {scrollback=, on_output=, strip_ansi=, timeout=}) → pty
-//	process.get_pty(id) · process.list_ptys() · process.resize_pty(id, cols, rows)
+//	process.get_pty(id) → pty (as attach_pty) · process.list_ptys() · process.resize_pty(id, cols, rows)
 //	process.kill_pty(id)
 //	  pty.id · pty:send(s) · pty:send_line(s) · pty:send_control("c")
 //	  pty:expect(patterns, {timeout=}) → index, {before, match, groups}

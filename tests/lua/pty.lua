@@ -29,7 +29,15 @@ t.eq(info.active, true)
 local listed = false
 for _, pi in ipairs(process.list_ptys()) do if pi.id == p.id then listed = true end end
 t.ok(listed)
-t.eq(process.get_pty(p.id).id, p.id)
+-- get_pty looks a PTY up and returns an object, as get_session does: a
+-- second attachment that can drive the same PTY and is closed (not killed)
+-- at the end of the run.
+local same = process.get_pty(p.id)
+t.eq(tostring(same), "pty " .. p.id)
+t.eq(same.id, p.id)
+t.eq(same:info().cols, 120)
+t.eq(same:close(), true)
+t.eq(p:info().active, true)
 t.eq(process.resize_pty(p.id, 80, 24).cols, 80)
 
 -- timeout without sentinel: nil, "timeout", "timeout"; with sentinel: its index
