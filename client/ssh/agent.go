@@ -276,7 +276,11 @@ func launch(ctx context.Context, conn *ssh.Client, path string, o Options) (*age
 	}
 	tr := &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			return conn.DialContext(ctx, "unix", sock)
+			ch, err := conn.DialContext(ctx, "unix", sock)
+			if err != nil {
+				return nil, err
+			}
+			return &deadlineConn{Conn: ch}, nil
 		},
 		MaxIdleConnsPerHost: 64,
 		IdleConnTimeout:     90 * time.Second,

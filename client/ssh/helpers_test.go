@@ -104,3 +104,5 @@ func eventually(d time.Duration, cond func() bool) bool {
 	}
 	return cond()
 }
+
+func itoa(n int) string { return strconv.Itoa(n) }
