@@ -11,11 +11,11 @@ import (
 func TestPTYSizeArgs(t *testing.T) {
 	h, _, marker, _ := newHost(t)
 	cases := []struct{ src, want string }{
-		{`process.pty{command = "true", cols = 0.5}`, "process.pty: bad option 'cols': must be a whole number"},
-		{`process.pty{command = "true", cols = 0/0}`, "bad option 'cols'"},
-		{`process.pty{command = "true", rows = 1/0}`, "bad option 'rows'"},
-		{`process.pty{command = "true", rows = -1}`, "bad option 'rows'"},
-		{`process.pty{command = "true", cols = 1001}`, "bad option 'cols'"},
+		{`process.pty{command = "true", cols = 0.5}`, `process.pty: bad argument #1 (opts): option "cols": must be a whole number`},
+		{`process.pty{command = "true", cols = 0/0}`, `option "cols"`},
+		{`process.pty{command = "true", rows = 1/0}`, `option "rows"`},
+		{`process.pty{command = "true", rows = -1}`, `option "rows"`},
+		{`process.pty{command = "true", cols = 1001}`, `option "cols"`},
 		{`process.resize_pty("x", 80.5, 24)`, "process.resize_pty: bad argument #2 (cols)"},
 		{`process.resize_pty("x", 80, 0/0)`, "process.resize_pty: bad argument #3 (rows)"},
 		{`process.resize_pty("x", 0, 24)`, "bad argument #2 (cols)"},

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -10,6 +11,8 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/procsh/procsh/client/local"
@@ -40,6 +43,8 @@ func serveMain(args []string, stdout, stderr io.Writer) int {
 		hosts = append(hosts, v)
 		return nil
 	})
+	stdio := fs.Bool("stdio", false, "agent mode for the SSH backend: read the token from the first line of stdin, listen on a Unix socket in a fresh private directory (printed on stdout), and end at stdin EOF")
+	killGrace := fs.Duration("kill-grace", 0, "time between SIGTERM and SIGKILL when ending a process tree (0: the backend's default)")
 	fs.Usage = func() {}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -57,6 +62,16 @@ func serveMain(args []string, stdout, stderr io.Writer) int {
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "procsh serve: unexpected argument %q\n", fs.Arg(0))
 		return exitUsage
+	}
+	var lopts []local.Option
+	if *killGrace > 0 {
+		lopts = append(lopts, local.WithKillGrace(*killGrace))
+	}
+	if *stdio {
+		// The token comes on stdin; nothing the server runs may see the
+		// environment's one either.
+		_ = os.Unsetenv(tokenEnv)
+		return serveStdio(os.Stdin, stdout, stderr, lopts)
 	}
 	tokenSet := false
 	fs.Visit(func(f *flag.Flag) { tokenSet = tokenSet || f.Name == "token" })
@@ -87,7 +102,7 @@ func serveMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "procsh serve: %v\n", err)
 		return exitUsage
 	}
-	backend, err := local.New(local.WithEnv(childEnv(os.Environ(), token)))
+	backend, err := local.New(append(lopts, local.WithEnv(childEnv(os.Environ(), token)))...)
 	if err != nil {
 		fmt.Fprintf(stderr, "procsh serve: %v\n", err)
 		return exitError
@@ -118,5 +133,60 @@ func serveMain(args []string, stdout, stderr io.Writer) int {
 		return exitError
 	}
 	fmt.Fprintln(stderr, "procsh: server stopped")
+	return exitOK
+}
+
+// serveStdio is `procsh serve --stdio`, the server side of the SSH
+// backend's agent mode. The token arrives as the first line of stdin, so it
+// is on no command line; the socket lives in a fresh 0700 directory, so no
+// other user of the host can reach it; and the server ends (with every
+// process it started) when stdin reaches EOF, which happens when the SSH
+// channel closes, also when the connection just drops.
+func serveStdio(stdin io.Reader, stdout, stderr io.Writer, lopts []local.Option) int {
+	br := bufio.NewReader(stdin)
+	line, err := br.ReadString('\n')
+	token := strings.TrimSpace(line)
+	if err != nil || token == "" {
+		fmt.Fprintln(stderr, "procsh serve --stdio: expected a token line on stdin")
+		return exitUsage
+	}
+	dir, err := os.MkdirTemp("", "procsh-agent-")
+	if err != nil {
+		fmt.Fprintf(stderr, "procsh serve: %v\n", err)
+		return exitError
+	}
+	defer os.RemoveAll(dir)
+	if err := os.Chmod(dir, 0o700); err != nil {
+		fmt.Fprintf(stderr, "procsh serve: %v\n", err)
+		return exitError
+	}
+	sock := filepath.Join(dir, "sock")
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		fmt.Fprintf(stderr, "procsh serve: %v\n", err)
+		return exitError
+	}
+	backend, err := local.New(lopts...)
+	if err != nil {
+		ln.Close()
+		fmt.Fprintf(stderr, "procsh serve: %v\n", err)
+		return exitError
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	srv := server.New(backend, server.WithToken(token), server.WithLogger(logger))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer stop()
+	ctx, cancel := context.WithCancel(ctx)
+	go func() {
+		_, _ = io.Copy(io.Discard, br)
+		cancel()
+	}()
+	fmt.Fprintf(stdout, "procsh: agent socket %s\n", sock)
+	err = server.Serve(ctx, ln, srv)
+	_ = backend.Close()
+	if err != nil && ctx.Err() == nil {
+		fmt.Fprintf(stderr, "procsh serve: %v\n", err)
+		return exitError
+	}
 	return exitOK
 }
