@@ -154,9 +154,9 @@ func FuzzWebSocketFrames(f *testing.F) {
 	f.Add(false, wsFrame(true, 9, []byte("ping")))
 	f.Add(false, wsFrame(true, 8, []byte{0x03, 0xe8}))
 	f.Add(false, wsFrame(true, 2, bytes.Repeat([]byte{0xff}, DefaultMaxMessageBytes+1))) // over the limit: 1009
-	f.Add(false, []byte{0x82, 0x05, 'x', 'x', 'x', 'x', 'x'})                           // unmasked: protocol error
-	f.Add(false, []byte{0x82, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff})    // 2^64-1 length
-	f.Add(false, []byte{0x8f, 0x80, 0, 0, 0, 0})                                        // reserved opcode
+	f.Add(false, []byte{0x82, 0x05, 'x', 'x', 'x', 'x', 'x'})                            // unmasked: protocol error
+	f.Add(false, []byte{0x82, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff})     // 2^64-1 length
+	f.Add(false, []byte{0x8f, 0x80, 0, 0, 0, 0})                                         // reserved opcode
 	f.Add(true, wsFrame(true, 1, []byte("anything")))
 	f.Add(true, []byte{0x81})
 	b, err := local.New(local.WithKillGrace(100*time.Millisecond), local.WithEnv(isolatedEnv(f)))
@@ -246,4 +246,3 @@ func FuzzWebSocketFrames(f *testing.F) {
 		r.Body.Close()
 	})
 }
-
