@@ -166,6 +166,11 @@ type SessionExecResult struct {
 type Logs struct {
 	Output         string // both streams, in arrival order
 	Stdout, Stderr string
+	// Truncated is set when the output is not the whole log: the backend's
+	// retention limit dropped its start (FirstOffset is then the offset of
+	// Output[0] in the combined log) or the snapshot was capped.
+	Truncated   bool
+	FirstOffset int64
 }
 
 // Chunk is a piece of a command's output.

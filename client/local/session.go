@@ -270,7 +270,7 @@ func (b *Backend) ExecSession(ctx context.Context, sessionID string, req client.
 	if err != nil {
 		return nil, err
 	}
-	c := &command{id: ids.UUID(), text: req.Command, async: req.Async, log: newCmdLog(), done: make(chan struct{})}
+	c := &command{id: ids.UUID(), text: req.Command, async: req.Async, log: b.newLog(), done: make(chan struct{})}
 	if req.Async {
 		// The stdin FIFO exists from submission on, so input sent while
 		// the command still waits in the queue is delivered when it starts.
