@@ -10,7 +10,9 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/procsh/procsh/client"
 )
@@ -282,20 +284,21 @@ func (l *cmdLog) kept() (first, size int64) {
 	return l.first, l.size
 }
 
-// snapshot returns the combined log and the two streams, or as much of the
-// start of what is kept as max allows (max <= 0: everything), and whether
-// anything was left out.
+// snapshot returns the combined log and the two streams.
 func (l *cmdLog) snapshot() client.Logs { return l.snapshotMax(-1) }
+
+// snapshotMax is snapshot of at most max bytes from the first kept offset
+// (max < 0: everything); Truncated says whether anything was left out.
 
 func (l *cmdLog) snapshotMax(max int64) client.Logs {
 	first, size := l.kept()
 	end := size
 	truncated := first > 0
-	if max > 0 && size-first > max {
+	if max >= 0 && size-first > max {
 		end, truncated = first+max, true
 	}
 	all := make([]byte, 0, end-first)
-	var out, errb []byte
+	var spans []span
 	st := l.stream(context.Background(), client.LogOptions{Offset: first})
 	st.limit = end
 	defer st.Close()
@@ -309,13 +312,10 @@ func (l *cmdLog) snapshotMax(max int64) client.Logs {
 			break
 		}
 		all = append(all, c.Data...)
-		if c.Stream == client.Stderr {
-			errb = append(errb, c.Data...)
-		} else {
-			out = append(out, c.Data...)
-		}
+		spans = addSpan(spans, c.Stream, len(all))
 	}
-	return client.Logs{Output: string(all), Stdout: string(out), Stderr: string(errb), Truncated: truncated, FirstOffset: first}
+	out, stdout, stderr := splitStreams(all, spans)
+	return client.Logs{Output: out, Stdout: stdout, Stderr: stderr, Truncated: truncated, FirstOffset: first}
 }
 
 // logStream reads a cmdLog from an offset.
@@ -463,4 +463,57 @@ func (s *logStream) fromFile(segs []*segment, end int64) (client.Chunk, error) {
 func (s *logStream) Close() error {
 	s.once.Do(func() { close(s.closed) })
 	return nil
+}
+
+// span is a run of one stream in a combined output buffer, ending at end.
+type span struct {
+	stream client.Stream
+	end    int
+}
+
+// addSpan records that combined now ends with n more bytes of stream s.
+func addSpan(spans []span, s client.Stream, end int) []span {
+	if k := len(spans); k > 0 && spans[k-1].stream == s {
+		spans[k-1].end = end
+		return spans
+	}
+	return append(spans, span{s, end})
+}
+
+// splitStreams turns a combined buffer that is never written again into
+// the result strings without copying it: the combined string shares the
+// buffer, and so does a lone stream's; only output interleaving both
+// streams is copied, once, into the two stream strings.
+func splitStreams(all []byte, spans []span) (combined, stdout, stderr string) {
+	if len(all) == 0 {
+		return "", "", ""
+	}
+	combined = unsafe.String(unsafe.SliceData(all), len(all))
+	if len(spans) == 1 {
+		if spans[0].stream == client.Stderr {
+			return combined, "", combined
+		}
+		return combined, combined, ""
+	}
+	var nout int
+	start := 0
+	for _, sp := range spans {
+		if sp.stream != client.Stderr {
+			nout += sp.end - start
+		}
+		start = sp.end
+	}
+	var out, errb strings.Builder
+	out.Grow(nout)
+	errb.Grow(len(all) - nout)
+	start = 0
+	for _, sp := range spans {
+		if sp.stream == client.Stderr {
+			errb.Write(all[start:sp.end])
+		} else {
+			out.Write(all[start:sp.end])
+		}
+		start = sp.end
+	}
+	return combined, out.String(), errb.String()
 }

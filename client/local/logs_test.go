@@ -250,3 +250,60 @@ func TestLogMemoryBounded(t *testing.T) {
 	}
 	t.Logf("heap growth for 128 MiB of output: %d KiB", (int64(after)-int64(before))>>10)
 }
+
+// Results keep at most MaxOutput bytes and say Truncated; OnOutput and the
+// session log still see everything.
+func TestMaxOutput(t *testing.T) {
+	b, err := local.New(local.WithLogDir(t.TempDir()), local.WithKillGrace(100*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	ctx := context.Background()
+	full := seqOut(10000)
+	for _, c := range []struct {
+		max       int64
+		want      string
+		truncated bool
+	}{
+		{1000, full[:1000], true},
+		{int64(len(full)), full, false},
+		{0, full, false},  // DefaultMaxOutput
+		{-1, full, false}, // no cap
+	} {
+		var seen int
+		res, err := b.Exec(ctx, client.ExecRequest{Command: "seq 1 10000", MaxOutput: c.max, OnOutput: func(ch client.Chunk) { seen += len(ch.Data) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Result != c.want || res.Stdout != c.want || res.Stderr != "" || res.Truncated != c.truncated || seen != len(full) {
+			t.Errorf("exec max %d: %d bytes, truncated %v, OnOutput saw %d", c.max, len(res.Result), res.Truncated, seen)
+		}
+		cr, err := b.CodeRun(ctx, client.CodeRunRequest{Code: "import sys\nfor i in range(1, 10001): print(i)", MaxOutput: c.max})
+		if _, lerr := exec.LookPath("python3"); lerr == nil && (err != nil || cr.Result != c.want || cr.Truncated != c.truncated) {
+			t.Errorf("code run max %d: %v %d bytes truncated %v", c.max, err, len(cr.Result), cr.Truncated)
+		}
+	}
+	// Interleaved streams split exactly, and the cap counts both.
+	res, err := b.Exec(ctx, client.ExecRequest{Command: "echo a; sleep 0.05; echo bb >&2; sleep 0.05; echo c; sleep 0.05; echo dddd >&2", MaxOutput: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Result != "a\nbb\nc\nd" || res.Stdout != "a\nc\n" || res.Stderr != "bb\nd" || !res.Truncated {
+		t.Errorf("interleaved: %q %q %q %v", res.Result, res.Stdout, res.Stderr, res.Truncated)
+	}
+	if err := b.CreateSession(ctx, client.SessionOptions{ID: "s"}); err != nil {
+		t.Fatal(err)
+	}
+	sr, err := b.ExecSession(ctx, "s", client.SessionExecRequest{Command: "seq 1 10000; echo tail >&2", MaxOutput: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sr.Output != full[:1000] || sr.Stdout != full[:1000] || sr.Stderr != "" || !sr.Truncated {
+		t.Errorf("session exec: %d bytes, stderr %q, truncated %v", len(sr.Output), sr.Stderr, sr.Truncated)
+	}
+	logs, _ := b.GetCommandLogs(ctx, "s", sr.CmdID)
+	if logs.Stdout != full || logs.Stderr != "tail\n" || logs.Truncated {
+		t.Errorf("the log keeps everything: %d bytes, truncated %v", len(logs.Output), logs.Truncated)
+	}
+}

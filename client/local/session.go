@@ -311,8 +311,8 @@ func (b *Backend) ExecSession(ctx context.Context, sessionID string, req client.
 	if deleted {
 		return nil, client.Errorf(op, client.ErrClosed, "session %q was deleted while the command ran", sessionID)
 	}
-	logs := c.log.snapshot()
-	return &client.SessionExecResult{CmdID: c.id, ExitCode: info.ExitCode, Output: logs.Output, Stdout: logs.Stdout, Stderr: logs.Stderr, Signal: info.Signal}, nil
+	logs := c.log.snapshotMax(client.OutputCap(req.MaxOutput))
+	return &client.SessionExecResult{CmdID: c.id, ExitCode: info.ExitCode, Output: logs.Output, Stdout: logs.Stdout, Stderr: logs.Stderr, Signal: info.Signal, Truncated: logs.Truncated}, nil
 }
 
 // ctxKind maps a context error to a sentinel.
@@ -362,7 +362,8 @@ func (b *Backend) GetCommandLogs(ctx context.Context, sessionID, commandID strin
 	if err != nil {
 		return nil, err
 	}
-	l := c.log.snapshot()
+	// Capped like a result: the rest stays readable with StreamCommandLogs.
+	l := c.log.snapshotMax(client.DefaultMaxOutput)
 	return &l, nil
 }
 
