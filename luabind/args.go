@@ -11,6 +11,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/procsh/procsh/client"
+	"github.com/procsh/procsh/expect"
 )
 
 // Error kinds returned as the third value of a failed call (nil, message,
@@ -32,8 +33,11 @@ func kindOf(err error) string {
 	if errors.Is(err, context.Canceled) {
 		return KindCanceled
 	}
-	if errors.Is(err, context.DeadlineExceeded) {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, expect.ErrTimeout) {
 		return KindTimeout
+	}
+	if errors.Is(err, expect.ErrClosed) {
+		return KindClosed
 	}
 	switch client.KindOf(err) {
 	case client.ErrNotFound:

@@ -180,7 +180,7 @@ func (a *api) pty(L *lua.LState) int {
 		}
 		// Output is recorded as the expect engine reads it, resizes as
 		// they are made.
-		handle = cast.Record(handle, rec.w)
+		handle = recordedPTY{handle, cast.Record(handle, rec.w)}
 	}
 	p := a.newPTYObj(L, po.ID, handle, detach, rec, timeout, strip, onOutput)
 	L.Push(p)
@@ -625,6 +625,19 @@ func (a *api) killPTY(L *lua.LState) int {
 	return 1
 }
 
+// recordedPTY is a PTY handle whose reads, writes and resizes go through a
+// cast recorder (cast knows only the terminal part of a handle).
+type recordedPTY struct {
+	client.PTYHandle
+	rec *cast.Recorder
+}
+
+func (r recordedPTY) Read(p []byte) (int, error)  { return r.rec.Read(p) }
+func (r recordedPTY) Write(p []byte) (int, error) { return r.rec.Write(p) }
+func (r recordedPTY) Resize(ctx context.Context, cols, rows uint16) error {
+	return r.rec.Resize(ctx, cols, rows)
+}
+
 // recording is a cast file being written.
 type recording struct {
 	f *os.File
@@ -636,7 +649,7 @@ func startRecording(path string, info *client.PTYInfo, command []string) (*recor
 	if err != nil {
 		return nil, err
 	}
-	hdr := cast.HeaderFor(info)
+	hdr := cast.HeaderFor(info.Cols, info.Rows, info.Env)
 	if hdr.Width == 0 || hdr.Height == 0 {
 		hdr.Width, hdr.Height = 80, 24
 	}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -15,14 +14,12 @@ import (
 	"github.com/procsh/procsh/internal/wire"
 )
 
-var envKeyRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-
 // checkEnv validates env keys with the reference server's message.
 func checkEnv(w http.ResponseWriter, r *http.Request, env map[string]string) bool {
 	for k := range env {
-		if !envKeyRE.MatchString(k) {
+		if !client.ValidEnvKey(k) {
 			writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST",
-				"bad request: invalid environment variable name: '"+k+"'", wire.KindInvalidArgument)
+				"bad request: invalid environment variable name: '"+k+"'", client.ErrInvalidArgument)
 			return false
 		}
 	}
@@ -45,11 +42,11 @@ func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request) {
 	if req.Command == "" {
 		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST",
 			"bad request: invalid request body: Key: 'ExecuteRequest.Command' Error:Field validation for 'Command' failed on the 'required' tag",
-			wire.KindInvalidArgument)
+			client.ErrInvalidArgument)
 		return
 	}
 	if blank(req.Command) {
-		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: command cannot be empty or whitespace-only", wire.KindInvalidArgument)
+		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: command cannot be empty or whitespace-only", client.ErrInvalidArgument)
 		return
 	}
 	if !checkEnv(w, r, req.Envs) {
@@ -78,7 +75,7 @@ func (s *Server) writeExecResult(w http.ResponseWriter, r *http.Request, ctx con
 	}
 	if ctx.Err() != nil {
 		// Cancelled by the procsh client, which is waiting for this.
-		writeE1(w, r, 499, "CANCELLED", "cancelled: "+ctx.Err().Error(), wire.KindClosed)
+		writeE1(w, r, 499, "CANCELLED", "cancelled: "+ctx.Err().Error(), client.ErrClosed)
 		return
 	}
 	if err != nil && res == nil {
@@ -90,11 +87,11 @@ func (s *Server) writeExecResult(w http.ResponseWriter, r *http.Request, ctx con
 		return
 	}
 	if res == nil {
-		writeE1(w, r, http.StatusInternalServerError, "INTERNAL_SERVER_ERROR", "internal server error: no result", wire.KindUnavailable)
+		writeE1(w, r, http.StatusInternalServerError, "INTERNAL_SERVER_ERROR", "internal server error: no result", client.ErrUnavailable)
 		return
 	}
 	if res.TimedOut && !ext(r) {
-		writeE1(w, r, http.StatusRequestTimeout, "REQUEST_TIMEOUT", "request timeout: command execution timeout", wire.KindTimeout)
+		writeE1(w, r, http.StatusRequestTimeout, "REQUEST_TIMEOUT", "request timeout: command execution timeout", client.ErrTimeout)
 		return
 	}
 	out := wire.ExecuteResponse{ExitCode: res.ExitCode, Result: res.Result}
@@ -142,14 +139,14 @@ func (s *Server) handleCodeRun(w http.ResponseWriter, r *http.Request) {
 		if f.val == "" {
 			writeE1(w, r, http.StatusBadRequest, "INVALID_REQUEST_BODY",
 				"invalid body request: Key: 'CodeRunRequest."+f.name+"' Error:Field validation for '"+f.name+"' failed on the 'required' tag",
-				wire.KindInvalidArgument)
+				client.ErrInvalidArgument)
 			return
 		}
 	}
 	switch req.Language {
 	case client.Python, client.JavaScript, client.TypeScript:
 	default:
-		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: unsupported language: "+req.Language, wire.KindInvalidArgument)
+		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: unsupported language: "+req.Language, client.ErrInvalidArgument)
 		return
 	}
 	if !checkEnv(w, r, req.Envs) {

@@ -41,7 +41,7 @@ func wirePTYAny(p client.PTYInfo, extended bool) any {
 func (s *Server) handleListPTYs(w http.ResponseWriter, r *http.Request) {
 	list, err := s.backend.ListPTYs(r.Context())
 	if err != nil {
-		writeE3(w, r, http.StatusInternalServerError, err.Error(), kindName(err))
+		writeE3(w, r, http.StatusInternalServerError, err.Error(), kindOf(err))
 		return
 	}
 	out := wire.PtyListResponse[any]{Sessions: []any{}}
@@ -56,7 +56,7 @@ func (s *Server) handleListPTYs(w http.ResponseWriter, r *http.Request) {
 
 func validPTYID(w http.ResponseWriter, r *http.Request, id string) bool {
 	if strings.Contains(id, "/") || strings.Contains(id, "..") {
-		writeE3(w, r, http.StatusBadRequest, "invalid PTY session ID: must not contain '/' or '..'", wire.KindInvalidArgument)
+		writeE3(w, r, http.StatusBadRequest, "invalid PTY session ID: must not contain '/' or '..'", client.ErrInvalidArgument)
 		return false
 	}
 	return true
@@ -69,18 +69,18 @@ func (s *Server) handleCreatePTY(w http.ResponseWriter, r *http.Request) {
 			badBody(w, r, "", "", err)
 			return
 		}
-		writeE3(w, r, http.StatusBadRequest, err.Error(), wire.KindInvalidArgument)
+		writeE3(w, r, http.StatusBadRequest, err.Error(), client.ErrInvalidArgument)
 		return
 	}
 	switch {
 	case req.ID == "":
-		writeE3(w, r, http.StatusBadRequest, "session ID is required", wire.KindInvalidArgument)
+		writeE3(w, r, http.StatusBadRequest, "session ID is required", client.ErrInvalidArgument)
 		return
 	case req.Cols > 1000:
-		writeE3(w, r, http.StatusBadRequest, "invalid value for cols - must be less than 1000", wire.KindInvalidArgument)
+		writeE3(w, r, http.StatusBadRequest, "invalid value for cols - must be less than 1000", client.ErrInvalidArgument)
 		return
 	case req.Rows > 1000:
-		writeE3(w, r, http.StatusBadRequest, "invalid value for rows - must be less than 1000", wire.KindInvalidArgument)
+		writeE3(w, r, http.StatusBadRequest, "invalid value for rows - must be less than 1000", client.ErrInvalidArgument)
 		return
 	}
 	if !validPTYID(w, r, req.ID) {
@@ -93,15 +93,15 @@ func (s *Server) handleCreatePTY(w http.ResponseWriter, r *http.Request) {
 	if _, err := s.backend.CreatePTY(context.WithoutCancel(r.Context()), opts); err != nil {
 		switch {
 		case errors.Is(err, client.ErrConflict):
-			writeE3(w, r, http.StatusConflict, "PTY session with ID '"+req.ID+"' already exists", wire.KindConflict)
+			writeE3(w, r, http.StatusConflict, "PTY session with ID '"+req.ID+"' already exists", client.ErrConflict)
 		case errors.Is(err, client.ErrInvalidArgument):
-			writeE3(w, r, http.StatusBadRequest, err.Error(), wire.KindInvalidArgument)
+			writeE3(w, r, http.StatusBadRequest, err.Error(), client.ErrInvalidArgument)
 		default:
 			msg := "failed to start PTY session"
 			if ext(r) {
 				msg += ": " + err.Error()
 			}
-			writeE3(w, r, http.StatusInternalServerError, msg, kindName(err))
+			writeE3(w, r, http.StatusInternalServerError, msg, kindOf(err))
 		}
 		return
 	}
@@ -129,10 +129,10 @@ func (s *Server) handleGetPTY(w http.ResponseWriter, r *http.Request) {
 	p, err := s.lookupPTY(r.Context(), id, ext(r))
 	if err != nil {
 		if errors.Is(err, client.ErrNotFound) || errors.Is(err, client.ErrClosed) {
-			writeE3(w, r, http.StatusNotFound, "PTY session not found", wire.KindNotFound)
+			writeE3(w, r, http.StatusNotFound, "PTY session not found", client.ErrNotFound)
 			return
 		}
-		writeE3(w, r, http.StatusInternalServerError, err.Error(), kindName(err))
+		writeE3(w, r, http.StatusInternalServerError, err.Error(), kindOf(err))
 		return
 	}
 	writeJSON(w, http.StatusOK, wirePTYAny(*p, ext(r)))
@@ -145,10 +145,10 @@ func (s *Server) handleDeletePTY(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := s.backend.KillPTY(context.WithoutCancel(r.Context()), id); err != nil {
 		if errors.Is(err, client.ErrNotFound) {
-			writeE3(w, r, http.StatusNotFound, "PTY session not found", wire.KindNotFound)
+			writeE3(w, r, http.StatusNotFound, "PTY session not found", client.ErrNotFound)
 			return
 		}
-		writeE3(w, r, http.StatusInternalServerError, err.Error(), kindName(err))
+		writeE3(w, r, http.StatusInternalServerError, err.Error(), kindOf(err))
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"message": "PTY session deleted"})
@@ -162,40 +162,40 @@ func (s *Server) handleResizePTY(w http.ResponseWriter, r *http.Request) {
 			badBody(w, r, "", "", err)
 			return
 		}
-		writeE3(w, r, http.StatusBadRequest, err.Error(), wire.KindInvalidArgument)
+		writeE3(w, r, http.StatusBadRequest, err.Error(), client.ErrInvalidArgument)
 		return
 	}
 	switch {
 	case req.Cols > 1000:
-		writeE3(w, r, http.StatusBadRequest, "cols must be less than 1000", wire.KindInvalidArgument)
+		writeE3(w, r, http.StatusBadRequest, "cols must be less than 1000", client.ErrInvalidArgument)
 		return
 	case req.Rows > 1000:
-		writeE3(w, r, http.StatusBadRequest, "rows must be less than 1000", wire.KindInvalidArgument)
+		writeE3(w, r, http.StatusBadRequest, "rows must be less than 1000", client.ErrInvalidArgument)
 		return
 	}
 	if !validPTYID(w, r, id) {
 		return
 	}
 	if _, err := s.lookupPTY(r.Context(), id, ext(r)); err != nil && (errors.Is(err, client.ErrNotFound) || errors.Is(err, client.ErrClosed)) {
-		writeE3(w, r, http.StatusGone, "PTY session "+id+" not found", wire.KindNotFound)
+		writeE3(w, r, http.StatusGone, "PTY session "+id+" not found", client.ErrNotFound)
 		return
 	}
 	p, err := s.backend.ResizePTY(r.Context(), id, req.Cols, req.Rows)
 	if err != nil {
 		switch {
 		case errors.Is(err, client.ErrNotFound):
-			writeE3(w, r, http.StatusGone, "PTY session "+id+" not found", wire.KindNotFound)
+			writeE3(w, r, http.StatusGone, "PTY session "+id+" not found", client.ErrNotFound)
 		case errors.Is(err, client.ErrInvalidArgument):
-			writeE3(w, r, http.StatusBadRequest, err.Error(), wire.KindInvalidArgument)
+			writeE3(w, r, http.StatusBadRequest, err.Error(), client.ErrInvalidArgument)
 		default:
-			writeE3(w, r, http.StatusInternalServerError, err.Error(), kindName(err))
+			writeE3(w, r, http.StatusInternalServerError, err.Error(), kindOf(err))
 		}
 		return
 	}
 	writeJSON(w, http.StatusOK, wirePTYAny(*p, ext(r)))
 }
 
-// ptyCloseFor maps how a PTY program ended to the close frame of spec §7.4.
+// ptyCloseFor maps how a PTY program ended to the close frame of docs/protocol.md §7.4.
 func ptyCloseFor(res client.PTYResult) (int, string) {
 	code := res.ExitCode
 	if code == 0 {
@@ -350,5 +350,5 @@ func kindIf(extended bool, err error) string {
 	if !extended || err == nil {
 		return ""
 	}
-	return kindName(err)
+	return client.WireKind(kindOf(err))
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/procsh/procsh/client"
 	"github.com/procsh/procsh/internal/wire"
@@ -19,7 +20,7 @@ const entrypointID = "entrypoint"
 func validID(w http.ResponseWriter, r *http.Request, what, id string) bool {
 	if strings.Contains(id, "/") || strings.Contains(id, "..") {
 		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST",
-			"bad request: invalid "+what+" ID: must not contain '/' or '..'", wire.KindInvalidArgument)
+			"bad request: invalid "+what+" ID: must not contain '/' or '..'", client.ErrInvalidArgument)
 		return false
 	}
 	return true
@@ -66,12 +67,12 @@ func (s *Server) handleCreateSession(w http.ResponseWriter, r *http.Request) {
 	if req.SessionID == "" {
 		writeE1(w, r, http.StatusBadRequest, "INVALID_REQUEST_BODY",
 			"invalid body request: Key: 'CreateSessionRequest.SessionId' Error:Field validation for 'SessionId' failed on the 'required' tag",
-			wire.KindInvalidArgument)
+			client.ErrInvalidArgument)
 		return
 	}
 	if req.SessionID == entrypointID || s.isHidden(req.SessionID) {
 		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST",
-			"bad request: provided session ID is reserved and cannot be created/overridden", wire.KindInvalidArgument)
+			"bad request: provided session ID is reserved and cannot be created/overridden", client.ErrInvalidArgument)
 		return
 	}
 	if !validID(w, r, "session", req.SessionID) {
@@ -100,7 +101,7 @@ func (s *Server) handleGetSession(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.isHidden(sid) {
-		writeE1(w, r, http.StatusNotFound, "NOT_FOUND", "not found: session not found", wire.KindNotFound)
+		writeE1(w, r, http.StatusNotFound, "NOT_FOUND", "not found: session not found", client.ErrNotFound)
 		return
 	}
 	si, err := s.backend.GetSession(r.Context(), s.backendSID(sid))
@@ -121,14 +122,14 @@ func notFoundDetail(err error, msg string) string {
 func (s *Server) handleDeleteSession(w http.ResponseWriter, r *http.Request) {
 	sid := r.PathValue("sid")
 	if sid == entrypointID {
-		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: can't delete entrypoint session", wire.KindInvalidArgument)
+		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: can't delete entrypoint session", client.ErrInvalidArgument)
 		return
 	}
 	if !validID(w, r, "session", sid) {
 		return
 	}
 	if s.isHidden(sid) {
-		writeE1(w, r, http.StatusNotFound, "NOT_FOUND", "not found: session not found", wire.KindNotFound)
+		writeE1(w, r, http.StatusNotFound, "NOT_FOUND", "not found: session not found", client.ErrNotFound)
 		return
 	}
 	if err := s.backend.DeleteSession(context.WithoutCancel(r.Context()), sid); err != nil {
@@ -141,7 +142,7 @@ func (s *Server) handleDeleteSession(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleSessionExec(w http.ResponseWriter, r *http.Request) {
 	sid := r.PathValue("sid")
 	if sid == entrypointID {
-		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: can't execute command in entrypoint session", wire.KindInvalidArgument)
+		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: can't execute command in entrypoint session", client.ErrInvalidArgument)
 		return
 	}
 	if !validID(w, r, "session", sid) {
@@ -161,7 +162,7 @@ func (s *Server) handleSessionExec(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.isHidden(sid) {
-		writeE2(w, r, "failed to execute command: not found: session not found", wire.KindNotFound)
+		writeE2(w, r, "failed to execute command: not found: session not found", client.ErrNotFound)
 		return
 	}
 	async := req.RunAsync || req.Async
@@ -179,7 +180,7 @@ func (s *Server) handleSessionExec(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil && ctx.Err() != nil && ext(r) {
-		writeE1(w, r, 499, "CANCELLED", "cancelled: "+ctx.Err().Error(), wire.KindClosed)
+		writeE1(w, r, 499, "CANCELLED", "cancelled: "+ctx.Err().Error(), client.ErrClosed)
 		return
 	}
 	if err != nil {
@@ -192,7 +193,7 @@ func (s *Server) handleSessionExec(w http.ResponseWriter, r *http.Request) {
 		default:
 			detail = "bad request: " + err.Error()
 		}
-		writeE2(w, r, "failed to execute command: "+detail, kindName(err))
+		writeE2(w, r, "failed to execute command: "+detail, kindOf(err))
 		return
 	}
 	if async {
@@ -329,7 +330,7 @@ func (s *Server) handleGetCommand(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleInput(w http.ResponseWriter, r *http.Request) {
 	sid, cid := r.PathValue("sid"), r.PathValue("cid")
 	if sid == entrypointID {
-		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: can't send input to entrypoint session", wire.KindInvalidArgument)
+		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: can't send input to entrypoint session", client.ErrInvalidArgument)
 		return
 	}
 	if !validID(w, r, "session", sid) {
@@ -352,7 +353,7 @@ func (s *Server) handleInput(w http.ResponseWriter, r *http.Request) {
 		if req.Data == "" {
 			writeE1(w, r, http.StatusBadRequest, "INVALID_REQUEST_BODY",
 				"invalid body request: Key: 'SessionSendInputRequest.Data' Error:Field validation for 'Data' failed on the 'required' tag",
-				wire.KindInvalidArgument)
+				client.ErrInvalidArgument)
 			return
 		}
 		if !strings.HasSuffix(req.Data, "\n") {
@@ -361,7 +362,7 @@ func (s *Server) handleInput(w http.ResponseWriter, r *http.Request) {
 		data = []byte(req.Data)
 	}
 	if s.isHidden(sid) {
-		writeE1(w, r, http.StatusNotFound, "NOT_FOUND", "not found: session not found", wire.KindNotFound)
+		writeE1(w, r, http.StatusNotFound, "NOT_FOUND", "not found: session not found", client.ErrNotFound)
 		return
 	}
 	if err := s.backend.SendInput(r.Context(), sid, cid, data); err != nil {
@@ -376,7 +377,7 @@ func (s *Server) handleInput(w http.ResponseWriter, r *http.Request) {
 func (s *Server) inputErr(w http.ResponseWriter, r *http.Request, sid, cid string, err error) {
 	if errors.Is(err, client.ErrClosed) {
 		if ci, e := s.backend.GetCommand(r.Context(), sid, cid); e == nil && ci.ExitCode != nil {
-			writeE1(w, r, http.StatusGone, "GONE", "gone: command has already completed with exit code "+strconv.Itoa(*ci.ExitCode), wire.KindClosed)
+			writeE1(w, r, http.StatusGone, "GONE", "gone: command has already completed with exit code "+strconv.Itoa(*ci.ExitCode), client.ErrClosed)
 			return
 		}
 	}
@@ -393,9 +394,12 @@ func (s *Server) handleKill(w http.ResponseWriter, r *http.Request) {
 		badBody(w, r, "INVALID_REQUEST_BODY", "invalid body request: ", err)
 		return
 	}
-	sig, ok := wire.ParseSignal(req.Signal)
-	if !ok {
-		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: unknown signal: "+req.Signal, wire.KindInvalidArgument)
+	sig, err := syscall.SIGTERM, error(nil)
+	if strings.TrimSpace(req.Signal) != "" { // the extension's default signal is TERM
+		sig, err = client.ParseSignal(req.Signal)
+	}
+	if err != nil {
+		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: unknown signal: "+req.Signal, client.ErrInvalidArgument)
 		return
 	}
 	if err := s.backend.KillCommand(r.Context(), s.backendSID(sid), cid, sig); err != nil {

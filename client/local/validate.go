@@ -10,7 +10,7 @@ import (
 	"github.com/procsh/procsh/client"
 )
 
-// validEnvKey reports whether k matches ^[A-Za-z_][A-Za-z0-9_]*$ (spec §2).
+// validEnvKey reports whether k matches ^[A-Za-z_][A-Za-z0-9_]*$ (docs/protocol.md §2).
 func validEnvKey(k string) bool {
 	if k == "" {
 		return false

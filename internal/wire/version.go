@@ -21,7 +21,7 @@ const (
 const ClientVersion = "0.190.0"
 
 // Class is how the server must treat a client, derived from its SDK version
-// (spec §1.4).
+// (docs/protocol.md §1.4).
 type Class struct {
 	// Version is the resolved version string ("" when none was sent).
 	Version string
