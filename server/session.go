@@ -8,7 +8,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/procsh/procsh/client"
 	"github.com/procsh/procsh/internal/wire"
@@ -16,11 +15,12 @@ import (
 
 const entrypointID = "entrypoint"
 
-// validID rejects ids that are unsafe as path components; it answers 400.
+// validID refuses ids outside the documented charset and length (see
+// idProblem); it answers 400.
 func validID(w http.ResponseWriter, r *http.Request, what, id string) bool {
-	if strings.Contains(id, "/") || strings.Contains(id, "..") {
+	if p := idProblem(id); p != "" {
 		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST",
-			"bad request: invalid "+what+" ID: must not contain '/' or '..'", client.ErrInvalidArgument)
+			"bad request: invalid "+what+" ID: "+p, client.ErrInvalidArgument)
 		return false
 	}
 	return true
@@ -76,6 +76,10 @@ func (s *Server) handleCreateSession(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !validID(w, r, "session", req.SessionID) {
+		return
+	}
+	if p := envProblem(req.Envs); p != "" {
+		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: "+p, client.ErrInvalidArgument)
 		return
 	}
 	opts := client.SessionOptions{ID: req.SessionID, Cwd: req.Cwd, Env: req.Envs}
@@ -394,12 +398,9 @@ func (s *Server) handleKill(w http.ResponseWriter, r *http.Request) {
 		badBody(w, r, "INVALID_REQUEST_BODY", "invalid body request: ", err)
 		return
 	}
-	sig, err := syscall.SIGTERM, error(nil)
-	if strings.TrimSpace(req.Signal) != "" { // the extension's default signal is TERM
-		sig, err = client.ParseSignal(req.Signal)
-	}
-	if err != nil {
-		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: unknown signal: "+req.Signal, client.ErrInvalidArgument)
+	sig, p := signalFrom(req.Signal)
+	if p != "" {
+		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: "+p, client.ErrInvalidArgument)
 		return
 	}
 	if err := s.backend.KillCommand(r.Context(), s.backendSID(sid), cid, sig); err != nil {
