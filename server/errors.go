@@ -63,6 +63,10 @@ func writeResult(w http.ResponseWriter, r *http.Request, status int, meta any, p
 }
 
 func writeE1(w http.ResponseWriter, r *http.Request, status int, code, msg string, kind error) {
+	if structured(r) {
+		writeErrorResponse(w, r, modernE1(r, status, code, msg), kind)
+		return
+	}
 	b, _ := json.Marshal(e1Body{
 		StatusCode: status, Message: msg, Code: code,
 		Timestamp: time.Now().UTC().Format(time.RFC3339Nano),
@@ -74,6 +78,10 @@ func writeE1(w http.ResponseWriter, r *http.Request, status int, code, msg strin
 }
 
 func writeE2(w http.ResponseWriter, r *http.Request, msg string, kind error) {
+	if structured(r) {
+		writeErrorResponse(w, r, modernE2(msg, kind), kind)
+		return
+	}
 	b, _ := json.Marshal(e2Body{StatusCode: 500, Message: msg, Timestamp: "0001-01-01T00:00:00Z", Kind: wireKind(r, kind)})
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusInternalServerError)
@@ -81,11 +89,20 @@ func writeE2(w http.ResponseWriter, r *http.Request, msg string, kind error) {
 }
 
 func writeE3(w http.ResponseWriter, r *http.Request, status int, msg string, kind error) {
+	if structured(r) {
+		writeErrorResponse(w, r, modernE3(status, msg), kind)
+		return
+	}
 	writeJSON(w, status, e3Body{Error: msg, Kind: wireKind(r, kind)})
 }
 
-// writeE4 is the empty-body error of session exec validation.
-func writeE4(w http.ResponseWriter, status int) {
+// writeE4 is the empty-body error of session exec validation; detail is
+// what a structured client reads instead.
+func writeE4(w http.ResponseWriter, r *http.Request, status int, detail string) {
+	if structured(r) {
+		writeErrorResponse(w, r, apiError{status, wire.CodeInvalidRequestBody, "invalid body request: " + detail}, client.ErrInvalidArgument)
+		return
+	}
 	w.Header().Set("Content-Length", "0")
 	w.WriteHeader(status)
 }

@@ -109,9 +109,12 @@ func writePlain(w http.ResponseWriter, b []byte) {
 // upgrade switches to WebSocket, echoing the version subprotocol, and
 // registers the connection for Shutdown.
 func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, cls wire.Class) (*websocket.Conn, bool) {
+	// Echo exactly one offered subprotocol when any we know is offered,
+	// none otherwise: Node's ws client aborts on anything else
+	// (docs/protocol.md §12.1). The version gates already used cls.
 	var h http.Header
-	if cls.Subprotocol != "" {
-		h = http.Header{"Sec-Websocket-Protocol": {cls.Subprotocol}}
+	if p := wire.SelectSubprotocol(r); p != "" {
+		h = http.Header{"Sec-Websocket-Protocol": {p}}
 	}
 	conn, err := s.upgrader.Upgrade(w, r, h)
 	if err != nil {

@@ -129,6 +129,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /process/session/{sid}/command/{cid}/close-input", s.handleCloseInput)
 	m.HandleFunc("GET /process/pty", s.handleListPTYs)
 	m.HandleFunc("POST /process/pty", s.handleCreatePTY)
+	m.HandleFunc("GET /process/pty/"+createConnectID, s.handleCreateConnectPTY)
 	m.HandleFunc("GET /process/pty/{id}", s.handleGetPTY)
 	m.HandleFunc("DELETE /process/pty/{id}", s.handleDeletePTY)
 	m.HandleFunc("POST /process/pty/{id}/resize", s.handleResizePTY)

@@ -158,11 +158,11 @@ func (s *Server) handleSessionExec(w http.ResponseWriter, r *http.Request) {
 			badBody(w, r, "", "", err)
 			return
 		}
-		writeE4(w, http.StatusBadRequest)
+		writeE4(w, r, http.StatusBadRequest, "invalid request body: "+err.Error())
 		return
 	}
 	if blank(req.Command) {
-		writeE4(w, http.StatusBadRequest)
+		writeE4(w, r, http.StatusBadRequest, "command cannot be empty or whitespace-only")
 		return
 	}
 	if s.isHidden(sid) {

@@ -17,6 +17,7 @@ import (
 	"github.com/procsh/procsh/client"
 	"github.com/procsh/procsh/client/remote"
 	"github.com/procsh/procsh/internal/proctable"
+	"github.com/procsh/procsh/internal/wire"
 	"github.com/procsh/procsh/server"
 )
 
@@ -114,7 +115,7 @@ func TestRemoteHeaders(t *testing.T) {
 	}
 	sawWS := 0
 	for _, line := range b {
-		if !strings.HasSuffix(line, " Bearer tok|procsh|0.190.0") {
+		if !strings.HasSuffix(line, " Bearer tok|procsh|"+wire.ClientVersion) {
 			t.Errorf("request without the required headers: %q", line)
 		}
 		if strings.HasSuffix(strings.Fields(line)[1], "/logs") || strings.HasSuffix(strings.Fields(line)[1], "/connect") {
