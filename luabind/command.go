@@ -68,19 +68,6 @@ func (c *command) cleanup(ctx context.Context) {
 	_ = c.a.c.KillCommand(ctx, c.sid, c.id, syscall.SIGKILL)
 }
 
-var commandMethods = map[string]lua.LGFunction{
-	"wait":        cmdWait,
-	"logs":        cmdLogs,
-	"send":        cmdSend,
-	"close_stdin": cmdCloseStdin,
-	"kill":        cmdKill,
-	"lines":       cmdLines,
-	"info":        cmdInfo,
-	"on_stdout":   func(L *lua.LState) int { return cmdSetCallback(L, "on_stdout") },
-	"on_stderr":   func(L *lua.LState) int { return cmdSetCallback(L, "on_stderr") },
-	"on_exit":     func(L *lua.LState) int { return cmdSetCallback(L, "on_exit") },
-}
-
 func commandField(L *lua.LState, v any, key string) lua.LValue {
 	c := v.(*command)
 	switch key {

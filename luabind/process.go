@@ -36,27 +36,11 @@ const (
 func (h *Host) newProcessModule(L *lua.LState, a *api) *lua.LTable {
 	h.defineTypes(L)
 	mod := L.NewTable()
-	fns := map[string]lua.LGFunction{
-		"exec":           a.exec,
-		"code_run":       a.codeRun,
-		"session":        a.session,
-		"get_session":    a.getSession,
-		"list_sessions":  a.listSessions,
-		"delete_session": a.deleteSession,
-		"pty":            a.pty,
-		"get_pty":        a.getPTY,
-		"list_ptys":      a.listPTYs,
-		"resize_pty":     a.resizePTY,
-		"kill_pty":       a.killPTY,
-		"attach_pty":     a.attachPTY,
-		"connect":        a.connect,
-		"spawn":          h.spawn,
-		"wait_all":       h.waitAll,
-		"wait_any":       h.waitAny,
-		"sleep":          h.luaSleep,
-	}
-	for name, fn := range fns {
-		mod.RawSetString(name, L.NewFunction(fn))
+	for _, m := range processObject().Members {
+		if m.fn != nil {
+			f := m.fn
+			mod.RawSetString(m.Name, L.NewFunction(func(L *lua.LState) int { return f(a, L) }))
+		}
 	}
 	mod.RawSetString("EOF", h.markerEOF)
 	mod.RawSetString("TIMEOUT", h.markerTimeout)
@@ -70,10 +54,10 @@ func (h *Host) defineTypes(L *lua.LState) {
 	if h.markerEOF != nil {
 		return
 	}
-	defineType(L, typeSession, sessionMethods, sessionField)
-	defineType(L, typeCommand, commandMethods, commandField)
-	defineType(L, typeTask, taskMethods, nil)
-	defineType(L, typePTY, ptyMethods, ptyField)
+	defineType(L, typeSession, sessionObject.methodTable(), sessionField)
+	defineType(L, typeCommand, commandObject.methodTable(), commandField)
+	defineType(L, typeTask, taskObject.methodTable(), nil)
+	defineType(L, typePTY, ptyObject.methodTable(), ptyField)
 	defineType(L, typeMarker, nil, nil)
 	mk := func(name string) *lua.LUserData {
 		ud := L.NewUserData()

@@ -42,21 +42,6 @@ type ptyObj struct {
 
 func (p *ptyObj) String() string { return "pty " + p.id }
 
-var ptyMethods = map[string]lua.LGFunction{
-	"send":         ptySend,
-	"send_line":    ptySendLine,
-	"send_control": ptySendControl,
-	"expect":       ptyExpect,
-	"resize":       ptyResize,
-	"wait":         ptyWait,
-	"kill":         ptyKill,
-	"close":        ptyClose,
-	"on_output":    ptyOnOutput,
-	"info":         ptyInfo,
-	"buffered":     ptyBuffered,
-	"scrollback":   ptyScrollback,
-}
-
 func ptyField(L *lua.LState, v any, key string) lua.LValue {
 	if key == "id" {
 		return lua.LString(v.(*ptyObj).id)

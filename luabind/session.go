@@ -20,15 +20,6 @@ type session struct {
 
 func (s *session) String() string { return "session " + s.id }
 
-var sessionMethods = map[string]lua.LGFunction{
-	"run":      sessionRun,
-	"start":    sessionStart,
-	"info":     sessionInfo,
-	"delete":   sessionDelete,
-	"commands": sessionCommands,
-	"command":  sessionCommand,
-}
-
 func sessionField(L *lua.LState, v any, key string) lua.LValue {
 	if key == "id" {
 		return lua.LString(v.(*session).id)

@@ -32,12 +32,6 @@ type task struct {
 
 func (t *task) String() string { return fmt.Sprintf("task %d", t.id) }
 
-var taskMethods = map[string]lua.LGFunction{
-	"wait":   taskWait,
-	"cancel": taskCancel,
-	"done":   taskDone,
-}
-
 // spawn is process.spawn(fn, ...): it runs fn(...) as a concurrent task and
 // returns a task handle at once. The task starts running when the spawner
 // next blocks (or returns); the run does not end before it finishes.

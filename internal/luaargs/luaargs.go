@@ -207,8 +207,18 @@ func CheckOpts(L *lua.LState, fname string, n int) *Opts {
 // Table returns the options table, or nil when none was given.
 func (o *Opts) Table() *lua.LTable { return o.t }
 
+// Trace, when set, is called with the function name and the key of every
+// option a binding reads, whether or not the table holds it. The tests of
+// the documented surface set it, before any Lua code runs, to learn which
+// options each function really accepts; it is called from whichever
+// goroutine runs Lua.
+var Trace func(fname, key string)
+
 // Get returns the raw value of key (nil when absent) and marks it used.
 func (o *Opts) Get(key string) lua.LValue {
+	if Trace != nil {
+		Trace(o.fname, key)
+	}
 	if o.t == nil {
 		return lua.LNil
 	}
