@@ -319,3 +319,15 @@ func cmdKill(L *lua.LState) int {
 	L.Push(lua.LTrue)
 	return 1
 }
+
+// feed writes data to the command's stdin and closes it (stdin=).
+func (c *command) feed(L *lua.LState, fname, data string) error {
+	return c.a.h.wait(L, fname, "", func(ctx context.Context) error {
+		if data != "" {
+			if err := c.a.c.SendInput(ctx, c.sid, c.id, []byte(data)); err != nil {
+				return err
+			}
+		}
+		return c.a.c.CloseInput(ctx, c.sid, c.id)
+	})
+}

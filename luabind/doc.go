@@ -115,16 +115,17 @@
 // carries a one-line doc string per name; a test checks this list, the
 // README and the table against each other.
 //
-//	process.exec(cmd, {cwd=, env=, timeout=, tee=}) → result
-//	process.code_run(code, {language=, argv=, env=, timeout=, tee=}) → result
+//	process.exec(cmd, {cwd=, env=, timeout=, tee=, stdin=, check=}) → result
+//	  (cmd is shell text, or an argv list run word for word, quoted for the shell)
+//	process.code_run(code, {language=, argv=, env=, timeout=, tee=, check=}) → result
 //	  result = {exit_code, result, stdout, stderr, artifacts={stdout, charts},
 //	            ok, timed_out, signal, duration}   (stdout/stderr when known)
 //	process.session(id | {id=, cwd=, env=, detach=}) → session
 //	process.get_session(id) → session · process.list_sessions() → {info...}
 //	process.delete_session(id) → true
 //	  session.id
-//	  session:run(cmd, {timeout=, tee=, suppress_echo=}) → result
-//	  session:start(cmd, {on_stdout=, on_stderr=, on_exit=, tee=, detach=, suppress_echo=}) → cmd
+//	  session:run(cmd, {timeout=, tee=, suppress_echo=, stdin=, check=}) → result
+//	  session:start(cmd, {on_stdout=, on_stderr=, on_exit=, tee=, detach=, suppress_echo=, stdin=}) → cmd
 //	  session:info() · session:commands() · session:command(id) → cmd · session:delete()
 //	  cmd.id · cmd.session_id · cmd.command
 //	  cmd:wait(timeout?) → result | nil, "timeout", "timeout"
@@ -149,4 +150,12 @@
 //	task:done() → boolean
 //	process.wait_all(list, timeout?) → {outcome...} · process.wait_any(list, timeout?) → index, outcome
 //	process.sleep(seconds)
+//	process.quote(s) → one shell word · process.quote{words...} → quoted words joined by spaces
+//	process.with({cwd=, env=, timeout=, check=}, fn, ...) → fn's results, with those
+//	    options as the defaults of exec, code_run, session and session:run inside fn
+//
+// stdin=data writes data to the command's stdin, then EOF. check=true makes
+// a non-zero exit or a signal raise an error of kind "failed" (a timeout:
+// kind "timeout"), an object with kind, message and result fields whose
+// message names the command, its status and the tail of its stderr.
 package luabind

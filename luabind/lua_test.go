@@ -456,3 +456,19 @@ func TestLuaDetachedDoesNotKeepRunAlive(t *testing.T) {
 	_ = b.DeleteSession(context.Background(), "lua-detached-keep")
 	luaAssertNoProcs(t, marker)
 }
+
+// TestLuaCheckErrorEndsRun: an uncaught check=true failure ends the run
+// with a ScriptError whose message is the error's (position, command,
+// status, stderr tail).
+func TestLuaCheckErrorEndsRun(t *testing.T) {
+	marker := luaMarker(t)
+	out, _, err := luaRun(t, context.Background(), marker, "print('before')\nprocess.exec('echo bad >&2; exit 7', {check = true})\nprint('after')")
+	var se *luabind.ScriptError
+	if !errors.As(err, &se) || se.Message != "test.lua:2: process.exec: echo bad >&2; exit 7: exit status 7\nbad" {
+		t.Fatalf("err = %#v", err)
+	}
+	if out != "before\n" {
+		t.Errorf("stdout = %q", out)
+	}
+	luaAssertNoProcs(t, marker)
+}

@@ -80,8 +80,8 @@ func hostFn(f func(h *Host, L *lua.LState) int) func(a *api, L *lua.LState) int 
 }
 
 var (
-	execOpts    = []string{"cwd", "env", "timeout", "tee"}
-	codeRunOpts = []string{"language", "argv", "env", "timeout", "tee"}
+	execOpts    = []string{"cwd", "env", "timeout", "tee", "stdin", "check"}
+	codeRunOpts = []string{"language", "argv", "env", "timeout", "tee", "check"}
 	attachOpts  = []string{"scrollback", "on_output", "strip_ansi", "timeout"}
 )
 
@@ -90,7 +90,7 @@ var (
 // functions (connect) build modules from it.
 func processObject() Object {
 	return Object{Name: "process", Sep: ".", Members: []Member{
-		fn("exec", "(cmd, {})", execOpts, "result", "Runs cmd in a shell and waits for it.", (*api).exec),
+		fn("exec", "(cmd, {})", execOpts, "result", "Runs cmd (shell text, or an argv list run word for word) and waits for it.", (*api).exec),
 		fn("code_run", "(code, {})", codeRunOpts, "result", "Runs code in a language runtime (python, javascript, typescript).", (*api).codeRun),
 		fn("session", "(id | {})", []string{"id", "cwd", "env", "detach"}, "session", "Creates a session: a shell whose state persists between commands.", (*api).session),
 		fn("get_session", "(id)", nil, "session", "Looks up an existing session (not deleted at the end of the run).", (*api).getSession),
@@ -107,6 +107,8 @@ func processObject() Object {
 		fn("wait_all", "(list, timeout?)", nil, "{outcome...}", "Waits for every task and command in list.", hostFn((*Host).waitAll)),
 		fn("wait_any", "(list, timeout?)", nil, "index, outcome", "Waits until one task or command in list is done.", hostFn((*Host).waitAny)),
 		fn("sleep", "(seconds)", nil, "", "Sleeps; other tasks run meanwhile.", hostFn((*Host).luaSleep)),
+		fn("quote", "(s | {words})", nil, "string", "Quotes s as one shell word, or a list of words joined with spaces.", quote),
+		fn("with", "({}, fn, ...)", []string{"cwd", "env", "timeout", "check"}, "fn's results", "Calls fn with these options as defaults for exec, code_run, session and session:run.", with),
 		field("EOF", "Expect pattern that matches the end of output."),
 		field("TIMEOUT", "Expect pattern that matches when the wait times out."),
 	}}
@@ -122,8 +124,8 @@ var remoteObject = Object{Name: "remote", Sep: ".", Members: []Member{
 
 var sessionObject = Object{Name: "session", Sep: ":", Members: []Member{
 	field("id", "The session's id."),
-	method("run", "(cmd, {})", []string{"timeout", "tee", "suppress_echo"}, "result", "Runs cmd in the session's shell and waits for it.", sessionRun),
-	method("start", "(cmd, {})", []string{"on_stdout", "on_stderr", "on_exit", "tee", "detach", "suppress_echo"}, "cmd", "Starts cmd in the session's shell and returns its handle at once.", sessionStart),
+	method("run", "(cmd, {})", []string{"timeout", "tee", "suppress_echo", "stdin", "check"}, "result", "Runs cmd (shell text or argv list) in the session's shell and waits for it.", sessionRun),
+	method("start", "(cmd, {})", []string{"on_stdout", "on_stderr", "on_exit", "tee", "detach", "suppress_echo", "stdin"}, "cmd", "Starts cmd in the session's shell and returns its handle at once.", sessionStart),
 	method("info", "()", nil, "{id, commands}", "The session's info.", sessionInfo),
 	method("commands", "()", nil, "{info...}", "The session's commands.", sessionCommands),
 	method("command", "(id)", nil, "cmd", "A handle on an existing command of the session.", sessionCommand),

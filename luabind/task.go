@@ -54,6 +54,9 @@ func (h *Host) spawn(L *lua.LState) int {
 	t.id = r.addTask(t)
 	t.node.name = t.String()
 	h.waitNodes[th] = &t.node
+	if d := h.defaultsOf(L); d != nil {
+		h.scoped[th] = []*defaults{d} // the spawner's process.with defaults
+	}
 	r.pending.Add()
 	r.wg.Add(1)
 	go func() {
@@ -84,6 +87,7 @@ func (h *Host) spawn(L *lua.LState) int {
 			th.Pop(n)
 		}
 		delete(h.waitNodes, th)
+		delete(h.scoped, th)
 		t.th = nil // the thread is recycled below
 		h.gil.Unlock()
 		release()
