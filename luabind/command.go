@@ -2,6 +2,7 @@ package luabind
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync/atomic"
 	"syscall"
@@ -32,6 +33,8 @@ type command struct {
 	waitDone                   chan struct{} // closed when the waiter has info/logs or failed
 	allDone                    chan struct{} // waitDone and cbDone
 	onStdout, onStderr, onExit *lua.LFunction
+	onData                     *lua.LFunction
+	wantLines, wantData        atomic.Bool   // the stream reader's view of which callbacks exist
 	cbDone                     chan struct{} // nil unless callbacks were set
 	cbThread                   *lua.LState   // the thread callbacks run on
 	teeDone                    chan struct{} // nil unless tee=true
@@ -320,14 +323,21 @@ func cmdKill(L *lua.LState) int {
 	return 1
 }
 
-// feed writes data to the command's stdin and closes it (stdin=).
+// feed writes data to the command's stdin and closes it (stdin=). A
+// command that has already ended (it did not read its input) is not an
+// error: there is nobody left to write to.
 func (c *command) feed(L *lua.LState, fname, data string) error {
 	return c.a.h.wait(L, fname, "", func(ctx context.Context) error {
+		var err error
 		if data != "" {
-			if err := c.a.c.SendInput(ctx, c.sid, c.id, []byte(data)); err != nil {
-				return err
-			}
+			err = c.a.c.SendInput(ctx, c.sid, c.id, []byte(data))
 		}
-		return c.a.c.CloseInput(ctx, c.sid, c.id)
+		if err == nil {
+			err = c.a.c.CloseInput(ctx, c.sid, c.id)
+		}
+		if errors.Is(err, client.ErrClosed) {
+			return nil
+		}
+		return err
 	})
 }

@@ -86,9 +86,11 @@
 //
 // # Callbacks
 //
-// on_stdout/on_stderr receive (line, stream) per output line (without the
-// newline; a final unterminated line is delivered too); on_exit receives the
-// result table. Callbacks of one command run in order, on that command's own
+// on_stdout/on_stderr receive (line, stream, cmd) per output line (without
+// the newline; a final unterminated line is delivered too); on_data
+// receives (data, stream, cmd) for every chunk of output as it arrives,
+// byte-exact; on_exit receives (result, cmd); a PTY's on_output receives
+// (data, pty). Callbacks of one command run in order, on that command's own
 // Lua thread, under the lock, and may call blocking functions. cmd:wait()
 // returns only after every callback of the command has run. A failing
 // callback is reported on the host's stderr with its traceback, recorded in
@@ -125,13 +127,13 @@
 //	process.delete_session(id) → true
 //	  session.id
 //	  session:run(cmd, {timeout=, tee=, suppress_echo=, stdin=, check=}) → result
-//	  session:start(cmd, {on_stdout=, on_stderr=, on_exit=, tee=, detach=, suppress_echo=, stdin=}) → cmd
+//	  session:start(cmd, {on_stdout=, on_stderr=, on_data=, on_exit=, tee=, detach=, suppress_echo=, stdin=}) → cmd
 //	  session:info() · session:commands() · session:command(id) → cmd · session:delete()
 //	  cmd.id · cmd.session_id · cmd.command
 //	  cmd:wait(timeout?) → result | nil, "timeout", "timeout"
 //	  cmd:logs() → {output, stdout, stderr} · cmd:info() → {id, command, exit_code, signal, done}
 //	  cmd:send(data) · cmd:close_stdin() · cmd:kill(signal?)
-//	  cmd:on_stdout(fn) · cmd:on_stderr(fn) · cmd:on_exit(fn) → cmd
+//	  cmd:on_stdout(fn) · cmd:on_stderr(fn) · cmd:on_data(fn) · cmd:on_exit(fn) → cmd
 //	  for line, stream in cmd:lines() do ... end
 //	process.pty{id=, cols=, rows=, cwd=, env=, command=, on_output=, record=, strip_ansi=, timeout=, detach=} → pty
 //	process.attach_pty(id, {scrollback=, on_output=, strip_ansi=, timeout=}) → pty

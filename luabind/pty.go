@@ -28,6 +28,7 @@ type ptyObj struct {
 	rec      *recording    // nil unless record= was given
 	timeout  time.Duration // default expect timeout
 	strip    bool          // ANSI escapes are removed before matching
+	ud       *lua.LUserData
 
 	// Output callbacks: the expect reader's transcript feeds a queue that
 	// a dispatcher goroutine drains on the PTY's own Lua thread.
@@ -186,6 +187,7 @@ func (a *api) newPTYObj(L *lua.LState, id string, handle client.PTYHandle, detac
 	p.exp = expect.New(handle, eopts...)
 	h.cur.add(p)
 	ud := newUD(L, typePTY, p)
+	p.ud = ud
 	if onOutput != nil {
 		p.onOutput = onOutput
 		p.startCallbacks()

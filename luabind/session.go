@@ -235,8 +235,8 @@ func (s *session) runSync(L *lua.LState, fname string, req client.SessionExecReq
 	return 1
 }
 
-// sessionStart is session:start(command, {on_stdout=, on_stderr=, on_exit=,
-// suppress_echo=, tee=, detach=, stdin=}): it starts command (shell text or
+// sessionStart is session:start(command, {on_stdout=, on_stderr=, on_data=,
+// on_exit=, suppress_echo=, tee=, detach=, stdin=}): it starts command (shell text or
 // an argv list) and returns a command handle at once (once stdin, if given,
 // was written and closed). Unless detached, the command is killed when the run ends
 // and, if it has callbacks, the run waits for it first. A detached command
@@ -251,6 +251,7 @@ func sessionStart(L *lua.LState) int {
 	command := commandArg(L, fname, 2)
 	o := luaargs.CheckOpts(L, fname, 3)
 	onStdout, onStderr, onExit := o.Function("on_stdout"), o.Function("on_stderr"), o.Function("on_exit")
+	onData := o.Function("on_data")
 	tee := o.Bool("tee", false)
 	detach := o.Bool("detach", false)
 	req := client.SessionExecRequest{Command: command, Async: true, SuppressInputEcho: o.Bool("suppress_echo", false)}
@@ -265,8 +266,8 @@ func sessionStart(L *lua.LState) int {
 	if tee {
 		c.startTee()
 	}
-	if onStdout != nil || onStderr != nil || onExit != nil {
-		c.onStdout, c.onStderr, c.onExit = onStdout, onStderr, onExit
+	if onStdout != nil || onStderr != nil || onExit != nil || onData != nil {
+		c.onStdout, c.onStderr, c.onExit, c.onData = onStdout, onStderr, onExit, onData
 		c.startCallbacks()
 	}
 	if hasStdin {

@@ -125,7 +125,7 @@ var remoteObject = Object{Name: "remote", Sep: ".", Members: []Member{
 var sessionObject = Object{Name: "session", Sep: ":", Members: []Member{
 	field("id", "The session's id."),
 	method("run", "(cmd, {})", []string{"timeout", "tee", "suppress_echo", "stdin", "check"}, "result", "Runs cmd (shell text or argv list) in the session's shell and waits for it.", sessionRun),
-	method("start", "(cmd, {})", []string{"on_stdout", "on_stderr", "on_exit", "tee", "detach", "suppress_echo", "stdin"}, "cmd", "Starts cmd in the session's shell and returns its handle at once.", sessionStart),
+	method("start", "(cmd, {})", []string{"on_stdout", "on_stderr", "on_data", "on_exit", "tee", "detach", "suppress_echo", "stdin"}, "cmd", "Starts cmd in the session's shell and returns its handle at once.", sessionStart),
 	method("info", "()", nil, "{id, commands}", "The session's info.", sessionInfo),
 	method("commands", "()", nil, "{info...}", "The session's commands.", sessionCommands),
 	method("command", "(id)", nil, "cmd", "A handle on an existing command of the session.", sessionCommand),
@@ -143,9 +143,10 @@ var commandObject = Object{Name: "cmd", Sep: ":", Members: []Member{
 	method("close_stdin", "()", nil, "true", "Closes the command's stdin (EOF).", cmdCloseStdin),
 	method("kill", "(signal?)", nil, "true", "Sends a signal (default TERM) to the command.", cmdKill),
 	method("lines", "()", nil, "iterator", "Iterates over the command's output lines: for line, stream in cmd:lines().", cmdLines),
-	method("on_stdout", "(fn)", nil, "cmd", "Sets the callback for stdout lines: fn(line, stream).", func(L *lua.LState) int { return cmdSetCallback(L, "on_stdout") }),
-	method("on_stderr", "(fn)", nil, "cmd", "Sets the callback for stderr lines: fn(line, stream).", func(L *lua.LState) int { return cmdSetCallback(L, "on_stderr") }),
-	method("on_exit", "(fn)", nil, "cmd", "Sets the callback for the end: fn(result).", func(L *lua.LState) int { return cmdSetCallback(L, "on_exit") }),
+	method("on_stdout", "(fn)", nil, "cmd", "Sets the callback for stdout lines: fn(line, stream, cmd).", func(L *lua.LState) int { return cmdSetCallback(L, "on_stdout") }),
+	method("on_stderr", "(fn)", nil, "cmd", "Sets the callback for stderr lines: fn(line, stream, cmd).", func(L *lua.LState) int { return cmdSetCallback(L, "on_stderr") }),
+	method("on_data", "(fn)", nil, "cmd", "Sets the callback for raw output chunks: fn(data, stream, cmd), byte-exact.", func(L *lua.LState) int { return cmdSetCallback(L, "on_data") }),
+	method("on_exit", "(fn)", nil, "cmd", "Sets the callback for the end: fn(result, cmd).", func(L *lua.LState) int { return cmdSetCallback(L, "on_exit") }),
 }}
 
 var ptyObject = Object{Name: "pty", Sep: ":", Members: []Member{
@@ -158,7 +159,7 @@ var ptyObject = Object{Name: "pty", Sep: ":", Members: []Member{
 	method("wait", "(timeout?)", nil, "{exit_code, reason}", "Waits for the PTY's program to end.", ptyWait),
 	method("kill", "()", nil, "true", "Kills the PTY's process tree.", ptyKill),
 	method("close", "()", nil, "true", "Detaches this object from the PTY.", ptyClose),
-	method("on_output", "(fn)", nil, "pty", "Sets the output callback: fn(data) for every chunk.", ptyOnOutput),
+	method("on_output", "(fn)", nil, "pty", "Sets the output callback: fn(data, pty) for every chunk.", ptyOnOutput),
 	method("info", "()", nil, "info", "The PTY's info.", ptyInfo),
 	method("buffered", "()", nil, "string", "Output received but not consumed by expect yet.", ptyBuffered),
 	method("scrollback", "()", nil, "data, truncated", "The recent output delivered on attach (scrollback=true).", ptyScrollback),

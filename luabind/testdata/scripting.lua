@@ -30,6 +30,11 @@ t.eq(s:run("cat", {stdin = bin}).stdout, bin)
 t.eq(s:run("tr a-z A-Z", {stdin = "hi", timeout = 10}).stdout, "HI")
 t.eq(s:start("cat", {stdin = "from start"}):wait().stdout, "from start")
 t.raises(function() process.exec("cat", {stdin = {}}) end, 'option "stdin": string expected')
+-- a command that ends without reading its stdin is not an error
+for _ = 1, 20 do
+	t.eq(s:run("true", {stdin = "unread"}).exit_code, 0)
+	t.eq(s:start("true", {stdin = "unread"}):wait().exit_code, 0)
+end
 
 -- check = true: a failure raises an error object naming the command, the
 -- status and the tail of stderr
