@@ -161,6 +161,8 @@ type Host struct {
 	process *lua.LTable // the default process module
 
 	markerEOF, markerTimeout *lua.LUserData // process.EOF, process.TIMEOUT
+
+	scoped map[*lua.LState][]*defaults // guarded by the GIL: process.with defaults by thread
 }
 
 // New creates a host whose process module drives backend. The host owns the
@@ -176,7 +178,7 @@ func New(backend client.Client, opts ...Option) (*Host, error) {
 	if cfg.profile != ProfileFull && cfg.profile != ProfileSandbox {
 		return nil, fmt.Errorf("luabind.New: unknown profile %d: %w", cfg.profile, client.ErrInvalidArgument)
 	}
-	h := &Host{backend: backend, cfg: cfg, stdout: newSyncWriter(cfg.stdout), stderr: newSyncWriter(cfg.stderr)}
+	h := &Host{backend: backend, cfg: cfg, stdout: newSyncWriter(cfg.stdout), stderr: newSyncWriter(cfg.stderr), scoped: map[*lua.LState][]*defaults{}}
 	h.ctx, h.cancel = context.WithCancel(context.Background())
 	h.L = lua.NewState(lua.Options{
 		SkipOpenLibs: true,
@@ -470,7 +472,12 @@ func toScriptError(err error) error {
 	var ae *lua.ApiError
 	if errors.As(err, &ae) {
 		msg := ""
-		if ae.Object != nil {
+		if ud, ok := ae.Object.(*lua.LUserData); ok {
+			if s, ok := ud.Value.(stringer); ok {
+				msg = s.String() // an error object such as check=true's
+			}
+		}
+		if msg == "" && ae.Object != nil {
 			msg = ae.Object.String()
 		}
 		return &ScriptError{Message: msg, Traceback: ae.StackTrace}
