@@ -374,7 +374,7 @@ func TestLuaScriptErrorPosition(t *testing.T) {
 	if !errors.As(err, &se) {
 		t.Fatalf("err = %#v", err)
 	}
-	if se.Message != "test.lua:2: process.exec: unknown option 'bogus'" {
+	if se.Message != `test.lua:2: process.exec: bad argument #2 (opts): unknown option "bogus"` {
 		t.Errorf("Message = %q", se.Message)
 	}
 	if !strings.Contains(se.Traceback, "stack traceback") || !strings.Contains(se.Traceback, "test.lua:2") {
