@@ -50,6 +50,7 @@ type config struct {
 	globals        []namedValue
 	connector      func(ctx context.Context, url, token string) (client.Client, error)
 	waitObserver   func(what string) (done func())
+	maxString      int // lua51.Options.MaxStringSize; see WithMaxStringSize
 }
 
 type namedLoader struct {
@@ -214,6 +215,7 @@ func (h *Host) openLibs() error {
 	if err := openStandard(L, h); err != nil {
 		return err
 	}
+	openLua51(L, h)
 	h.process = h.newProcessModule(L, &api{h: h, c: h.backend, name: "process"})
 	L.PreloadModule("process", func(L *lua.LState) int { L.Push(h.process); return 1 })
 	L.SetGlobal("process", h.process)
@@ -255,11 +257,7 @@ func (h *Host) newThread(ctx context.Context) (*lua.LState, func()) {
 
 // compile parses src without touching the Lua state.
 func compile(name, src string) (*lua.FunctionProto, error) {
-	chunk, err := parse.Parse(strings.NewReader(src), name)
-	if err != nil {
-		return nil, err
-	}
-	return lua.Compile(chunk, name)
+	return compileLua51(name, src)
 }
 
 func syntaxError(err error) error {
