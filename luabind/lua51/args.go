@@ -19,8 +19,32 @@ func typeName(L *lua.LState, n int) string {
 	return L.Get(n).Type().String()
 }
 
+// raise raises a string error positioned as luaL_error does: at the
+// function that called the library function when that is a Lua function,
+// and without a position when it is a Go function (pcall(string.rep)).
+// gopher-lua's RaiseError positions at the nearest Lua function instead.
+func raise(L *lua.LState, format string, args ...any) {
+	L.Error(lua.LString(where(L, 1)+fmt.Sprintf(format, args...)), 0)
+}
+
+// calledFromGo reports whether the running Go function was called by
+// another Go function (pcall), where Lua 5.1 names it '?'.
+func calledFromGo(L *lua.LState) bool {
+	dbg, ok := L.GetStack(1)
+	if !ok {
+		return true
+	}
+	if _, err := L.GetInfo("S", dbg, lua.LNil); err != nil {
+		return true
+	}
+	return dbg.What == "G"
+}
+
 func argError(L *lua.LState, n int, fn, msg string) {
-	L.RaiseError("bad argument #%d to '%s' (%s)", n, fn, msg)
+	if calledFromGo(L) {
+		fn = "?"
+	}
+	raise(L, "bad argument #%d to '%s' (%s)", n, fn, msg)
 }
 
 func typeError(L *lua.LState, n int, fn, want string) {

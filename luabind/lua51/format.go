@@ -28,13 +28,17 @@ func (lib *library) strFormat(L *lua.LState) int {
 			b.WriteByte('%')
 			continue
 		}
+		arg++
+		if arg > L.GetTop() {
+			argError(L, arg, "format", "no value")
+		}
 		// Scan the spec: flags, width, precision.
 		start := i
 		for i < len(fs) && strings.IndexByte("-+ #0", fs[i]) >= 0 {
 			i++
 		}
 		if i-start > 5 {
-			L.RaiseError("invalid format (repeated flags)")
+			raise(L, "invalid format (repeated flags)")
 		}
 		flags := fs[start:i]
 		width, prec := -1, -1
@@ -46,7 +50,7 @@ func (lib *library) strFormat(L *lua.LState) int {
 				d++
 			}
 			if d > 2 {
-				L.RaiseError("invalid format (width or precision too long)")
+				raise(L, "invalid format (width or precision too long)")
 			}
 			if d == 0 {
 				return -1
@@ -62,10 +66,9 @@ func (lib *library) strFormat(L *lua.LState) int {
 			}
 		}
 		if i >= len(fs) {
-			L.RaiseError("invalid option '%%' to 'format'")
+			raise(L, "invalid option '%%%%' to 'format'")
 		}
 		conv := fs[i]
-		arg++
 		switch conv {
 		case 'c':
 			ch := byte(checkInt(L, arg, "format"))
@@ -92,7 +95,7 @@ func (lib *library) strFormat(L *lua.LState) int {
 			}
 			b.WriteString(pad(s, width, flags))
 		default:
-			L.RaiseError("invalid option '%%%c' to 'format'", conv)
+			raise(L, "invalid option '%%%c' to 'format'", conv)
 		}
 		lib.checkSize(L, b.Len(), "format")
 	}

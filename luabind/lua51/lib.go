@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"regexp"
 	"strings"
 	"syscall"
 
@@ -54,6 +55,26 @@ func Open(L *lua.LState, opts Options) {
 	g.RawSetString("tostring", L.NewFunction(lib.tostring))
 	g.RawSetString("tonumber", L.NewFunction(lib.tonumber))
 	g.RawSetString("error", L.NewFunction(lib.error))
+	g.RawSetString("pcall", L.NewFunction(lib.pcall))
+	if co, ok := g.RawGetString("coroutine").(*lua.LTable); ok {
+		if resume, ok := co.RawGetString("resume").(*lua.LFunction); ok {
+			co.RawSetString("resume", L.NewFunction(func(L *lua.LState) int {
+				top := L.GetTop()
+				L.Push(resume)
+				for i := 1; i <= top; i++ {
+					L.Push(L.Get(i))
+				}
+				L.Call(top, lua.MultRet)
+				n := L.GetTop() - top
+				if n == 2 && L.Get(top+1) == lua.LFalse {
+					if s, ok := L.Get(top + 2).(lua.LString); ok {
+						L.Replace(top+2, lua.LString(TranslateMessage(string(s))))
+					}
+				}
+				return n
+			}))
+		}
+	}
 	setIfPresent(g, "load", lib.load)
 	setIfPresent(g, "loadstring", lib.loadstring)
 	setIfPresent(g, "loadfile", lib.loadfile)
@@ -72,6 +93,12 @@ func Open(L *lua.LState, opts Options) {
 		str.RawSetString("gsub", L.NewFunction(lib.strGsub))
 		str.RawSetString("format", L.NewFunction(lib.strFormat))
 		str.RawSetString("rep", L.NewFunction(lib.strRep))
+		str.RawSetString("sub", L.NewFunction(lib.strSub))
+		str.RawSetString("byte", L.NewFunction(lib.strByte))
+		str.RawSetString("len", L.NewFunction(lib.strLen))
+		str.RawSetString("upper", L.NewFunction(lib.strSimple("upper", asciiUpper)))
+		str.RawSetString("lower", L.NewFunction(lib.strSimple("lower", asciiLower)))
+		str.RawSetString("reverse", L.NewFunction(lib.strSimple("reverse", reverse)))
 	}
 	// The concatenation function is reached through the string
 	// metatable's __index (see concatPrologue); it must exist even if a
@@ -115,7 +142,7 @@ func (lib *library) checkSize(L *lua.LState, n int, fn string) {
 }
 
 func (lib *library) tooLarge(L *lua.LState, fn string, n float64) {
-	L.RaiseError("%s: resulting string too large (%s bytes; the limit is %d)", fn, FormatNumber(lua.LNumber(n)), lib.maxString)
+	raise(L, "%s: resulting string too large (%s bytes; the limit is %d)", fn, FormatNumber(lua.LNumber(n)), lib.maxString)
 }
 
 func (lib *library) tostring(L *lua.LState) int {
@@ -338,7 +365,7 @@ func (lib *library) loadfile(L *lua.LState) int {
 func (lib *library) dofile(L *lua.LState) int {
 	fn, msg := lib.loadFile(L, checkString(L, 1, "dofile"))
 	if fn == nil {
-		L.RaiseError("%s", msg)
+		raise(L, "%s", msg)
 	}
 	top := L.GetTop()
 	L.Push(fn)
@@ -355,7 +382,7 @@ func (lib *library) luaSearcher(L *lua.LState) int {
 	if pkg != nil {
 		p, ok := pkg.RawGetString("path").(lua.LString)
 		if !ok {
-			L.RaiseError("'package.path' must be a string")
+			raise(L, "'package.path' must be a string")
 		}
 		path = string(p)
 	}
@@ -374,7 +401,7 @@ func (lib *library) luaSearcher(L *lua.LState) int {
 		_ = f.Close()
 		fn, msg := lib.loadFile(L, file)
 		if fn == nil {
-			L.RaiseError("error loading module '%s' from file '%s':\n\t%s", name, file, msg)
+			raise(L, "error loading module '%s' from file '%s':\n\t%s", name, file, msg)
 		}
 		L.Push(fn)
 		return 1
@@ -455,7 +482,10 @@ func (lib *library) concat(L *lua.LState) int {
 					desc = parts[o] + " "
 				}
 			}
-			L.RaiseError("attempt to concatenate %s(a %s value)", desc, vals[bad].Type().String())
+			if desc == "" {
+				raise(L, "attempt to concatenate a %s value", vals[bad].Type().String())
+			}
+			raise(L, "attempt to concatenate %s(a %s value)", desc, vals[bad].Type().String())
 		}
 		L.Push(mm)
 		L.Push(a)
@@ -472,3 +502,82 @@ func (lib *library) concat(L *lua.LState) int {
 	L.Push(vals[0])
 	return 1
 }
+
+// pcall is Lua 5.1's pcall. It differs from gopher-lua's in what the
+// message of an error raised by a Go function called directly
+// (pcall(string.rep)) says: Lua 5.1 gives no position there, gopher-lua
+// the line of the pcall; and VM messages are translated to Lua 5.1's
+// wording (TranslateMessage).
+func (lib *library) pcall(L *lua.LState) int {
+	top := L.GetTop()
+	if top < 1 {
+		argError(L, 1, "pcall", "value expected")
+	}
+	fn := L.Get(1)
+	if fn.Type() != lua.LTFunction && L.GetMetaField(fn, "__call").Type() != lua.LTFunction {
+		L.Push(lua.LFalse)
+		L.Push(lua.LString("attempt to call a " + fn.Type().String() + " value"))
+		return 2
+	}
+	prefix := ""
+	if f, ok := fn.(*lua.LFunction); ok && f.IsG {
+		prefix = where(L, 1)
+	}
+	L.Push(fn)
+	for i := 2; i <= top; i++ {
+		L.Push(L.Get(i))
+	}
+	if err := L.PCall(top-1, lua.MultRet, nil); err != nil {
+		L.Push(lua.LFalse)
+		var ae *lua.ApiError
+		if !errors.As(err, &ae) {
+			L.Push(lua.LString(err.Error()))
+			return 2
+		}
+		v := ae.Object
+		if s, ok := v.(lua.LString); ok {
+			msg := string(s)
+			if prefix != "" && strings.HasPrefix(msg, prefix) {
+				msg = msg[len(prefix):]
+			}
+			v = lua.LString(TranslateMessage(msg))
+		}
+		L.Push(v)
+		return 2
+	}
+	n := L.GetTop() - top
+	L.Push(lua.LTrue)
+	L.Insert(lua.LTrue, top+1)
+	L.Pop(1)
+	return n + 1
+}
+
+var vmMessages = strings.NewReplacer(
+	"for statement init must be a number", "'for' initial value must be a number",
+	"for statement limit must be a number", "'for' limit must be a number",
+	"for statement step must be a number", "'for' step must be a number",
+	"can not resume a dead thread", "cannot resume dead coroutine",
+	"can not yield from outside of a coroutine", "attempt to yield across metamethod/C-call boundary",
+)
+
+// TranslateMessage rewrites the error messages of gopher-lua's VM that
+// have a Lua 5.1 counterpart of a different wording ("for statement limit
+// must be a number" is "'for' limit must be a number").
+// gopher-lua's own argument errors ("bad argument #1 to sub (string
+// expected...)") quote the function's name as Lua 5.1 does.
+func TranslateMessage(msg string) string {
+	msg = vmMessages.Replace(msg)
+	if strings.Contains(msg, "bad argument #") {
+		msg = gopherArgRe.ReplaceAllStringFunc(msg, func(m string) string {
+			sm := gopherArgRe.FindStringSubmatch(m)
+			name := sm[2]
+			if name == "(anonymous)" {
+				name = "?"
+			}
+			return "bad argument #" + sm[1] + " to '" + name + "' ("
+		})
+	}
+	return msg
+}
+
+var gopherArgRe = regexp.MustCompile(`bad argument #(\d+) to ([^' ]+) \(`)

@@ -25,7 +25,7 @@ func FormatNumber(n lua.LNumber) string {
 		}
 		return "nan"
 	}
-	if f == math.Trunc(f) && math.Abs(f) < 1e14 {
+	if f == math.Trunc(f) && math.Abs(f) < 1e14 && !math.Signbit(f) {
 		return strconv.FormatInt(int64(f), 10) // fast path; -0 falls through below
 	}
 	return strconv.FormatFloat(f, 'g', 14, 64)

@@ -22,7 +22,7 @@ func withPattern(L *lua.LState, fn func()) {
 	defer func() {
 		if r := recover(); r != nil {
 			if pe, ok := r.(*patternError); ok {
-				L.RaiseError("%s", pe.msg)
+				raise(L, "%s", pe.msg)
 				return
 			}
 			panic(r)
@@ -133,7 +133,7 @@ func (lib *library) strGsub(L *lua.LState) int {
 	switch repl.Type() {
 	case lua.LTNumber, lua.LTString, lua.LTFunction, lua.LTTable:
 	default:
-		typeError(L, 3, "gsub", "string/function/table")
+		argError(L, 3, "gsub", "string/function/table expected")
 	}
 	maxN := optInt(L, 4, "gsub", int64(len(src)+1))
 	var b strings.Builder
@@ -227,14 +227,14 @@ func (lib *library) addValue(L *lua.LState, ms *matchState, b *strings.Builder, 
 		if !bool(x) {
 			b.WriteString(ms.src[s:e])
 		} else {
-			L.RaiseError("invalid replacement value (a %s)", v.Type().String())
+			raise(L, "invalid replacement value (a %s)", v.Type().String())
 		}
 	case lua.LString:
 		b.WriteString(string(x))
 	case lua.LNumber:
 		b.WriteString(FormatNumber(x))
 	default:
-		L.RaiseError("invalid replacement value (a %s)", v.Type().String())
+		raise(L, "invalid replacement value (a %s)", v.Type().String())
 	}
 }
 
@@ -272,7 +272,7 @@ func (lib *library) tableConcat(L *lua.LState) int {
 		case lua.LNumber:
 			b.WriteString(FormatNumber(v))
 		default:
-			L.RaiseError("invalid value (at index %d) in table for 'concat'", k)
+			raise(L, "invalid value (%s) at index %d in table for 'concat'", t.RawGetInt(int(k)).Type().String(), k)
 		}
 		if k != j {
 			b.WriteString(sep)
@@ -284,4 +284,80 @@ func (lib *library) tableConcat(L *lua.LState) int {
 	}
 	L.Push(lua.LString(b.String()))
 	return 1
+}
+
+func (lib *library) strSub(L *lua.LState) int {
+	s := checkString(L, 1, "sub")
+	i := posrelat(checkInt(L, 2, "sub"), len(s))
+	j := posrelat(optInt(L, 3, "sub", -1), len(s))
+	if i < 1 {
+		i = 1
+	}
+	if j > int64(len(s)) {
+		j = int64(len(s))
+	}
+	if i > j {
+		L.Push(lua.LString(""))
+	} else {
+		L.Push(lua.LString(s[i-1 : j]))
+	}
+	return 1
+}
+
+func (lib *library) strByte(L *lua.LState) int {
+	s := checkString(L, 1, "byte")
+	i := posrelat(optInt(L, 2, "byte", 1), len(s))
+	j := posrelat(optInt(L, 3, "byte", i), len(s))
+	if i < 1 {
+		i = 1
+	}
+	if j > int64(len(s)) {
+		j = int64(len(s))
+	}
+	n := 0
+	for k := i; k <= j; k++ {
+		L.Push(lua.LNumber(s[k-1]))
+		n++
+	}
+	return n
+}
+
+func (lib *library) strSimple(name string, fn func(string) string) lua.LGFunction {
+	return func(L *lua.LState) int {
+		L.Push(lua.LString(fn(checkString(L, 1, name))))
+		return 1
+	}
+}
+
+func (lib *library) strLen(L *lua.LState) int {
+	L.Push(lua.LNumber(len(checkString(L, 1, "len"))))
+	return 1
+}
+
+func reverse(s string) string {
+	b := []byte(s)
+	for i, j := 0, len(b)-1; i < j; i, j = i+1, j-1 {
+		b[i], b[j] = b[j], b[i]
+	}
+	return string(b)
+}
+
+func asciiUpper(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'a' && c <= 'z' {
+			b[i] = c - 32
+		}
+	}
+	return string(b)
+}
+
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 32
+		}
+	}
+	return string(b)
 }
