@@ -15,6 +15,7 @@ import (
 	luar "layeh.com/gopher-luar"
 
 	"github.com/procsh/procsh/client"
+	"github.com/procsh/procsh/luabind/lua51"
 )
 
 // Profile selects which standard libraries a Host opens.
@@ -333,7 +334,7 @@ func (h *Host) runProto(ctx context.Context, proto *lua.FunctionProto, setup fun
 	for _, a := range args {
 		th.Push(a)
 	}
-	err := th.PCall(len(args), 0, nil)
+	err := lua51.Translate(th, th.PCall(len(args), 0, nil))
 	release()
 	if err == nil {
 		// The main chunk is done (its thread already recycled); let tasks
@@ -404,7 +405,7 @@ func (h *Host) Eval(ctx context.Context, src string) ([]lua.LValue, error) {
 	th, release := h.newThread(ectx)
 	defer release()
 	th.Push(h.L.NewFunctionFromProto(proto))
-	err = th.PCall(0, lua.MultRet, nil)
+	err = lua51.Translate(th, th.PCall(0, lua.MultRet, nil))
 	if err != nil {
 		if code, ok := r.takeExit(); ok {
 			return nil, &ExitError{Code: code}

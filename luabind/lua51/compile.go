@@ -33,7 +33,9 @@ func compile(name, src string) (*lua.FunctionProto, error) {
 	if err != nil {
 		return nil, err
 	}
-	proto, err := lua.Compile(rewrite(chunk, src), name)
+	chunk, lines := rewriteSites(chunk, src)
+	recordSites(name, src, lines)
+	proto, err := lua.Compile(chunk, name)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}

@@ -56,6 +56,7 @@ func Open(L *lua.LState, opts Options) {
 	g.RawSetString("tonumber", L.NewFunction(lib.tonumber))
 	g.RawSetString("error", L.NewFunction(lib.error))
 	g.RawSetString("pcall", L.NewFunction(lib.pcall))
+	g.RawSetString("xpcall", L.NewFunction(lib.xpcall))
 	if co, ok := g.RawGetString("coroutine").(*lua.LTable); ok {
 		if resume, ok := co.RawGetString("resume").(*lua.LFunction); ok {
 			co.RawSetString("resume", L.NewFunction(func(L *lua.LState) int {
@@ -68,7 +69,7 @@ func Open(L *lua.LState, opts Options) {
 				n := L.GetTop() - top
 				if n == 2 && L.Get(top+1) == lua.LFalse {
 					if s, ok := L.Get(top + 2).(lua.LString); ok {
-						L.Replace(top+2, lua.LString(TranslateMessage(string(s))))
+						L.Replace(top+2, lua.LString(TranslateError(L, string(s))))
 					}
 				}
 				return n
@@ -540,7 +541,7 @@ func (lib *library) pcall(L *lua.LState) int {
 			if prefix != "" && strings.HasPrefix(msg, prefix) {
 				msg = msg[len(prefix):]
 			}
-			v = lua.LString(TranslateMessage(msg))
+			v = lua.LString(TranslateError(L, msg))
 		}
 		L.Push(v)
 		return 2
@@ -581,3 +582,38 @@ func TranslateMessage(msg string) string {
 }
 
 var gopherArgRe = regexp.MustCompile(`bad argument #(\d+) to ([^' ]+) \(`)
+
+// xpcall is Lua 5.1's xpcall: the handler sees the message in Lua 5.1's
+// wording (TranslateError).
+func (lib *library) xpcall(L *lua.LState) int {
+	fn := L.Get(1)
+	handler := L.Get(2)
+	if L.GetTop() < 2 {
+		argError(L, 2, "xpcall", "value expected")
+	}
+	errfunc := L.NewFunction(func(L *lua.LState) int {
+		v := L.Get(1)
+		if s, ok := v.(lua.LString); ok {
+			v = lua.LString(TranslateError(L, string(s)))
+		}
+		L.Push(handler)
+		L.Push(v)
+		L.Call(1, 1)
+		return 1
+	})
+	top := L.GetTop()
+	L.Push(fn)
+	if err := L.PCall(0, lua.MultRet, errfunc); err != nil {
+		L.Push(lua.LFalse)
+		var ae *lua.ApiError
+		if errors.As(err, &ae) {
+			L.Push(ae.Object)
+		} else {
+			L.Push(lua.LString(err.Error()))
+		}
+		return 2
+	}
+	n := L.GetTop() - top
+	L.Insert(lua.LTrue, top+1)
+	return n + 1
+}

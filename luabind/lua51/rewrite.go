@@ -39,6 +39,12 @@ func Rewrite(chunk []ast.Stmt) []ast.Stmt { return rewrite(chunk, "") }
 // the parser gives both the same AST and the compiler treats both as the
 // former.
 func rewrite(chunk []ast.Stmt, src string) []ast.Stmt {
+	out, _ := rewriteSites(chunk, src)
+	return out
+}
+
+// rewriteSites is rewrite that also returns the chunk's error sites.
+func rewriteSites(chunk []ast.Stmt, src string) ([]ast.Stmt, map[int][]site) {
 	rw := &rewriter{fn: &fnScope{}, src: src}
 	rw.fn.push()
 	out := rw.block(chunk)
@@ -49,7 +55,7 @@ func rewrite(chunk []ast.Stmt, src string) []ast.Stmt {
 		}
 		out = append([]ast.Stmt{concatPrologue(line)}, out...)
 	}
-	return out
+	return out, rw.sites
 }
 
 type fnScope struct {
@@ -75,6 +81,7 @@ func (f *fnScope) has(name string) bool {
 }
 
 type rewriter struct {
+	sites      map[int][]site // see errnames.go
 	src        string
 	lines      []string
 	fn         *fnScope
@@ -95,6 +102,23 @@ func (rw *rewriter) varKind(name string) string {
 	}
 	return "global"
 }
+
+func (rw *rewriter) addSite(line int, s site) {
+	if rw.sites == nil {
+		rw.sites = map[int][]site{}
+	}
+	rw.sites[line] = append(rw.sites[line], s)
+}
+
+func (rw *rewriter) indexSite(a *ast.AttrGetExpr) {
+	if k, ok := a.Key.(*ast.StringExpr); ok {
+		rw.addSite(a.Line(), site{kind: siteIndex, key: k.Value, desc: rw.describe(a.Object)})
+	} else {
+		rw.addSite(a.Line(), site{kind: siteIndex, anyKey: true, desc: rw.describe(a.Object)})
+	}
+}
+
+var arithOps = map[string]string{"+": "add", "-": "sub", "*": "mul", "/": "div", "%": "mod", "^": "pow"}
 
 func (rw *rewriter) temp(kind string) string {
 	rw.tmp++
@@ -183,6 +207,7 @@ func (rw *rewriter) stmt(st ast.Stmt) ast.Stmt {
 	case *ast.AssignStmt:
 		for _, l := range s.Lhs {
 			if a, ok := l.(*ast.AttrGetExpr); ok {
+				rw.indexSite(a)
 				a.Object = rw.expr(a.Object)
 				a.Key = rw.expr(a.Key)
 			}
@@ -223,6 +248,7 @@ func (rw *rewriter) stmt(st ast.Stmt) ast.Stmt {
 	case *ast.FuncDefStmt:
 		if s.Name.Func != nil {
 			if a, ok := s.Name.Func.(*ast.AttrGetExpr); ok {
+				rw.indexSite(a)
 				a.Object = rw.expr(a.Object)
 			}
 		} else {
@@ -367,12 +393,16 @@ func (rw *rewriter) exprs(es []ast.Expr) {
 func (rw *rewriter) expr(e ast.Expr) ast.Expr {
 	switch x := e.(type) {
 	case *ast.AttrGetExpr:
+		rw.indexSite(x)
 		x.Object = rw.expr(x.Object)
 		x.Key = rw.expr(x.Key)
 	case *ast.FuncCallExpr:
 		if x.Func != nil {
+			rw.addSite(x.Line(), site{kind: siteCall, desc: rw.describe(x.Func)})
 			x.Func = rw.expr(x.Func)
 		} else {
+			rw.addSite(x.Line(), site{kind: siteIndex, key: x.Method, desc: rw.describe(x.Receiver)})
+			rw.addSite(x.Line(), site{kind: siteCall, desc: "method '" + x.Method + "'"})
 			x.Receiver = rw.expr(x.Receiver)
 		}
 		rw.exprs(x.Args)
@@ -383,13 +413,16 @@ func (rw *rewriter) expr(e ast.Expr) ast.Expr {
 		x.Lhs = rw.expr(x.Lhs)
 		x.Rhs = rw.expr(x.Rhs)
 	case *ast.ArithmeticOpExpr:
+		rw.addSite(x.Line(), site{kind: siteArith, op: arithOps[x.Operator], desc: rw.describe(x.Lhs), desc2: rw.describe(x.Rhs)})
 		x.Lhs = rw.expr(x.Lhs)
 		x.Rhs = rw.expr(x.Rhs)
 	case *ast.UnaryMinusOpExpr:
+		rw.addSite(x.Line(), site{kind: siteUnm, desc: rw.describe(x.Expr)})
 		x.Expr = rw.expr(x.Expr)
 	case *ast.UnaryNotOpExpr:
 		x.Expr = rw.expr(x.Expr)
 	case *ast.UnaryLenOpExpr:
+		rw.addSite(x.Line(), site{kind: siteLen, desc: rw.describe(x.Expr)})
 		x.Expr = rw.expr(x.Expr)
 	case *ast.TableExpr:
 		for _, f := range x.Fields {
@@ -455,6 +488,7 @@ func (rw *rewriter) describe(e ast.Expr) string {
 		if k, ok := x.Key.(*ast.StringExpr); ok {
 			return "field '" + k.Value + "'"
 		}
+		return "field '?'" // Lua 5.1 names only constant string keys
 	}
 	return ""
 }

@@ -78,7 +78,13 @@ var (
 func Normalize(s string) string {
 	s = addr.ReplaceAllString(s, "0xADDR")
 	for negZero.MatchString(s) {
-		s = negZero.ReplaceAllString(s, "${1}${2}${3}")
+		s = negZero.ReplaceAllStringFunc(s, func(m string) string {
+			sm := negZero.FindStringSubmatch(m)
+			if sm[1] == " " {
+				return "  " + sm[2] + sm[3] // keep a printf width: " -0.0" is "  0.0"
+			}
+			return sm[1] + sm[2] + sm[3]
+		})
 	}
 	return s
 }
@@ -118,4 +124,27 @@ func Corpus(dir string) ([]string, error) {
 		return nil, fmt.Errorf("luadiff: no .lua files in %s", dir)
 	}
 	return m, nil
+}
+
+// DiffAll is Diff listing every differing stdout line (and the error),
+// for counting divergences.
+func DiffAll(want, got Result) []string {
+	var out []string
+	wl, gl := strings.Split(Normalize(want.Stdout), "\n"), strings.Split(Normalize(got.Stdout), "\n")
+	for i := 0; i < len(wl) || i < len(gl); i++ {
+		var a, b string
+		if i < len(wl) {
+			a = wl[i]
+		}
+		if i < len(gl) {
+			b = gl[i]
+		}
+		if a != b {
+			out = append(out, fmt.Sprintf("line %d: lua5.1 %q, procsh %q", i+1, a, b))
+		}
+	}
+	if Normalize(want.Error) != Normalize(got.Error) {
+		out = append(out, fmt.Sprintf("error: lua5.1 %q, procsh %q", want.Error, got.Error))
+	}
+	return out
 }
