@@ -43,14 +43,20 @@ type site struct {
 	lconst bool   // siteArith: left operand is a number literal
 }
 
+// chunkSites is the record of one source compiled under a chunk name.
 type chunkSites struct {
-	hash      uint64
-	ambiguous bool // the chunk name was compiled from different sources
-	lines     map[int][]site
+	hash  uint64
+	lines map[int][]site
 }
 
-// The record is kept per chunk name, for the most recent 1024 names.
-const maxRecordedChunks = 1024
+// The record is kept per chunk name, for the most recent 1024 names, and
+// per name for its 64 most recent distinct sources (a REPL compiles every
+// line as "stdin"). A message is matched against the sites of all of a
+// name's sources: a description is used only when they all agree.
+const (
+	maxRecordedChunks  = 1024
+	maxSourcesPerChunk = 64
+)
 
 var sites = struct {
 	sync.Mutex
@@ -60,8 +66,8 @@ var sites = struct {
 }{byName: map[string]*list.Element{}, order: list.New(), seed: maphash.MakeSeed()}
 
 type namedSites struct {
-	name string
-	cs   *chunkSites
+	name     string
+	versions []*chunkSites // oldest first
 }
 
 func recordSites(name, src string, lines map[int][]site) {
@@ -70,13 +76,19 @@ func recordSites(name, src string, lines map[int][]site) {
 	defer sites.Unlock()
 	if e, ok := sites.byName[name]; ok {
 		ns := e.Value.(*namedSites)
-		if ns.cs.hash != h {
-			ns.cs.ambiguous = true
-		}
 		sites.order.MoveToFront(e)
+		for _, v := range ns.versions {
+			if v.hash == h {
+				return
+			}
+		}
+		if len(ns.versions) >= maxSourcesPerChunk {
+			ns.versions = append(ns.versions[:0], ns.versions[1:]...)
+		}
+		ns.versions = append(ns.versions, &chunkSites{hash: h, lines: lines})
 		return
 	}
-	sites.byName[name] = sites.order.PushFront(&namedSites{name, &chunkSites{hash: h, lines: lines}})
+	sites.byName[name] = sites.order.PushFront(&namedSites{name, []*chunkSites{{hash: h, lines: lines}}})
 	for sites.order.Len() > maxRecordedChunks {
 		last := sites.order.Back()
 		sites.order.Remove(last)
@@ -91,11 +103,11 @@ func lookupSites(name string, line int) ([]site, bool) {
 	if !ok {
 		return nil, false
 	}
-	cs := e.Value.(*namedSites).cs
-	if cs.ambiguous {
-		return nil, false
+	var out []site
+	for _, v := range e.Value.(*namedSites).versions {
+		out = append(out, v.lines[line]...)
 	}
-	return cs.lines[line], true
+	return out, true
 }
 
 var (
