@@ -91,7 +91,7 @@ func FuzzJSONHandlers(f *testing.F) {
 			var e struct {
 				Kind string `json:"procshKind"`
 			}
-			if json.Unmarshal(rb, &e) != nil || e.Kind != wire.KindInvalidArgument {
+			if json.Unmarshal(rb, &e) != nil || e.Kind != client.WireKind(client.ErrInvalidArgument) {
 				t.Fatalf("%s: 400 without procshKind invalid_argument: %s", path, rb)
 			}
 		}
