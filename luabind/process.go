@@ -58,6 +58,7 @@ func (h *Host) newProcessModule(L *lua.LState, a *api) *lua.LTable {
 	for name, fn := range fns {
 		mod.RawSetString(name, L.NewFunction(fn))
 	}
+	mod.RawSetString("map", h.mapFunc(L))
 	mod.RawSetString("EOF", h.markerEOF)
 	mod.RawSetString("TIMEOUT", h.markerTimeout)
 	return mod
@@ -168,9 +169,7 @@ func (a *api) exec(L *lua.LState) int {
 	command := checkString(L, fname, 1, "command")
 	o := checkOpts(L, fname, 2)
 	req := client.ExecRequest{Command: command, Cwd: o.str("cwd", ""), Env: o.env("env"), Timeout: o.seconds("timeout")}
-	if o.boolean("tee", false) {
-		req.OnOutput = a.h.teeChunk
-	}
+	req.OnOutput = o.tee(a.h)
 	o.done()
 	var res *client.ExecResult
 	err := a.h.wait(L, fname, "exec: "+firstLine(command), func(ctx context.Context) error {
@@ -191,9 +190,7 @@ func (a *api) codeRun(L *lua.LState) int {
 	code := checkString(L, fname, 1, "code")
 	o := checkOpts(L, fname, 2)
 	req := client.CodeRunRequest{Code: code, Language: o.str("language", ""), Argv: o.strings("argv"), Env: o.env("env"), Timeout: o.seconds("timeout")}
-	if o.boolean("tee", false) {
-		req.OnOutput = a.h.teeChunk
-	}
+	req.OnOutput = o.tee(a.h)
 	o.done()
 	lang := req.Language
 	if lang == "" {
@@ -309,6 +306,9 @@ func (a *api) connect(L *lua.LState) int {
 	fname := a.name + ".connect"
 	url := checkString(L, fname, 1, "url")
 	o := checkOpts(L, fname, 2)
+	if isSSHURL(url) {
+		return a.connectSSH(L, fname, url, o)
+	}
 	token := o.str("token", "")
 	detach := o.boolean("detach", false)
 	o.done()

@@ -164,18 +164,18 @@ func sessionRun(L *lua.LState) int {
 	command := checkString(L, fname, 2, "command")
 	o := checkOpts(L, fname, 3)
 	timeout := o.seconds("timeout")
-	tee := o.boolean("tee", false)
+	tee := o.tee(s.a.h)
 	req := client.SessionExecRequest{Command: command, Async: true, SuppressInputEcho: o.boolean("suppress_echo", false)}
 	o.done()
-	if timeout == 0 && !tee {
+	if timeout == 0 && tee == nil {
 		return s.runSync(L, fname, req)
 	}
 	c, n := s.startCommand(L, fname, req, true)
 	if c == nil {
 		return n
 	}
-	if tee {
-		c.startTee()
+	if tee != nil {
+		c.startTee(tee)
 	}
 	timedOut, err := c.await(L, fname, timeout, timeout > 0, true)
 	if timedOut {
@@ -237,7 +237,7 @@ func sessionStart(L *lua.LState) int {
 	command := checkString(L, fname, 2, "command")
 	o := checkOpts(L, fname, 3)
 	onStdout, onStderr, onExit := o.function("on_stdout"), o.function("on_stderr"), o.function("on_exit")
-	tee := o.boolean("tee", false)
+	tee := o.tee(s.a.h)
 	detach := o.boolean("detach", false)
 	req := client.SessionExecRequest{Command: command, Async: true, SuppressInputEcho: o.boolean("suppress_echo", false)}
 	o.done()
@@ -246,8 +246,8 @@ func sessionStart(L *lua.LState) int {
 		return n
 	}
 	c.detached = detach
-	if tee {
-		c.startTee()
+	if tee != nil {
+		c.startTee(tee)
 	}
 	if onStdout != nil || onStderr != nil || onExit != nil {
 		c.onStdout, c.onStderr, c.onExit = onStdout, onStderr, onExit

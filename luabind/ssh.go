@@ -1,0 +1,61 @@
+package luabind
+
+import (
+	"context"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/procsh/procsh/client"
+	clientssh "github.com/procsh/procsh/client/ssh"
+)
+
+// isSSHURL reports whether process.connect should take the SSH branch.
+func isSSHURL(url string) bool { return strings.HasPrefix(url, "ssh://") }
+
+// connectSSH is process.connect("ssh://[user@]host[:port]", {identity=,
+// known_hosts=, agent=, mode=, password=, ssh_config=, detach=}): the same
+// module as for a procsh server, over SSH (see package client/ssh). The
+// restricted profile refuses it: it reads key files and reaches the network.
+func (a *api) connectSSH(L *lua.LState, fname, url string, o *opts) int {
+	so := clientssh.Options{
+		Identity:   o.str("identity", ""),
+		KnownHosts: o.str("known_hosts", ""),
+		NoAgent:    !o.boolean("agent", true),
+		Mode:       clientssh.Mode(o.str("mode", "")),
+		Password:   o.str("password", ""),
+		ConfigFile: o.str("ssh_config", ""),
+	}
+	detach := o.boolean("detach", false)
+	o.done()
+	h := a.h
+	if h.cfg.profile != ProfileFull {
+		return failKind(L, fname+": ssh connections are not available in the restricted profile", KindUnsupported)
+	}
+	var c client.Client
+	err := h.wait(L, fname, "connect: "+url, func(ctx context.Context) error {
+		sc, err := clientssh.Dial(ctx, url, so)
+		if err == nil {
+			c = sc
+		}
+		return err
+	})
+	if err != nil {
+		return fail(L, fname, err)
+	}
+	if !detach {
+		h.cur.add(resourceFunc(func(context.Context) { _ = c.Close() }))
+	}
+	mod := h.newProcessModule(L, &api{h: h, c: c, name: "remote"})
+	mod.RawSetString("url", lua.LString(url))
+	mod.RawSetString("mode", lua.LString(string(c.(*clientssh.Client).Mode())))
+	mod.RawSetString("close", L.NewFunction(func(L *lua.LState) int {
+		if err := c.Close(); err != nil {
+			return fail(L, "remote.close", err)
+		}
+		L.Push(lua.LTrue)
+		return 1
+	}))
+	L.Push(mod)
+	return 1
+}
