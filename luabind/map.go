@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/procsh/procsh/internal/luaargs"
 )
 
 // mapDefaultLimit is how many items process.map runs at once unless told.
@@ -81,18 +83,18 @@ func (h *Host) mapFunc(L *lua.LState) lua.LValue {
 		const fname = "process.map"
 		items, ok := L.Get(1).(*lua.LTable)
 		if !ok {
-			argError(L, fname, 1, "items", typeMsg("table", L.Get(1)))
+			luaargs.ArgError(L, fname, 1, "items", luaargs.TypeMsg("table", L.Get(1)))
 		}
 		fn, ok := L.Get(2).(*lua.LFunction)
 		if !ok {
-			argError(L, fname, 2, "fn", typeMsg("function", L.Get(2)))
+			luaargs.ArgError(L, fname, 2, "fn", luaargs.TypeMsg("function", L.Get(2)))
 		}
-		o := checkOpts(L, fname, 3)
-		limit := o.number("limit", mapDefaultLimit)
-		failFast := o.boolean("fail_fast", false)
-		o.done()
+		o := luaargs.CheckOpts(L, fname, 3)
+		limit := o.Number("limit", mapDefaultLimit)
+		failFast := o.Bool("fail_fast", false)
+		o.Done()
 		if limit < 1 || limit != float64(int(limit)) {
-			argError(L, fname, 3, "options", fmt.Sprintf("limit must be a positive integer, got %v", limit))
+			luaargs.ArgError(L, fname, 3, "options", fmt.Sprintf("limit must be a positive integer, got %v", limit))
 		}
 		L.Push(impl)
 		L.Push(items)

@@ -98,7 +98,8 @@ func TestMapBadInput(t *testing.T) {
 func TestTeePrefix(t *testing.T) {
 	h, _, _, out := newHost(t)
 	err := h.RunString(context.Background(), "tee.lua", `
-		process.exec("printf 'a\\nb'; sleep 0.1; printf 'c\\n'; echo e >&2", {tee = "web1"})
+		process.exec("printf 'a\\nb'; sleep 0.1; printf 'c\\n'", {tee = "web1"})
+		process.exec("echo e >&2", {tee = "web1"})
 		local s = process.session()
 		s:run("echo one; echo two", {tee = "db"})
 		s:start("echo three", {tee = "db2"}):wait()

@@ -8,6 +8,7 @@ import (
 
 	"github.com/procsh/procsh/client"
 	clientssh "github.com/procsh/procsh/client/ssh"
+	"github.com/procsh/procsh/internal/luaargs"
 )
 
 // isSSHURL reports whether process.connect should take the SSH branch.
@@ -17,20 +18,20 @@ func isSSHURL(url string) bool { return strings.HasPrefix(url, "ssh://") }
 // known_hosts=, agent=, mode=, password=, ssh_config=, detach=}): the same
 // module as for a procsh server, over SSH (see package client/ssh). The
 // restricted profile refuses it: it reads key files and reaches the network.
-func (a *api) connectSSH(L *lua.LState, fname, url string, o *opts) int {
+func (a *api) connectSSH(L *lua.LState, fname, url string, o *luaargs.Opts) int {
 	so := clientssh.Options{
-		Identity:   o.str("identity", ""),
-		KnownHosts: o.str("known_hosts", ""),
-		NoAgent:    !o.boolean("agent", true),
-		Mode:       clientssh.Mode(o.str("mode", "")),
-		Password:   o.str("password", ""),
-		ConfigFile: o.str("ssh_config", ""),
+		Identity:   o.Str("identity", ""),
+		KnownHosts: o.Str("known_hosts", ""),
+		NoAgent:    !o.Bool("agent", true),
+		Mode:       clientssh.Mode(o.Str("mode", "")),
+		Password:   o.Str("password", ""),
+		ConfigFile: o.Str("ssh_config", ""),
 	}
-	detach := o.boolean("detach", false)
-	o.done()
+	detach := o.Bool("detach", false)
+	o.Done()
 	h := a.h
 	if h.cfg.profile != ProfileFull {
-		return failKind(L, fname+": ssh connections are not available in the restricted profile", KindUnsupported)
+		return luaargs.FailKind(L, fname+": ssh connections are not available in the restricted profile", KindUnsupported)
 	}
 	var c client.Client
 	err := h.wait(L, fname, "connect: "+url, func(ctx context.Context) error {
@@ -41,7 +42,7 @@ func (a *api) connectSSH(L *lua.LState, fname, url string, o *opts) int {
 		return err
 	})
 	if err != nil {
-		return fail(L, fname, err)
+		return luaargs.Fail(L, fname, err)
 	}
 	if !detach {
 		h.cur.add(resourceFunc(func(context.Context) { _ = c.Close() }))
@@ -51,7 +52,7 @@ func (a *api) connectSSH(L *lua.LState, fname, url string, o *opts) int {
 	mod.RawSetString("mode", lua.LString(string(c.(*clientssh.Client).Mode())))
 	mod.RawSetString("close", L.NewFunction(func(L *lua.LState) int {
 		if err := c.Close(); err != nil {
-			return fail(L, "remote.close", err)
+			return luaargs.Fail(L, "remote.close", err)
 		}
 		L.Push(lua.LTrue)
 		return 1

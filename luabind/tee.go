@@ -7,14 +7,15 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/procsh/procsh/client"
+	"github.com/procsh/procsh/internal/luaargs"
 )
 
 // tee reads the tee option: false or nil (no tee), true (output goes to the
 // host's stdout and stderr as it arrives), or a string prefix, which starts
 // every line of this command's output so that the live output of commands
 // running at once can be told apart ("web1 | compiling…").
-func (o *opts) tee(h *Host) func(client.Chunk) {
-	switch v := o.get("tee").(type) {
+func (h *Host) teeOpt(o *luaargs.Opts) func(client.Chunk) {
+	switch v := o.Get("tee").(type) {
 	case *lua.LNilType:
 		return nil
 	case lua.LBool:
@@ -27,7 +28,7 @@ func (o *opts) tee(h *Host) func(client.Chunk) {
 		p.start[0], p.start[1] = true, true
 		return p.chunk
 	default:
-		o.bad("tee", typeMsg("boolean or string (a line prefix)", v))
+		o.Bad("tee", luaargs.TypeMsg("boolean or string (a line prefix)", v))
 	}
 	return nil
 }

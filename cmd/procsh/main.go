@@ -10,7 +10,7 @@
 //	procsh [flags] -                       run a script read from stdin
 //	procsh [flags] < script.lua            (stdin not a terminal: the same)
 //	procsh [flags]                         on a terminal: the interactive REPL
-//	procsh serve [--listen addr] [--token t]
+//	procsh serve [--listen addr] [--token-file f] [--allow-origin o]
 //
 // Flags come before the script name; everything after it goes to the
 // script. Run `procsh --help` for the flags.

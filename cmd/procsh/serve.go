@@ -30,14 +30,26 @@ func serveMain(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("procsh serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", defaultListen, "`address` to listen on (host:port; port 0 picks a free one)")
-	token := fs.String("token", os.Getenv("PROCSH_TOKEN"), "bearer `token` clients must send (default $PROCSH_TOKEN; required unless listening on loopback)")
+	// The default is not $PROCSH_TOKEN itself, so --help never prints it.
+	tokenFlag := fs.String("token", "", "bearer `token` clients must send (default $PROCSH_TOKEN; required unless listening on loopback; visible to local users in ps, prefer --token-file)")
+	tokenFile := fs.String("token-file", "", "read the token from `file` (0600); a missing file is created with a random token")
+	var origins, hosts []string
+	fs.Func("allow-origin", "let browser pages from `origin` (scheme://host[:port]) call the server; repeatable", func(v string) error {
+		o, err := server.ParseOrigin(v)
+		origins = append(origins, o)
+		return err
+	})
+	fs.Func("allow-host", "accept `name` in the Host header on loopback besides localhost (a proxy's name); repeatable", func(v string) error {
+		hosts = append(hosts, v)
+		return nil
+	})
 	stdio := fs.Bool("stdio", false, "agent mode for the SSH backend: read the token from the first line of stdin, listen on a Unix socket in a fresh private directory (printed on stdout), and end at stdin EOF")
 	killGrace := fs.Duration("kill-grace", 0, "time between SIGTERM and SIGKILL when ending a process tree (0: the backend's default)")
 	fs.Usage = func() {}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(stdout)
-			fmt.Fprintln(stdout, "Usage: procsh serve [--listen addr] [--token t]")
+			fmt.Fprintln(stdout, "Usage: procsh serve [--listen addr] [--token t | --token-file f] [--allow-origin o]...")
 			fmt.Fprintln(stdout, "\nServes the toolbox /process API (HTTP + WebSocket) backed by this machine,")
 			fmt.Fprintln(stdout, "until SIGINT or SIGTERM, then ends every session and PTY it started.")
 			fmt.Fprintln(stdout)
@@ -56,19 +68,48 @@ func serveMain(args []string, stdout, stderr io.Writer) int {
 		lopts = append(lopts, local.WithKillGrace(*killGrace))
 	}
 	if *stdio {
+		// The token comes on stdin; nothing the server runs may see the
+		// environment's one either.
+		_ = os.Unsetenv(tokenEnv)
 		return serveStdio(os.Stdin, stdout, stderr, lopts)
 	}
-	if err := server.CheckListenAddr(*listen, *token); err != nil {
+	tokenSet := false
+	fs.Visit(func(f *flag.Flag) { tokenSet = tokenSet || f.Name == "token" })
+	token := os.Getenv(tokenEnv)
+	switch {
+	case tokenSet && *tokenFile != "":
+		fmt.Fprintln(stderr, "procsh serve: --token and --token-file exclude each other")
+		return exitUsage
+	case tokenSet:
+		token = *tokenFlag
+		if token != "" {
+			fmt.Fprintln(stderr, "procsh serve: warning: a --token value is visible to every local user (ps, /proc/PID/cmdline); prefer --token-file or PROCSH_TOKEN")
+		}
+	case *tokenFile != "":
+		t, created, err := loadTokenFile(*tokenFile)
+		if err != nil {
+			fmt.Fprintf(stderr, "procsh serve: %v\n", err)
+			return exitUsage
+		}
+		token = t
+		if created {
+			fmt.Fprintf(stderr, "procsh: new token written to %s\n", *tokenFile)
+		}
+	}
+	// Nothing the server runs may learn the token.
+	_ = os.Unsetenv(tokenEnv)
+	if err := server.CheckListenAddr(*listen, token); err != nil {
 		fmt.Fprintf(stderr, "procsh serve: %v\n", err)
 		return exitUsage
 	}
-	backend, err := local.New(lopts...)
+	backend, err := local.New(append(lopts, local.WithEnv(childEnv(os.Environ(), token)))...)
 	if err != nil {
 		fmt.Fprintf(stderr, "procsh serve: %v\n", err)
 		return exitError
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	srv := server.New(backend, server.WithToken(*token), server.WithLogger(logger))
+	srv := server.New(backend, server.WithToken(token), server.WithLogger(logger),
+		server.WithAllowedOrigins(origins...), server.WithAllowedHosts(hosts...))
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		_ = backend.Close()
@@ -76,7 +117,7 @@ func serveMain(args []string, stdout, stderr io.Writer) int {
 		return exitError
 	}
 	auth := "no token (loopback only)"
-	if *token != "" {
+	if token != "" {
 		auth = "bearer token required"
 	}
 	// Tests and scripts read the address from this line (port 0 → the real
