@@ -59,6 +59,7 @@ func (h *Host) newProcessModule(L *lua.LState, a *api) *lua.LTable {
 		mod.RawSetString(name, L.NewFunction(fn))
 	}
 	mod.RawSetString("map", h.mapFunc(L))
+	mod.RawSetString("daytona", L.NewFunction(a.luaDaytona))
 	mod.RawSetString("EOF", h.markerEOF)
 	mod.RawSetString("TIMEOUT", h.markerTimeout)
 	return mod

@@ -44,12 +44,21 @@ func (a *api) connectSSH(L *lua.LState, fname, url string, o *luaargs.Opts) int 
 	if err != nil {
 		return luaargs.Fail(L, fname, err)
 	}
+	mod := a.remoteModule(L, c, url, detach)
+	mod.RawSetString("mode", lua.LString(string(c.(*clientssh.Client).Mode())))
+	L.Push(mod)
+	return 1
+}
+
+// remoteModule wraps a connected client in a process module with url and
+// close(); unless detached, the connection is closed when the run ends.
+func (a *api) remoteModule(L *lua.LState, c client.Client, url string, detach bool) *lua.LTable {
+	h := a.h
 	if !detach {
 		h.cur.add(resourceFunc(func(context.Context) { _ = c.Close() }))
 	}
 	mod := h.newProcessModule(L, &api{h: h, c: c, name: "remote"})
 	mod.RawSetString("url", lua.LString(url))
-	mod.RawSetString("mode", lua.LString(string(c.(*clientssh.Client).Mode())))
 	mod.RawSetString("close", L.NewFunction(func(L *lua.LState) int {
 		if err := c.Close(); err != nil {
 			return luaargs.Fail(L, "remote.close", err)
@@ -57,6 +66,5 @@ func (a *api) connectSSH(L *lua.LState, fname, url string, o *luaargs.Opts) int 
 		L.Push(lua.LTrue)
 		return 1
 	}))
-	L.Push(mod)
-	return 1
+	return mod
 }

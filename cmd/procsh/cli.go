@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/procsh/procsh/client"
+	"github.com/procsh/procsh/client/daytona"
 	"github.com/procsh/procsh/client/local"
 	clientssh "github.com/procsh/procsh/client/ssh"
 	"github.com/procsh/procsh/luabind"
@@ -121,6 +122,7 @@ func newFlagSet(opts *options, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&opts.knownHosts, "known-hosts", "", "known_hosts `file` for --server ssh://… (default ~/.ssh/known_hosts)")
 	fs.StringVar(&opts.sshMode, "ssh-mode", "", "`mode` for --server ssh://…: agent (upload procsh, full API) or raw (plain SSH channels); default agent on Linux amd64/arm64 hosts")
 	fs.StringVar(&opts.token, "token", os.Getenv("PROCSH_TOKEN"), "bearer `token` for --server")
+	fs.StringVar(&opts.sandboxID, "sandbox-id", "", "run processes in the Daytona sandbox with this `id` (or name), reached through the Daytona API ($DAYTONA_API_KEY, $DAYTONA_API_URL)")
 	fs.BoolVar(&opts.sandbox, "restricted", false, "restricted (sandboxed) library profile: no os, io or file access in Lua")
 	fs.BoolVar(&opts.sandbox, "sandbox", false, "old name of --restricted")
 	fs.Var(durationFlag{&opts.timeout}, "timeout", "bound the whole run of a script (`duration` such as 30s, 5m, or seconds)")
@@ -211,6 +213,20 @@ func (e *signalError) Error() string { return "interrupted by " + e.sig.String()
 // set, checked with one request so that a wrong URL or token is reported
 // before the script starts rather than as its first failure.
 func (a *app) newBackend(ctx context.Context) (client.Client, error) {
+	if a.opts.sandboxID != "" {
+		if a.opts.server != "" {
+			return nil, fmt.Errorf("--sandbox-id and --server exclude each other")
+		}
+		dc, err := daytona.New(daytona.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("sandbox %s: %w", a.opts.sandboxID, err)
+		}
+		r, err := dc.Connect(ctx, a.opts.sandboxID)
+		if err != nil {
+			return nil, fmt.Errorf("sandbox %s: %w", a.opts.sandboxID, err)
+		}
+		return r, nil
+	}
 	if a.opts.server == "" {
 		b, err := local.New()
 		if err != nil {
