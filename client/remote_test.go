@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync"
 	"syscall"
@@ -16,6 +15,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/procsh/procsh/client"
+	"github.com/procsh/procsh/internal/proctable"
 	"github.com/procsh/procsh/server"
 )
 
@@ -481,20 +481,12 @@ func TestRemoteExecStreamsOutput(t *testing.T) {
 	}
 }
 
+// countSleep counts live processes whose command line is exactly cmdline
+// (arguments separated by single spaces).
 func countSleep(cmdline string) int {
-	ents, _ := os.ReadDir("/proc")
-	n := 0
-	for _, e := range ents {
-		b, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
-		if err != nil {
-			continue
-		}
-		if strings.TrimRight(strings.ReplaceAll(string(b), "\x00", " "), " ") == cmdline {
-			if st, err := os.ReadFile("/proc/" + e.Name() + "/stat"); err == nil && strings.Contains(string(st), ") Z ") {
-				continue
-			}
-			n++
-		}
+	pids, err := proctable.WithCmdline(strings.Fields(cmdline)...)
+	if err != nil {
+		panic(err)
 	}
-	return n
+	return len(pids)
 }

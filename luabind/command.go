@@ -1,13 +1,8 @@
 package luabind
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"strconv"
-	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -15,7 +10,12 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/procsh/procsh/client"
+	"github.com/procsh/procsh/internal/luaargs"
 )
+
+// The command handle: what session:start returns, its waiter and its
+// methods. Its output streaming, line splitting and collection are in
+// output.go, its callbacks in callbacks.go.
 
 // command is a handle on a session command.
 type command struct {
@@ -219,17 +219,17 @@ func (c *command) result(L *lua.LState) *lua.LTable {
 // timeout seconds pass first (the command keeps running).
 func cmdWait(L *lua.LState) int {
 	c := self[*command](L, "cmd:wait")
-	d, has := optSeconds(L, "cmd:wait", 2, "timeout")
+	d, has := luaargs.OptSeconds(L, "cmd:wait", 2, "timeout")
 	if !has && c.cbDone != nil {
 		c.checkNotOwnCallback(L, "cmd:wait")
 		defer c.a.h.enterWait(L, "cmd:wait", []*waitNode{&c.node})()
 	}
 	timedOut, err := c.await(L, "cmd:wait", d, has, false)
 	if timedOut {
-		return failKind(L, "timeout", KindTimeout)
+		return luaargs.FailKind(L, "timeout", KindTimeout)
 	}
 	if err != nil {
-		return fail(L, "cmd:wait", err)
+		return luaargs.Fail(L, "cmd:wait", err)
 	}
 	L.Push(c.result(L))
 	return 1
@@ -245,7 +245,7 @@ func cmdLogs(L *lua.LState) int {
 		return err
 	})
 	if err != nil {
-		return fail(L, "cmd:logs", err)
+		return luaargs.Fail(L, "cmd:logs", err)
 	}
 	t := L.NewTable()
 	t.RawSetString("output", lua.LString(logs.Output))
@@ -265,7 +265,7 @@ func cmdInfo(L *lua.LState) int {
 		return err
 	})
 	if err != nil {
-		return fail(L, "cmd:info", err)
+		return luaargs.Fail(L, "cmd:info", err)
 	}
 	L.Push(commandInfoTable(L, ci))
 	return 1
@@ -274,12 +274,12 @@ func cmdInfo(L *lua.LState) int {
 // cmdSend is cmd:send(data) → true: data goes to the command's stdin as is.
 func cmdSend(L *lua.LState) int {
 	c := self[*command](L, "cmd:send")
-	data := checkString(L, "cmd:send", 2, "data")
+	data := luaargs.CheckString(L, "cmd:send", 2, "data")
 	err := c.a.h.wait(L, "cmd:send", "", func(ctx context.Context) error {
 		return c.a.c.SendInput(ctx, c.sid, c.id, []byte(data))
 	})
 	if err != nil {
-		return fail(L, "cmd:send", err)
+		return luaargs.Fail(L, "cmd:send", err)
 	}
 	L.Push(lua.LTrue)
 	return 1
@@ -292,39 +292,31 @@ func cmdCloseStdin(L *lua.LState) int {
 		return c.a.c.CloseInput(ctx, c.sid, c.id)
 	})
 	if err != nil {
-		return fail(L, "cmd:close_stdin", err)
+		return luaargs.Fail(L, "cmd:close_stdin", err)
 	}
 	L.Push(lua.LTrue)
 	return 1
 }
 
-var signalNames = map[string]syscall.Signal{
-	"HUP": syscall.SIGHUP, "INT": syscall.SIGINT, "QUIT": syscall.SIGQUIT, "KILL": syscall.SIGKILL,
-	"USR1": syscall.SIGUSR1, "USR2": syscall.SIGUSR2, "TERM": syscall.SIGTERM, "STOP": syscall.SIGSTOP,
-	"CONT": syscall.SIGCONT, "ALRM": syscall.SIGALRM,
-}
-
 // parseSignal reads argument n as a signal name ("TERM", "SIGKILL", "int")
-// or number; nil means TERM.
+// or number (client.ParseSignal's rules); nil means TERM.
 func parseSignal(L *lua.LState, fname string, n int) syscall.Signal {
+	var text string
 	switch v := L.Get(n).(type) {
 	case *lua.LNilType:
 		return syscall.SIGTERM
 	case lua.LNumber:
-		if v >= 1 && v <= 64 && v == lua.LNumber(int(v)) {
-			return syscall.Signal(int(v))
-		}
+		text = v.String()
 	case lua.LString:
-		name := strings.TrimPrefix(strings.ToUpper(string(v)), "SIG")
-		if s, ok := signalNames[name]; ok {
-			return s
-		}
-		if num, err := strconv.Atoi(name); err == nil && num >= 1 && num <= 64 {
-			return syscall.Signal(num)
-		}
+		text = string(v)
+	default:
+		luaargs.ArgError(L, fname, n, "signal", luaargs.TypeMsg("signal name or number", v))
 	}
-	argError(L, fname, n, "signal", "signal name (\"TERM\", \"KILL\", \"INT\", ...) or number 1-64 expected, got "+L.Get(n).String())
-	return 0
+	sig, err := client.ParseSignal(text)
+	if err != nil {
+		luaargs.ArgError(L, fname, n, "signal", fmt.Sprintf("%q is not a signal: want a name (\"TERM\", \"KILL\", \"INT\", ...) or a number 1-64", text))
+	}
+	return sig
 }
 
 // cmdKill is cmd:kill(signal?) → true; signal defaults to "TERM".
@@ -335,362 +327,8 @@ func cmdKill(L *lua.LState) int {
 		return c.a.c.KillCommand(ctx, c.sid, c.id, sig)
 	})
 	if err != nil {
-		return fail(L, "cmd:kill", err)
+		return luaargs.Fail(L, "cmd:kill", err)
 	}
 	L.Push(lua.LTrue)
-	return 1
-}
-
-// cmdSetCallback is cmd:on_stdout(fn) / on_stderr(fn) / on_exit(fn); it
-// returns cmd. Line callbacks receive (line, stream) for every line from
-// the start of the command's output; on_exit receives the result table.
-func cmdSetCallback(L *lua.LState, which string) int {
-	c := self[*command](L, "cmd:"+which)
-	fn, ok := L.Get(2).(*lua.LFunction)
-	if !ok {
-		argError(L, "cmd:"+which, 2, "callback", typeMsg("function", L.Get(2)))
-	}
-	switch which {
-	case "on_stdout":
-		c.onStdout = fn
-	case "on_stderr":
-		c.onStderr = fn
-	default:
-		c.onExit = fn
-	}
-	c.startCallbacks()
-	L.Push(c.ud)
-	return 1
-}
-
-// line is one line of output, without its newline.
-type line struct {
-	text   string
-	stream client.Stream
-}
-
-// lineSplitter cuts chunks of both streams into lines, keeping each
-// stream's unterminated tail apart.
-type lineSplitter struct{ part [3][]byte }
-
-func (s *lineSplitter) feed(st client.Stream, data []byte, out []line) []line {
-	i := int(st) % 3
-	for {
-		nl := bytes.IndexByte(data, '\n')
-		if nl < 0 {
-			s.part[i] = append(s.part[i], data...)
-			return out
-		}
-		var text string
-		if len(s.part[i]) > 0 {
-			text = string(append(s.part[i], data[:nl]...))
-			s.part[i] = s.part[i][:0]
-		} else {
-			text = string(data[:nl])
-		}
-		out = append(out, line{text, st})
-		data = data[nl+1:]
-	}
-}
-
-func (s *lineSplitter) flush(out []line) []line {
-	for _, st := range []client.Stream{client.Stdout, client.Stderr} {
-		i := int(st) % 3
-		if len(s.part[i]) > 0 {
-			out = append(out, line{string(s.part[i]), st})
-			s.part[i] = nil
-		}
-	}
-	return out
-}
-
-// startCallbacks starts (once) the goroutine that streams the command's
-// output and runs its callbacks on the command's own Lua thread, in order.
-// Unless the command is detached the run stays pending until on_exit ran.
-// The caller holds the GIL.
-func (c *command) startCallbacks() {
-	if c.cbDone != nil {
-		return
-	}
-	h, r := c.a.h, c.r
-	cbDone := make(chan struct{})
-	c.cbDone = cbDone
-	c.collect.Store(true)
-	waitDone := c.ensureWaiter()
-	th, release := h.newThread(r.ctx)
-	c.cbThread = th
-	c.node.name = "the callbacks of " + c.String()
-	h.waitNodes[th] = &c.node
-	pending := !c.detached
-	if pending {
-		r.pending.Add()
-	}
-	r.wg.Add(1)
-	go func() {
-		defer r.wg.Done()
-		defer func() {
-			h.gil.Lock(th)
-			c.cbThread = nil // the thread is recycled below
-			delete(h.waitNodes, th)
-			h.gil.Unlock()
-			release()
-			close(cbDone)
-			if pending {
-				r.pending.Done()
-			}
-		}()
-		st, err := c.a.c.StreamCommandLogs(r.ctx, c.sid, c.id, client.LogOptions{Follow: true})
-		if err != nil {
-			if r.ctx.Err() == nil {
-				r.background("callbacks of "+c.String(), err)
-			}
-			return
-		}
-		defer st.Close()
-		// A reader goroutine receives and splits the next chunks while the
-		// callbacks of the previous ones run, so streaming and Lua overlap.
-		batches := make(chan []line, 4)
-		r.wg.Add(1)
-		go func() {
-			defer r.wg.Done()
-			defer close(batches)
-			var sp lineSplitter
-			var col collector
-			complete := false
-			defer func() {
-				if complete {
-					c.collected = col.logs()
-				}
-			}()
-			for {
-				ch, err := st.Recv()
-				if err != nil {
-					if r.ctx.Err() != nil {
-						return
-					}
-					if !errors.Is(err, io.EOF) {
-						r.background("output stream of "+c.String(), err)
-						break
-					}
-					complete = true
-					break
-				}
-				col.add(ch)
-				if b := sp.feed(ch.Stream, ch.Data, nil); len(b) > 0 {
-					select {
-					case batches <- b:
-					case <-r.ctx.Done():
-						return
-					}
-				}
-			}
-			if b := sp.flush(nil); len(b) > 0 {
-				select {
-				case batches <- b:
-				case <-r.ctx.Done():
-				}
-			}
-		}()
-		for b := range batches {
-			c.dispatch(th, b)
-		}
-		if r.ctx.Err() != nil {
-			return
-		}
-		if c.collected == nil {
-			// The stream failed part way: fetch the output for the result.
-			<-waitDone
-			if logs, err := c.a.c.GetCommandLogs(r.ctx, c.sid, c.id); err == nil {
-				c.collected = logs
-			}
-		}
-		select {
-		case <-waitDone:
-		case <-r.ctx.Done():
-			return
-		}
-		h.gil.Lock(th)
-		if c.onExit != nil && c.waitErr == nil && r.ctx.Err() == nil {
-			c.call(th, "on_exit", c.onExit, c.result(th))
-		}
-		h.gil.Unlock()
-	}()
-}
-
-// collector keeps a command's output chunks and joins them once at the
-// end, with exact sizes (growing three buffers by doubling cost more than
-// the callbacks for a large log).
-type collector struct {
-	chunks      []client.Chunk
-	total, nerr int
-}
-
-func (c *collector) add(ch client.Chunk) {
-	ch.Data = append([]byte(nil), ch.Data...)
-	c.chunks = append(c.chunks, ch)
-	c.total += len(ch.Data)
-	if ch.Stream == client.Stderr {
-		c.nerr += len(ch.Data)
-	}
-}
-
-func (c *collector) logs() *client.Logs {
-	join := func(n int, keep func(client.Stream) bool) string {
-		var b strings.Builder
-		b.Grow(n)
-		for _, ch := range c.chunks {
-			if keep(ch.Stream) {
-				b.Write(ch.Data)
-			}
-		}
-		return b.String()
-	}
-	all := func(client.Stream) bool { return true }
-	l := &client.Logs{Output: join(c.total, all)}
-	switch {
-	case c.nerr == 0:
-		l.Stdout = l.Output
-	case c.nerr == c.total:
-		l.Stderr = l.Output
-	default:
-		l.Stdout = join(c.total-c.nerr, func(s client.Stream) bool { return s != client.Stderr })
-		l.Stderr = join(c.nerr, func(s client.Stream) bool { return s == client.Stderr })
-	}
-	c.chunks = nil
-	return l
-}
-
-// dispatch runs the line callbacks for lines, holding the GIL for the batch.
-func (c *command) dispatch(th *lua.LState, lines []line) {
-	if len(lines) == 0 {
-		return
-	}
-	c.a.h.gil.Lock(th)
-	defer c.a.h.gil.Unlock()
-	for _, ln := range lines {
-		if c.r.ctx.Err() != nil {
-			return
-		}
-		fn, which := c.onStdout, "on_stdout"
-		if ln.stream == client.Stderr {
-			fn, which = c.onStderr, "on_stderr"
-		}
-		if fn != nil {
-			c.call(th, which, fn, lua.LString(ln.text), lua.LString(ln.stream.String()))
-		}
-	}
-}
-
-// call runs one callback; an error is reported with its traceback and
-// recorded, and later callbacks still run.
-func (c *command) call(th *lua.LState, which string, fn *lua.LFunction, args ...lua.LValue) {
-	th.Push(fn)
-	for _, a := range args {
-		th.Push(a)
-	}
-	if err := th.PCall(len(args), 0, nil); err != nil && c.r.ctx.Err() == nil {
-		se := toScriptError(err)
-		if c.cbErr == nil {
-			c.cbErr = se
-		}
-		c.r.background(fmt.Sprintf("%s callback of %s failed", which, c), se)
-	}
-}
-
-// startTee copies the command's output to the host's stdout and stderr as
-// it arrives.
-func (c *command) startTee() {
-	h, r := c.a.h, c.r
-	done := make(chan struct{})
-	c.teeDone = done
-	r.wg.Add(1)
-	go func() {
-		defer r.wg.Done()
-		defer close(done)
-		st, err := c.a.c.StreamCommandLogs(r.ctx, c.sid, c.id, client.LogOptions{Follow: true})
-		if err != nil {
-			return
-		}
-		defer st.Close()
-		for {
-			ch, err := st.Recv()
-			if err != nil {
-				return
-			}
-			h.teeChunk(ch)
-		}
-	}()
-}
-
-// lineIter is the state of one cmd:lines() loop.
-type lineIter struct {
-	busy   bool // guarded by the GIL: a Recv is in progress
-	st     client.LogStream
-	cancel context.CancelFunc
-	sp     lineSplitter
-	queue  []line
-	eof    bool
-	err    error
-}
-
-// cmdLines is cmd:lines(): an iterator over the command's output lines
-// from its start, for `for line, stream in cmd:lines() do ... end`. It ends
-// after the command has ended and its last (possibly unterminated) line.
-func cmdLines(L *lua.LState) int {
-	c := self[*command](L, "cmd:lines")
-	r := c.r
-	it := &lineIter{}
-	sctx, cancel := context.WithCancel(r.ctx)
-	it.cancel = cancel
-	err := c.a.h.wait(L, "cmd:lines", "", func(ctx context.Context) error {
-		var err error
-		it.st, err = c.a.c.StreamCommandLogs(sctx, c.sid, c.id, client.LogOptions{Follow: true})
-		return err
-	})
-	if err != nil {
-		cancel()
-		return fail(L, "cmd:lines", err)
-	}
-	r.add(resourceFunc(func(context.Context) { cancel(); _ = it.st.Close() }))
-	L.Push(L.NewFunction(func(L *lua.LState) int {
-		if it.busy {
-			L.RaiseError("cmd:lines: the iterator is already in use by another task")
-		}
-		if len(it.queue) == 0 && !it.eof {
-			it.busy = true
-			_ = c.a.h.wait(L, "cmd:lines", "lines: "+firstLine(c.text), func(ctx context.Context) error {
-				stop := context.AfterFunc(ctx, cancel)
-				defer stop()
-				for len(it.queue) == 0 && !it.eof {
-					ch, err := it.st.Recv()
-					if err != nil {
-						it.eof = true
-						if !errors.Is(err, io.EOF) {
-							it.err = err
-						}
-						it.queue = it.sp.flush(it.queue)
-						_ = it.st.Close()
-						cancel()
-						break
-					}
-					it.queue = it.sp.feed(ch.Stream, ch.Data, it.queue)
-				}
-				return nil
-			})
-			it.busy = false
-		}
-		if len(it.queue) > 0 {
-			ln := it.queue[0]
-			it.queue = it.queue[1:]
-			L.Push(lua.LString(ln.text))
-			L.Push(lua.LString(ln.stream.String()))
-			return 2
-		}
-		if it.err != nil {
-			L.RaiseError("cmd:lines: %v", it.err)
-		}
-		L.Push(lua.LNil)
-		return 1
-	}))
 	return 1
 }

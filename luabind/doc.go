@@ -53,8 +53,12 @@
 // mixing Eval with RunString works, but what background tasks of earlier
 // Evals start while a RunString runs is cleaned up with that run. Do gives exclusive access to the state.
 // Go functions registered with WithModule or WithGlobal run with the lock
-// held; they must not block for long, and must not keep the *lua.LState they
-// receive (it is the calling task's thread).
+// held and must not keep the *lua.LState they receive (it is the calling
+// task's thread). One that waits (for the network, a timer, a channel) waits
+// through Host.Block, which releases the lock meanwhile and honours
+// cancellation, exactly as the process module's own blocking calls do; a Go
+// function that blocks without it stalls every task of the script. The
+// scheduler (sched.go) implements this whole contract in one place.
 //
 // # Runs, pending work and cleanup
 //
@@ -96,8 +100,9 @@
 // # Errors
 //
 // Expected failures return nil, message, kind, with kind one of not_found,
-// conflict, invalid, timeout, closed, unsupported, unavailable, canceled,
-// error (see the Kind constants), so assert(process.exec(...)) works.
+// conflict, invalid, timeout, closed, unsupported, unauthorized,
+// unavailable, canceled, error (see the Kind constants; all but the last
+// two are client.KindName's names), so assert(process.exec(...)) works.
 // Programmer errors (wrong argument types, unknown option keys) raise an
 // error naming the function and the argument. Script errors surface as
 // *ScriptError with "file:line: message" and a traceback.
@@ -126,7 +131,7 @@
 //	process.pty{id=, cols=, rows=, cwd=, env=, command=, on_output=, record=,
 //	            strip_ansi=, timeout=, detach=} → pty
 //	process.attach_pty(id, {scrollback=, on_output=, strip_ansi=, timeout=}) → pty
-//	process.get_pty(id) · process.list_ptys() · process.resize_pty(id, cols, rows)
+//	process.get_pty(id) → pty (as attach_pty) · process.list_ptys() · process.resize_pty(id, cols, rows)
 //	process.kill_pty(id)
 //	  pty.id · pty:send(s) · pty:send_line(s) · pty:send_control("c")
 //	  pty:expect(patterns, {timeout=}) → index, {before, match, groups}

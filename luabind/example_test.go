@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
 
 	"github.com/procsh/procsh/client/local"
 	"github.com/procsh/procsh/luabind"
@@ -80,4 +83,49 @@ func ExampleHost_Eval() {
 	// Output:
 	// 42
 	// true
+}
+
+// An embedder's module whose Go function blocks for a second: through
+// Host.Block the Lua state is released meanwhile, so the script's other
+// task keeps running.
+func ExampleHost_Block() {
+	backend, _ := local.New()
+	defer backend.Close()
+	var h *luabind.Host // set below; the loader runs only once the script requires "slow"
+	slow := func(L *lua.LState) int {
+		mod := L.NewTable()
+		mod.RawSetString("work", L.NewFunction(func(L *lua.LState) int {
+			d := time.Duration(float64(L.CheckNumber(1)) * float64(time.Second)) // read arguments first
+			err := h.Block(L, "slow.work", func(ctx context.Context) error {
+				select { // the Lua state is unlocked here: do not touch L
+				case <-time.After(d):
+					return nil
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			})
+			if err != nil {
+				L.Push(lua.LNil)
+				L.Push(lua.LString(err.Error()))
+				return 2
+			}
+			L.Push(lua.LString("done"))
+			return 1
+		}))
+		L.Push(mod)
+		return 1
+	}
+	h, _ = luabind.New(backend, luabind.WithStdout(os.Stdout), luabind.WithModule("slow", slow))
+	defer h.Close()
+	err := h.RunString(context.Background(), "block.lua", `
+		local slow = require("slow")
+		local ticks = 0
+		process.spawn(function()
+			for _ = 1, 3 do ticks = ticks + 1; process.sleep(0.1) end
+		end)
+		print(slow.work(1), "ticks meanwhile:", ticks)`)
+	fmt.Println(err)
+	// Output:
+	// done	ticks meanwhile:	3
+	// <nil>
 }

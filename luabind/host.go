@@ -15,7 +15,6 @@ import (
 	luar "layeh.com/gopher-luar"
 
 	"github.com/procsh/procsh/client"
-	"github.com/procsh/procsh/luabind/internal/gil"
 )
 
 // Profile selects which standard libraries a Host opens.
@@ -78,15 +77,17 @@ func WithStderr(w io.Writer) Option { return func(c *config) { c.stderr = w } }
 func WithProfile(p Profile) Option { return func(c *config) { c.profile = p } }
 
 // WithModule preloads a module, so that require(name) calls loader. It
-// works in both profiles.
+// works in both profiles. The module's Go functions run with the Lua state
+// locked; one that waits must wait through Host.Block, or every task of the
+// script stalls meanwhile.
 func WithModule(name string, loader lua.LGFunction) Option {
 	return func(c *config) { c.modules = append(c.modules, namedLoader{name, loader}) }
 }
 
 // WithGlobal exposes an embedder's Go value as the global name, converted
 // with layeh.com/gopher-luar (structs, maps, slices and functions become
-// userdata whose methods keep their Go names). Functions so exposed must not
-// block for long: they run with the Lua state locked.
+// userdata whose methods keep their Go names). Functions so exposed run with
+// the Lua state locked: one that waits must wait through Host.Block.
 func WithGlobal(name string, v any) Option {
 	return func(c *config) { c.globals = append(c.globals, namedValue{name, v}) }
 }
@@ -143,8 +144,8 @@ type Host struct {
 	stdout  io.Writer // synchronised wrappers of cfg.stdout/stderr
 	stderr  io.Writer
 
-	L   *lua.LState
-	gil *gil.GIL
+	L         *lua.LState
+	scheduler // the lock, the thread pool and the wait bookkeeping (sched.go)
 
 	ctx    context.Context // the host's lifetime; cancelled by Close
 	cancel context.CancelFunc
@@ -159,10 +160,6 @@ type Host struct {
 	process *lua.LTable // the default process module
 
 	markerEOF, markerTimeout *lua.LUserData // process.EOF, process.TIMEOUT
-
-	waitNodes map[*lua.LState]*waitNode // guarded by the GIL: tasks and callback dispatchers by thread
-	threads   sync.Pool                 // idle Lua threads for newThread
-	busy      map[*lua.LState]int       // guarded by the GIL: threads parked in a blocking call
 }
 
 // New creates a host whose process module drives backend. The host owns the
@@ -178,7 +175,7 @@ func New(backend client.Client, opts ...Option) (*Host, error) {
 	if cfg.profile != ProfileFull && cfg.profile != ProfileSandbox {
 		return nil, fmt.Errorf("luabind.New: unknown profile %d: %w", cfg.profile, client.ErrInvalidArgument)
 	}
-	h := &Host{backend: backend, cfg: cfg, stdout: newSyncWriter(cfg.stdout), stderr: newSyncWriter(cfg.stderr), waitNodes: map[*lua.LState]*waitNode{}, busy: map[*lua.LState]int{}}
+	h := &Host{backend: backend, cfg: cfg, stdout: newSyncWriter(cfg.stdout), stderr: newSyncWriter(cfg.stderr)}
 	h.ctx, h.cancel = context.WithCancel(context.Background())
 	h.L = lua.NewState(lua.Options{
 		SkipOpenLibs: true,
@@ -190,7 +187,7 @@ func New(backend client.Client, opts ...Option) (*Host, error) {
 		RegistryGrowStep:    256,
 		MinimizeStackMemory: true,
 	})
-	h.gil = gil.New(h.L)
+	h.scheduler = newScheduler(h.L)
 	h.repl = h.newRun(h.ctx, true)
 	h.cur = h.repl
 	if err := h.openLibs(); err != nil {
@@ -227,30 +224,6 @@ func (h *Host) openLibs() error {
 		L.SetGlobal(g.name, luar.New(L, g.v))
 	}
 	return nil
-}
-
-// newThread returns a Lua thread whose blocking calls and instructions obey
-// ctx. The caller must hold the GIL and must call the returned func once
-// the thread has finished running (with or without the GIL).
-//
-// Threads are recycled: gopher-lua's NewThread allocates a whole unused
-// global environment besides the thread's own stacks (about 10 KB), which
-// with thousands of tasks made up most of the garbage. A thread is only
-// recycled when its function returned and its stack is empty; threads stay
-// in a sync.Pool, so the garbage collector reclaims idle ones.
-func (h *Host) newThread(ctx context.Context) (*lua.LState, func()) {
-	th, _ := h.threads.Get().(*lua.LState)
-	if th == nil {
-		th, _ = h.L.NewThread() // the root state has no context: no cancel func
-	}
-	th.SetContext(ctx)
-	return th, func() {
-		if th.GetTop() != 0 || th.Dead {
-			return
-		}
-		th.RemoveContext()
-		h.threads.Put(th)
-	}
 }
 
 // compile parses src without touching the Lua state.

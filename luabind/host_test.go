@@ -18,6 +18,7 @@ import (
 
 	"github.com/procsh/procsh/client"
 	"github.com/procsh/procsh/client/local"
+	"github.com/procsh/procsh/internal/proctable"
 	"github.com/procsh/procsh/luabind"
 )
 
@@ -59,20 +60,13 @@ func newHost(t *testing.T, opts ...luabind.Option) (*luabind.Host, client.Client
 	return h, b, marker, out
 }
 
+// procsWithMarker counts the live processes whose environment has marker.
 func procsWithMarker(marker string) int {
-	want := []byte(markerVar + "=" + marker + "\x00")
-	ents, _ := os.ReadDir("/proc")
-	n := 0
-	for _, e := range ents {
-		if _, err := strconv.Atoi(e.Name()); err != nil {
-			continue
-		}
-		env, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
-		if err == nil && bytes.Contains(env, want) {
-			n++
-		}
+	pids, err := proctable.WithEnv(markerVar + "=" + marker)
+	if err != nil {
+		panic(err)
 	}
-	return n
+	return len(pids)
 }
 
 func waitNoProcs(t *testing.T, marker string) {

@@ -1,10 +1,10 @@
 package luabind
 
 import (
+	"context"
 	"fmt"
 	"runtime"
 	"strings"
-	"time"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -102,14 +102,16 @@ func openStandard(L *lua.LState, h *Host) error {
 }
 
 // openStdlib preloads the procsh stdlib modules with the host's writers and
-// its GIL-aware sleep.
+// its blocking primitive.
 func openStdlib(L *lua.LState, h *Host) error {
 	stdlib.Open(L, stdlib.Options{
 		Sandbox: h.cfg.profile == ProfileSandbox,
 		Stdout:  h.stdout,
 		Stderr:  h.stderr,
-		Sleep: func(L *lua.LState, d time.Duration) error {
-			return h.sleep(L, d)
+		// The stdlib's waits are sleeps, not work: the wait observer's
+		// status line does not show them (what is "").
+		Block: func(L *lua.LState, what string, fn func(ctx context.Context) error) error {
+			return h.wait(L, what, "", fn)
 		},
 	})
 	return nil
@@ -162,45 +164,4 @@ func (h *Host) luaExit(L *lua.LState) int {
 	h.cur.exit(code)
 	L.RaiseError("os.exit(%d)", code)
 	return 0
-}
-
-// guardCoroutines replaces coroutine.resume and coroutine.wrap so that a
-// coroutine suspended in a blocking call (its goroutine parked, the GIL
-// released) cannot be resumed by another task meanwhile: gopher-lua would
-// run the same thread on two goroutines. Such a resume fails like resuming
-// a running coroutine does.
-func guardCoroutines(L *lua.LState, h *Host) error {
-	co, ok := L.GetGlobal("coroutine").(*lua.LTable)
-	if !ok {
-		return fmt.Errorf("luabind: coroutine library missing")
-	}
-	orig, ok := co.RawGetString("resume").(*lua.LFunction)
-	if !ok {
-		return fmt.Errorf("luabind: coroutine.resume missing")
-	}
-	co.RawSetString("resume", L.NewFunction(func(L *lua.LState) int {
-		th := L.CheckThread(1)
-		if h.busy[th] > 0 {
-			L.Push(lua.LFalse)
-			L.Push(lua.LString("cannot resume a coroutine that is waiting in a blocking call"))
-			return 2
-		}
-		top := L.GetTop()
-		L.Push(orig)
-		for i := 1; i <= top; i++ {
-			L.Push(L.Get(i))
-		}
-		L.Call(top, lua.MultRet)
-		return L.GetTop() - top
-	}))
-	return L.DoString(`
-		local create, resume, error = coroutine.create, coroutine.resume, error
-		local function pass(ok, ...)
-			if not ok then error((...), 0) end
-			return ...
-		end
-		coroutine.wrap = function(f)
-			local co = create(f)
-			return function(...) return pass(resume(co, ...)) end
-		end`)
 }

@@ -1,9 +1,6 @@
 package luabind
 
 import (
-	"context"
-	"errors"
-	"fmt"
 	"strings"
 	"testing"
 
@@ -71,27 +68,5 @@ func TestCollector(t *testing.T) {
 				t.Errorf("got %+v, want %q %q %q", l, tc.output, tc.stdout, tc.stderr)
 			}
 		})
-	}
-}
-
-func TestKindOf(t *testing.T) {
-	for _, tc := range []struct {
-		err  error
-		want string
-	}{
-		{client.Errorf("x", client.ErrNotFound, "m"), KindNotFound},
-		{client.Errorf("x", client.ErrConflict, "m"), KindConflict},
-		{client.Errorf("x", client.ErrInvalidArgument, "m"), KindInvalid},
-		{client.Errorf("x", client.ErrTimeout, "m"), KindTimeout},
-		{client.Errorf("x", client.ErrClosed, "m"), KindClosed},
-		{client.Errorf("x", client.ErrUnsupported, "m"), KindUnsupported},
-		{client.Errorf("x", client.ErrUnavailable, "m"), KindUnavailable},
-		{fmt.Errorf("wrapped: %w", context.Canceled), KindCanceled},
-		{context.DeadlineExceeded, KindTimeout},
-		{errors.New("other"), KindError},
-	} {
-		if got := kindOf(tc.err); got != tc.want {
-			t.Errorf("kindOf(%v) = %q, want %q", tc.err, got, tc.want)
-		}
 	}
 }

@@ -2,16 +2,16 @@ package luabind
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strings"
-	"time"
 
 	lua "github.com/yuin/gopher-lua"
 
+	"github.com/procsh/procsh/internal/luaargs"
+
 	"github.com/procsh/procsh/client"
+	"github.com/procsh/procsh/internal/ids"
 )
 
 // api is one instance of the process module, bound to one backend: the
@@ -151,11 +151,7 @@ func self[T any](L *lua.LState, method string) T {
 	return zero
 }
 
-func randomID(prefix string) string {
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	return prefix + hex.EncodeToString(b[:])
-}
+func randomID(prefix string) string { return prefix + ids.Hex(6) }
 
 // --- exec and code_run ---
 
@@ -165,13 +161,13 @@ func randomID(prefix string) string {
 //	if not r.ok then print(r.stderr) end
 func (a *api) exec(L *lua.LState) int {
 	fname := a.name + ".exec"
-	command := checkString(L, fname, 1, "command")
-	o := checkOpts(L, fname, 2)
-	req := client.ExecRequest{Command: command, Cwd: o.str("cwd", ""), Env: o.env("env"), Timeout: o.seconds("timeout")}
-	if o.boolean("tee", false) {
+	command := luaargs.CheckString(L, fname, 1, "command")
+	o := luaargs.CheckOpts(L, fname, 2)
+	req := client.ExecRequest{Command: command, Cwd: o.Str("cwd", ""), Env: o.Env("env"), Timeout: o.Seconds("timeout")}
+	if o.Bool("tee", false) {
 		req.OnOutput = a.h.teeChunk
 	}
-	o.done()
+	o.Done()
 	var res *client.ExecResult
 	err := a.h.wait(L, fname, "exec: "+firstLine(command), func(ctx context.Context) error {
 		var err error
@@ -179,7 +175,7 @@ func (a *api) exec(L *lua.LState) int {
 		return err
 	})
 	if err != nil {
-		return fail(L, fname, err)
+		return luaargs.Fail(L, fname, err)
 	}
 	L.Push(execResult(L, res))
 	return 1
@@ -188,13 +184,13 @@ func (a *api) exec(L *lua.LState) int {
 // codeRun is process.code_run(code, {language=, argv=, env=, timeout=, tee=}).
 func (a *api) codeRun(L *lua.LState) int {
 	fname := a.name + ".code_run"
-	code := checkString(L, fname, 1, "code")
-	o := checkOpts(L, fname, 2)
-	req := client.CodeRunRequest{Code: code, Language: o.str("language", ""), Argv: o.strings("argv"), Env: o.env("env"), Timeout: o.seconds("timeout")}
-	if o.boolean("tee", false) {
+	code := luaargs.CheckString(L, fname, 1, "code")
+	o := luaargs.CheckOpts(L, fname, 2)
+	req := client.CodeRunRequest{Code: code, Language: o.Str("language", ""), Argv: o.Strings("argv"), Env: o.Env("env"), Timeout: o.Seconds("timeout")}
+	if o.Bool("tee", false) {
 		req.OnOutput = a.h.teeChunk
 	}
-	o.done()
+	o.Done()
 	lang := req.Language
 	if lang == "" {
 		lang = client.Python
@@ -206,7 +202,7 @@ func (a *api) codeRun(L *lua.LState) int {
 		return err
 	})
 	if err != nil {
-		return fail(L, fname, err)
+		return luaargs.Fail(L, fname, err)
 	}
 	L.Push(execResult(L, res))
 	return 1
@@ -307,14 +303,14 @@ func toLua(L *lua.LState, v any) lua.LValue {
 // unless detach is set; conn:close() closes it earlier.
 func (a *api) connect(L *lua.LState) int {
 	fname := a.name + ".connect"
-	url := checkString(L, fname, 1, "url")
-	o := checkOpts(L, fname, 2)
-	token := o.str("token", "")
-	detach := o.boolean("detach", false)
-	o.done()
+	url := luaargs.CheckString(L, fname, 1, "url")
+	o := luaargs.CheckOpts(L, fname, 2)
+	token := o.Str("token", "")
+	detach := o.Bool("detach", false)
+	o.Done()
 	h := a.h
 	if h.cfg.connector == nil {
-		return failKind(L, fname+": connect not configured in this host", KindUnsupported)
+		return luaargs.FailKind(L, fname+": connect not configured in this host", KindUnsupported)
 	}
 	var c client.Client
 	err := h.wait(L, fname, "connect: "+url, func(ctx context.Context) error {
@@ -323,7 +319,7 @@ func (a *api) connect(L *lua.LState) int {
 		return err
 	})
 	if err != nil {
-		return fail(L, fname, err)
+		return luaargs.Fail(L, fname, err)
 	}
 	if !detach {
 		h.cur.add(resourceFunc(func(context.Context) { _ = c.Close() }))
@@ -332,7 +328,7 @@ func (a *api) connect(L *lua.LState) int {
 	mod.RawSetString("url", lua.LString(url))
 	mod.RawSetString("close", L.NewFunction(func(L *lua.LState) int {
 		if err := c.Close(); err != nil {
-			return fail(L, "remote.close", err)
+			return luaargs.Fail(L, "remote.close", err)
 		}
 		L.Push(lua.LTrue)
 		return 1
@@ -343,21 +339,10 @@ func (a *api) connect(L *lua.LState) int {
 
 // luaSleep is process.sleep(seconds).
 func (h *Host) luaSleep(L *lua.LState) int {
-	d, ok := optSeconds(L, "process.sleep", 1, "seconds")
+	d, ok := luaargs.OptSeconds(L, "process.sleep", 1, "seconds")
 	if !ok {
-		argError(L, "process.sleep", 1, "seconds", "number expected, got nil")
+		luaargs.ArgError(L, "process.sleep", 1, "seconds", "number expected, got nil")
 	}
-	_ = h.wait(L, "process.sleep", "", func(ctx context.Context) error {
-		if d <= 0 {
-			return nil
-		}
-		t := time.NewTimer(d)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-		}
-		return nil
-	})
+	_ = h.sleep(L, "process.sleep", d)
 	return 0
 }

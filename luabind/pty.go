@@ -3,14 +3,13 @@ package luabind
 import (
 	"context"
 	"errors"
-	"fmt"
-	"os"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/procsh/procsh/internal/luaargs"
 
 	"github.com/procsh/procsh/cast"
 	"github.com/procsh/procsh/client"
@@ -114,35 +113,35 @@ func (p *ptyObj) cleanup(ctx context.Context) {
 //	print(m.groups[1]) --> 42
 func (a *api) pty(L *lua.LState) int {
 	fname := a.name + ".pty"
-	o := checkOpts(L, fname, 1)
+	o := luaargs.CheckOpts(L, fname, 1)
 	// LazyStart: the program starts when we connect, so no output is lost.
-	po := client.PTYOptions{ID: o.str("id", ""), Cwd: o.str("cwd", ""), Env: o.env("env"), LazyStart: true}
-	cols, rows := o.number("cols", 0), o.number("rows", 0)
+	po := client.PTYOptions{ID: o.Str("id", ""), Cwd: o.Str("cwd", ""), Env: o.Env("env"), LazyStart: true}
+	cols, rows := o.Number("cols", 0), o.Number("rows", 0)
 	if cols < 0 || cols > 1000 || rows < 0 || rows > 1000 {
-		o.bad("cols/rows", "must be between 1 and 1000")
+		o.Bad("cols/rows", "must be between 1 and 1000")
 	}
 	po.Cols, po.Rows = uint16(cols), uint16(rows)
-	switch v := o.get("command").(type) {
+	switch v := o.Get("command").(type) {
 	case *lua.LNilType:
 	case lua.LString:
 		po.Command = []string{"/bin/sh", "-c", string(v)}
 	case *lua.LTable:
-		po.Command = o.strings("command")
+		po.Command = o.Strings("command")
 		if len(po.Command) == 0 {
-			o.bad("command", "empty list")
+			o.Bad("command", "empty list")
 		}
 	default:
-		o.bad("command", typeMsg("string or list of strings", v))
+		o.Bad("command", luaargs.TypeMsg("string or list of strings", v))
 	}
-	onOutput := o.function("on_output")
-	record := o.str("record", "")
-	strip := o.boolean("strip_ansi", true)
+	onOutput := o.Function("on_output")
+	record := o.Str("record", "")
+	strip := o.Bool("strip_ansi", true)
 	timeout := 30 * time.Second
-	if o.get("timeout") != lua.LNil {
-		timeout = o.seconds("timeout")
+	if o.Get("timeout") != lua.LNil {
+		timeout = o.Seconds("timeout")
 	}
-	detach := o.boolean("detach", false)
-	o.done()
+	detach := o.Bool("detach", false)
+	o.Done()
 	h := a.h
 	if record != "" && h.cfg.profile == ProfileSandbox {
 		L.RaiseError("%s: option 'record' writes a file, which the sandbox profile does not allow", fname)
@@ -169,14 +168,14 @@ func (a *api) pty(L *lua.LState) int {
 		return err
 	})
 	if err != nil {
-		return fail(L, fname, err)
+		return luaargs.Fail(L, fname, err)
 	}
 	var rec *recording
 	if record != "" {
 		if rec, err = startRecording(record, info, po.Command); err != nil {
 			_ = handle.Close()
 			_ = a.c.KillPTY(context.Background(), po.ID)
-			return fail(L, fname, err)
+			return luaargs.Fail(L, fname, err)
 		}
 		// Output is recorded as the expect engine reads it, resizes as
 		// they are made.
@@ -211,18 +210,23 @@ func (a *api) newPTYObj(L *lua.LState, id string, handle client.PTYHandle, detac
 // session. It is not killed at the end of the run (only this attachment is
 // closed); scrollback=true asks for recent output to be delivered first
 // (pty:scrollback() returns it too).
-func (a *api) attachPTY(L *lua.LState) int {
-	fname := a.name + ".attach_pty"
-	id := checkString(L, fname, 1, "id")
-	o := checkOpts(L, fname, 2)
-	scrollback := o.boolean("scrollback", false)
-	onOutput := o.function("on_output")
-	strip := o.boolean("strip_ansi", true)
+func (a *api) attachPTY(L *lua.LState) int { return a.attachPTYAs(L, a.name+".attach_pty") }
+
+// getPTY is process.get_pty(id, {...}): the same as attach_pty, named like
+// get_session (a lookup returns an object).
+func (a *api) getPTY(L *lua.LState) int { return a.attachPTYAs(L, a.name+".get_pty") }
+
+func (a *api) attachPTYAs(L *lua.LState, fname string) int {
+	id := luaargs.CheckString(L, fname, 1, "id")
+	o := luaargs.CheckOpts(L, fname, 2)
+	scrollback := o.Bool("scrollback", false)
+	onOutput := o.Function("on_output")
+	strip := o.Bool("strip_ansi", true)
 	timeout := 30 * time.Second
-	if o.get("timeout") != lua.LNil {
-		timeout = o.seconds("timeout")
+	if o.Get("timeout") != lua.LNil {
+		timeout = o.Seconds("timeout")
 	}
-	o.done()
+	o.Done()
 	var handle client.PTYHandle
 	err := a.h.wait(L, fname, "", func(ctx context.Context) error {
 		var err error
@@ -230,60 +234,18 @@ func (a *api) attachPTY(L *lua.LState) int {
 		return err
 	})
 	if err != nil {
-		return fail(L, fname, err)
+		return luaargs.Fail(L, fname, err)
 	}
 	L.Push(a.newPTYObj(L, id, handle, true, nil, timeout, strip, onOutput))
 	return 1
 }
 
-// startCallbacks starts (once) the goroutine that runs on_output for each
-// chunk of output, in order, on the PTY's own Lua thread. PTY callbacks do
-// not keep a run alive: a PTY usually hosts a shell that never ends.
-func (p *ptyObj) startCallbacks() {
-	p.queueing.Store(true)
-	p.cbOnce.Do(func() {
-		h, r := p.a.h, p.r
-		th, release := h.newThread(r.ctx)
-		r.wg.Add(1)
-		go func() {
-			defer r.wg.Done()
-			defer release()
-			for {
-				select {
-				case <-p.qsignal:
-				case <-r.ctx.Done():
-					return
-				}
-				p.qmu.Lock()
-				q := p.queue
-				p.queue = nil
-				p.qmu.Unlock()
-				if len(q) == 0 {
-					continue
-				}
-				h.gil.Lock(th)
-				for _, b := range q {
-					if r.ctx.Err() != nil || p.onOutput == nil {
-						break
-					}
-					th.Push(p.onOutput)
-					th.Push(lua.LString(b))
-					if err := th.PCall(1, 0, nil); err != nil && r.ctx.Err() == nil {
-						r.background("on_output callback of "+p.String()+" failed", toScriptError(err))
-					}
-				}
-				h.gil.Unlock()
-			}
-		}()
-	})
-}
-
 func ptySendCommon(L *lua.LState, method string, send func(p *ptyObj, s string) error) int {
 	p := self[*ptyObj](L, method)
-	s := checkString(L, method, 2, "data")
+	s := luaargs.CheckString(L, method, 2, "data")
 	err := p.a.h.wait(L, method, "", func(context.Context) error { return send(p, s) })
 	if err != nil {
-		return fail(L, method, err)
+		return luaargs.Fail(L, method, err)
 	}
 	L.Push(lua.LTrue)
 	return 1
@@ -302,118 +264,17 @@ func ptySendLine(L *lua.LState) int {
 // ptySendControl is pty:send_control(key) → true; "c" sends Ctrl-C.
 func ptySendControl(L *lua.LState) int {
 	p := self[*ptyObj](L, "pty:send_control")
-	key := checkString(L, "pty:send_control", 2, "key")
+	key := luaargs.CheckString(L, "pty:send_control", 2, "key")
 	c, err := expect.ControlKey(key)
 	if err != nil {
-		argError(L, "pty:send_control", 2, "key", err.Error())
+		luaargs.ArgError(L, "pty:send_control", 2, "key", err.Error())
 	}
 	err = p.a.h.wait(L, "pty:send_control", "", func(context.Context) error { return p.exp.Send(c) })
 	if err != nil {
-		return fail(L, "pty:send_control", err)
+		return luaargs.Fail(L, "pty:send_control", err)
 	}
 	L.Push(lua.LTrue)
 	return 1
-}
-
-// toPattern converts one Lua pattern: a string is a Go regexp, {exact=s} a
-// literal, process.EOF / process.TIMEOUT the sentinels.
-func (p *ptyObj) toPattern(L *lua.LState, v lua.LValue, i int, timeout time.Duration) expect.Pattern {
-	switch v := v.(type) {
-	case lua.LString:
-		pat, err := expect.Compile(string(v))
-		if err != nil {
-			argError(L, "pty:expect", 2, "patterns", fmt.Sprintf("pattern %d: %v", i, err))
-		}
-		return pat
-	case *lua.LTable:
-		ex, ok := v.RawGetString("exact").(lua.LString)
-		if !ok {
-			argError(L, "pty:expect", 2, "patterns", fmt.Sprintf("pattern %d: table without a string 'exact' field", i))
-		}
-		return expect.Literal(string(ex))
-	case *lua.LUserData:
-		if v == p.a.h.markerEOF {
-			return expect.EOF
-		}
-		if v == p.a.h.markerTimeout {
-			return expect.Timeout(timeout)
-		}
-	}
-	argError(L, "pty:expect", 2, "patterns", fmt.Sprintf("pattern %d: string (regexp), {exact=...}, process.EOF or process.TIMEOUT expected, got %s", i, v.Type()))
-	return nil
-}
-
-// ptyExpect is pty:expect(patterns, {timeout=}): it waits until one of the
-// patterns matches the output and returns its index and a match table
-// {before=, match=, groups={...}}. patterns is one pattern or a list.
-// strip_ansi may be given but must agree with the PTY's setting. On
-// timeout it returns nil, "timeout", "timeout" (or the index of
-// process.TIMEOUT); at end of output nil, "eof", "closed" (or the index of
-// process.EOF).
-func ptyExpect(L *lua.LState) int {
-	p := self[*ptyObj](L, "pty:expect")
-	o := checkOpts(L, "pty:expect", 3)
-	timeout, hasTimeout := o.seconds("timeout"), o.get("timeout") != lua.LNil
-	if v := o.get("strip_ansi"); v != lua.LNil && o.boolean("strip_ansi", p.strip) != p.strip {
-		// The expect engine strips as it reads, so this is fixed per PTY.
-		o.bad("strip_ansi", "is chosen when the PTY is created (process.pty{strip_ansi=...}); this PTY has strip_ansi="+lua.LBool(p.strip).String())
-	}
-	o.done()
-	if !hasTimeout {
-		timeout = p.timeout // process.TIMEOUT without a timeout uses the PTY's default
-	}
-	var pats []expect.Pattern
-	hasTimeoutMarker := false
-	arg := L.Get(2)
-	if t, ok := arg.(*lua.LTable); ok && t.RawGetString("exact") == lua.LNil {
-		if t.Len() == 0 {
-			argError(L, "pty:expect", 2, "patterns", "empty list")
-		}
-		for i := 1; i <= t.Len(); i++ {
-			v := t.RawGetInt(i)
-			hasTimeoutMarker = hasTimeoutMarker || v == p.a.h.markerTimeout
-			pats = append(pats, p.toPattern(L, v, i, timeout))
-		}
-	} else {
-		hasTimeoutMarker = arg == p.a.h.markerTimeout
-		pats = append(pats, p.toPattern(L, arg, 1, timeout))
-	}
-	var res expect.Result
-	err := p.a.h.wait(L, "pty:expect", "expect", func(ctx context.Context) error {
-		if hasTimeout && !hasTimeoutMarker {
-			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeout(ctx, timeout)
-			defer cancel()
-		}
-		var err error
-		res, err = p.exp.Expect(ctx, pats...)
-		if err != nil && errors.Is(err, context.DeadlineExceeded) {
-			err = expect.ErrTimeout
-		}
-		return err
-	})
-	if err != nil {
-		switch {
-		case errors.Is(err, expect.ErrTimeout):
-			return failKind(L, "timeout", KindTimeout)
-		case errors.Is(err, expect.ErrEOF):
-			return failKind(L, "eof", KindClosed)
-		}
-		return fail(L, "pty:expect", err)
-	}
-	m := L.NewTable()
-	m.RawSetString("before", lua.LString(res.Before))
-	m.RawSetString("match", lua.LString(res.Match))
-	groups := L.CreateTable(len(res.Groups), 0)
-	for _, g := range res.Groups {
-		groups.Append(lua.LString(g))
-	}
-	m.RawSetString("groups", groups)
-	m.RawSetString("eof", lua.LBool(res.EOF))
-	m.RawSetString("timed_out", lua.LBool(res.TimedOut))
-	L.Push(lua.LNumber(res.Index + 1))
-	L.Push(m)
-	return 2
 }
 
 // ptyResize is pty:resize(cols, rows) → true.
@@ -423,13 +284,13 @@ func ptyResize(L *lua.LState) int {
 	c, ok1 := cols.(lua.LNumber)
 	r, ok2 := rows.(lua.LNumber)
 	if !ok1 || !ok2 || c < 1 || r < 1 || c > 1000 || r > 1000 {
-		argError(L, "pty:resize", 2, "cols, rows", "two numbers between 1 and 1000 expected")
+		luaargs.ArgError(L, "pty:resize", 2, "cols, rows", "two numbers between 1 and 1000 expected")
 	}
 	err := p.a.h.wait(L, "pty:resize", "", func(ctx context.Context) error {
 		return p.handle.Resize(ctx, uint16(c), uint16(r))
 	})
 	if err != nil {
-		return fail(L, "pty:resize", err)
+		return luaargs.Fail(L, "pty:resize", err)
 	}
 	L.Push(lua.LTrue)
 	return 1
@@ -439,7 +300,7 @@ func ptyResize(L *lua.LState) int {
 // "timeout" (the program keeps running).
 func ptyWait(L *lua.LState) int {
 	p := self[*ptyObj](L, "pty:wait")
-	d, has := optSeconds(L, "pty:wait", 2, "timeout")
+	d, has := luaargs.OptSeconds(L, "pty:wait", 2, "timeout")
 	var res client.PTYResult
 	timedOut := false
 	err := p.a.h.wait(L, "pty:wait", "wait: "+p.String(), func(ctx context.Context) error {
@@ -457,10 +318,10 @@ func ptyWait(L *lua.LState) int {
 		return err
 	})
 	if timedOut {
-		return failKind(L, "timeout", KindTimeout)
+		return luaargs.FailKind(L, "timeout", KindTimeout)
 	}
 	if err != nil {
-		return fail(L, "pty:wait", err)
+		return luaargs.Fail(L, "pty:wait", err)
 	}
 	t := L.NewTable()
 	t.RawSetString("exit_code", lua.LNumber(res.ExitCode))
@@ -474,7 +335,7 @@ func ptyKill(L *lua.LState) int {
 	p := self[*ptyObj](L, "pty:kill")
 	err := p.a.h.wait(L, "pty:kill", "", func(ctx context.Context) error { return p.handle.Kill(ctx) })
 	if err != nil {
-		return fail(L, "pty:kill", err)
+		return luaargs.Fail(L, "pty:kill", err)
 	}
 	L.Push(lua.LTrue)
 	return 1
@@ -501,7 +362,7 @@ func ptyOnOutput(L *lua.LState) int {
 	p := self[*ptyObj](L, "pty:on_output")
 	fn, ok := L.Get(2).(*lua.LFunction)
 	if !ok {
-		argError(L, "pty:on_output", 2, "callback", typeMsg("function", L.Get(2)))
+		luaargs.ArgError(L, "pty:on_output", 2, "callback", luaargs.TypeMsg("function", L.Get(2)))
 	}
 	p.onOutput = fn
 	p.startCallbacks()
@@ -531,133 +392,4 @@ func ptyScrollback(L *lua.LState) int {
 func ptyInfo(L *lua.LState) int {
 	p := self[*ptyObj](L, "pty:info")
 	return p.a.pushPTYInfo(L, "pty:info", p.id)
-}
-
-func (a *api) pushPTYInfo(L *lua.LState, fname, id string) int {
-	var info *client.PTYInfo
-	err := a.h.wait(L, fname, "", func(ctx context.Context) error {
-		var err error
-		info, err = a.c.GetPTY(ctx, id)
-		return err
-	})
-	if err != nil {
-		return fail(L, fname, err)
-	}
-	L.Push(ptyInfoTable(L, info))
-	return 1
-}
-
-func ptyInfoTable(L *lua.LState, in *client.PTYInfo) *lua.LTable {
-	t := L.NewTable()
-	t.RawSetString("id", lua.LString(in.ID))
-	t.RawSetString("cwd", lua.LString(in.Cwd))
-	t.RawSetString("cols", lua.LNumber(in.Cols))
-	t.RawSetString("rows", lua.LNumber(in.Rows))
-	t.RawSetString("active", lua.LBool(in.Active))
-	t.RawSetString("exited", lua.LBool(in.Exited))
-	if in.ExitCode != nil {
-		t.RawSetString("exit_code", lua.LNumber(*in.ExitCode))
-	}
-	if in.ExitReason != "" {
-		t.RawSetString("exit_reason", lua.LString(in.ExitReason))
-	}
-	t.RawSetString("created_at", lua.LNumber(float64(in.CreatedAt.UnixNano())/1e9))
-	return t
-}
-
-// getPTY is process.get_pty(id) → info table.
-func (a *api) getPTY(L *lua.LState) int {
-	fname := a.name + ".get_pty"
-	return a.pushPTYInfo(L, fname, checkString(L, fname, 1, "id"))
-}
-
-// listPTYs is process.list_ptys() → list of info tables.
-func (a *api) listPTYs(L *lua.LState) int {
-	fname := a.name + ".list_ptys"
-	var infos []client.PTYInfo
-	err := a.h.wait(L, fname, "", func(ctx context.Context) error {
-		var err error
-		infos, err = a.c.ListPTYs(ctx)
-		return err
-	})
-	if err != nil {
-		return fail(L, fname, err)
-	}
-	t := L.CreateTable(len(infos), 0)
-	for i := range infos {
-		t.Append(ptyInfoTable(L, &infos[i]))
-	}
-	L.Push(t)
-	return 1
-}
-
-// resizePTY is process.resize_pty(id, cols, rows) → info table.
-func (a *api) resizePTY(L *lua.LState) int {
-	fname := a.name + ".resize_pty"
-	id := checkString(L, fname, 1, "id")
-	c, ok1 := L.Get(2).(lua.LNumber)
-	r, ok2 := L.Get(3).(lua.LNumber)
-	if !ok1 || !ok2 || c < 1 || r < 1 || c > 1000 || r > 1000 {
-		argError(L, fname, 2, "cols, rows", "two numbers between 1 and 1000 expected")
-	}
-	var info *client.PTYInfo
-	err := a.h.wait(L, fname, "", func(ctx context.Context) error {
-		var err error
-		info, err = a.c.ResizePTY(ctx, id, uint16(c), uint16(r))
-		return err
-	})
-	if err != nil {
-		return fail(L, fname, err)
-	}
-	L.Push(ptyInfoTable(L, info))
-	return 1
-}
-
-// killPTY is process.kill_pty(id) → true.
-func (a *api) killPTY(L *lua.LState) int {
-	fname := a.name + ".kill_pty"
-	id := checkString(L, fname, 1, "id")
-	err := a.h.wait(L, fname, "", func(ctx context.Context) error { return a.c.KillPTY(ctx, id) })
-	if err != nil {
-		return fail(L, fname, err)
-	}
-	L.Push(lua.LTrue)
-	return 1
-}
-
-// recording is a cast file being written.
-type recording struct {
-	f *os.File
-	w *cast.Writer
-}
-
-func startRecording(path string, info *client.PTYInfo, command []string) (*recording, error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, err
-	}
-	hdr := cast.HeaderFor(info)
-	if hdr.Width == 0 || hdr.Height == 0 {
-		hdr.Width, hdr.Height = 80, 24
-	}
-	hdr.Command = strings.Join(command, " ")
-	w, err := cast.NewWriter(f, hdr)
-	if err != nil {
-		_ = f.Close()
-		return nil, err
-	}
-	return &recording{f: f, w: w}, nil
-}
-
-// close flushes and closes the recording; it is safe to call twice.
-func (r *recording) close() error {
-	werr := r.w.Close()
-	ferr := r.f.Close()
-	if errors.Is(ferr, os.ErrClosed) {
-		return nil
-	}
-	if ferr != nil {
-		return ferr
-	}
-	return werr
 }

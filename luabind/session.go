@@ -7,6 +7,8 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
+	"github.com/procsh/procsh/internal/luaargs"
+
 	"github.com/procsh/procsh/client"
 )
 
@@ -50,14 +52,14 @@ func (a *api) session(L *lua.LState) int {
 	case lua.LString:
 		so.ID = string(v)
 	case *lua.LTable:
-		o := checkOpts(L, fname, 1)
-		so.ID = o.str("id", "")
-		so.Cwd = o.str("cwd", "")
-		so.Env = o.env("env")
-		detach = o.boolean("detach", false)
-		o.done()
+		o := luaargs.CheckOpts(L, fname, 1)
+		so.ID = o.Str("id", "")
+		so.Cwd = o.Str("cwd", "")
+		so.Env = o.Env("env")
+		detach = o.Bool("detach", false)
+		o.Done()
 	default:
-		argError(L, fname, 1, "id or options", typeMsg("string or table", v))
+		luaargs.ArgError(L, fname, 1, "id or options", luaargs.TypeMsg("string or table", v))
 	}
 	if so.ID == "" {
 		so.ID = randomID("lua-")
@@ -76,7 +78,7 @@ func (a *api) session(L *lua.LState) int {
 		return err
 	})
 	if err != nil {
-		return fail(L, fname, err)
+		return luaargs.Fail(L, fname, err)
 	}
 	L.Push(newUD(L, typeSession, &session{a: a, id: so.ID}))
 	return 1
@@ -86,13 +88,13 @@ func (a *api) session(L *lua.LState) int {
 // session (not deleted at the end of the run), or nil, message, "not_found".
 func (a *api) getSession(L *lua.LState) int {
 	fname := a.name + ".get_session"
-	id := checkString(L, fname, 1, "id")
+	id := luaargs.CheckString(L, fname, 1, "id")
 	err := a.h.wait(L, fname, "", func(ctx context.Context) error {
 		_, err := a.c.GetSession(ctx, id)
 		return err
 	})
 	if err != nil {
-		return fail(L, fname, err)
+		return luaargs.Fail(L, fname, err)
 	}
 	L.Push(newUD(L, typeSession, &session{a: a, id: id}))
 	return 1
@@ -108,7 +110,7 @@ func (a *api) listSessions(L *lua.LState) int {
 		return err
 	})
 	if err != nil {
-		return fail(L, fname, err)
+		return luaargs.Fail(L, fname, err)
 	}
 	t := L.CreateTable(len(infos), 0)
 	for i := range infos {
@@ -121,10 +123,10 @@ func (a *api) listSessions(L *lua.LState) int {
 // deleteSession is process.delete_session(id) → true.
 func (a *api) deleteSession(L *lua.LState) int {
 	fname := a.name + ".delete_session"
-	id := checkString(L, fname, 1, "id")
+	id := luaargs.CheckString(L, fname, 1, "id")
 	err := a.h.wait(L, fname, "", func(ctx context.Context) error { return a.c.DeleteSession(ctx, id) })
 	if err != nil {
-		return fail(L, fname, err)
+		return luaargs.Fail(L, fname, err)
 	}
 	L.Push(lua.LTrue)
 	return 1
@@ -161,12 +163,12 @@ func commandInfoTable(L *lua.LState, ci *client.CommandInfo) *lua.LTable {
 func sessionRun(L *lua.LState) int {
 	s := self[*session](L, "session:run")
 	fname := "session:run"
-	command := checkString(L, fname, 2, "command")
-	o := checkOpts(L, fname, 3)
-	timeout := o.seconds("timeout")
-	tee := o.boolean("tee", false)
-	req := client.SessionExecRequest{Command: command, Async: true, SuppressInputEcho: o.boolean("suppress_echo", false)}
-	o.done()
+	command := luaargs.CheckString(L, fname, 2, "command")
+	o := luaargs.CheckOpts(L, fname, 3)
+	timeout := o.Seconds("timeout")
+	tee := o.Bool("tee", false)
+	req := client.SessionExecRequest{Command: command, Async: true, SuppressInputEcho: o.Bool("suppress_echo", false)}
+	o.Done()
 	if timeout == 0 && !tee {
 		return s.runSync(L, fname, req)
 	}
@@ -187,7 +189,7 @@ func sessionRun(L *lua.LState) int {
 		_, err = c.await(L, fname, 0, false, true)
 	}
 	if err != nil {
-		return fail(L, fname, err)
+		return luaargs.Fail(L, fname, err)
 	}
 	L.Push(c.result(L))
 	return 1
@@ -208,7 +210,7 @@ func (s *session) runSync(L *lua.LState, fname string, req client.SessionExecReq
 		return err
 	})
 	if err != nil {
-		return fail(L, fname, err)
+		return luaargs.Fail(L, fname, err)
 	}
 	er := &client.ExecResult{ExitCode: -1, Result: res.Output, Stdout: res.Stdout, Stderr: res.Stderr, HasStreams: true,
 		Signal: res.Signal, Duration: time.Since(start)}
@@ -234,13 +236,13 @@ func (s *session) runSync(L *lua.LState, fname string, req client.SessionExecReq
 func sessionStart(L *lua.LState) int {
 	s := self[*session](L, "session:start")
 	fname := "session:start"
-	command := checkString(L, fname, 2, "command")
-	o := checkOpts(L, fname, 3)
-	onStdout, onStderr, onExit := o.function("on_stdout"), o.function("on_stderr"), o.function("on_exit")
-	tee := o.boolean("tee", false)
-	detach := o.boolean("detach", false)
-	req := client.SessionExecRequest{Command: command, Async: true, SuppressInputEcho: o.boolean("suppress_echo", false)}
-	o.done()
+	command := luaargs.CheckString(L, fname, 2, "command")
+	o := luaargs.CheckOpts(L, fname, 3)
+	onStdout, onStderr, onExit := o.Function("on_stdout"), o.Function("on_stderr"), o.Function("on_exit")
+	tee := o.Bool("tee", false)
+	detach := o.Bool("detach", false)
+	req := client.SessionExecRequest{Command: command, Async: true, SuppressInputEcho: o.Bool("suppress_echo", false)}
+	o.Done()
 	c, n := s.startCommand(L, fname, req, !detach)
 	if c == nil {
 		return n
@@ -269,7 +271,7 @@ func (s *session) startCommand(L *lua.LState, fname string, req client.SessionEx
 		return err
 	})
 	if err != nil {
-		return nil, fail(L, fname, err)
+		return nil, luaargs.Fail(L, fname, err)
 	}
 	c := a.newCommand(L, s.id, res.CmdID, req.Command, started)
 	if cleanup {
@@ -288,7 +290,7 @@ func sessionInfo(L *lua.LState) int {
 		return err
 	})
 	if err != nil {
-		return fail(L, "session:info", err)
+		return luaargs.Fail(L, "session:info", err)
 	}
 	L.Push(sessionInfoTable(L, si))
 	return 1
@@ -304,7 +306,7 @@ func sessionCommands(L *lua.LState) int {
 		return err
 	})
 	if err != nil {
-		return fail(L, "session:commands", err)
+		return luaargs.Fail(L, "session:commands", err)
 	}
 	L.Push(sessionInfoTable(L, si).RawGetString("commands"))
 	return 1
@@ -314,7 +316,7 @@ func sessionCommands(L *lua.LState) int {
 // this session (not killed at the end of the run).
 func sessionCommand(L *lua.LState) int {
 	s := self[*session](L, "session:command")
-	id := checkString(L, "session:command", 2, "id")
+	id := luaargs.CheckString(L, "session:command", 2, "id")
 	var ci *client.CommandInfo
 	err := s.a.h.wait(L, "session:command", "", func(ctx context.Context) error {
 		var err error
@@ -322,7 +324,7 @@ func sessionCommand(L *lua.LState) int {
 		return err
 	})
 	if err != nil {
-		return fail(L, "session:command", err)
+		return luaargs.Fail(L, "session:command", err)
 	}
 	c := s.a.newCommand(L, s.id, id, ci.Command, time.Now())
 	c.detached = true
@@ -335,7 +337,7 @@ func sessionDelete(L *lua.LState) int {
 	s := self[*session](L, "session:delete")
 	err := s.a.h.wait(L, "session:delete", "", func(ctx context.Context) error { return s.a.c.DeleteSession(ctx, s.id) })
 	if err != nil {
-		return fail(L, "session:delete", err)
+		return luaargs.Fail(L, "session:delete", err)
 	}
 	L.Push(lua.LTrue)
 	return 1

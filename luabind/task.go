@@ -7,6 +7,8 @@ import (
 	"reflect"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/procsh/procsh/internal/luaargs"
 )
 
 // task is a function running concurrently under process.spawn.
@@ -45,7 +47,7 @@ var taskMethods = map[string]lua.LGFunction{
 func (h *Host) spawn(L *lua.LState) int {
 	fn, ok := L.Get(1).(*lua.LFunction)
 	if !ok {
-		argError(L, "process.spawn", 1, "fn", typeMsg("function", L.Get(1)))
+		luaargs.ArgError(L, "process.spawn", 1, "fn", luaargs.TypeMsg("function", L.Get(1)))
 	}
 	args := make([]lua.LValue, 0, L.GetTop()-1)
 	for i := 2; i <= L.GetTop(); i++ {
@@ -110,59 +112,6 @@ func (t *task) checkNotSelf(L *lua.LState, fname string) {
 	}
 }
 
-// waitNode is something Lua code runs in that may wait for other such
-// things: a task, or the callback dispatcher of a command (a command with
-// callbacks is done only when its callbacks are). Guarded by the GIL.
-type waitNode struct {
-	name       string
-	waitingFor []*waitNode // all of them, without a timeout
-}
-
-// nodeOf returns the wait node whose thread L is (or runs inside), or nil
-// (the main chunk, which nothing can wait for).
-func (h *Host) nodeOf(L *lua.LState) *waitNode {
-	for th := L; th != nil; th = th.Parent {
-		if n, ok := h.waitNodes[th]; ok {
-			return n
-		}
-	}
-	return nil
-}
-
-// enterWait records that the caller waits for all of targets and raises
-// if that closes a cycle (a deadlock: everything in it waits for the next,
-// so nothing can finish). It returns the func that ends the wait.
-func (h *Host) enterWait(L *lua.LState, fname string, targets []*waitNode) func() {
-	me := h.nodeOf(L)
-	if me == nil || len(targets) == 0 {
-		return func() {}
-	}
-	seen := map[*waitNode]bool{}
-	var reaches func(n *waitNode) bool
-	reaches = func(n *waitNode) bool {
-		if n == me {
-			return true
-		}
-		if seen[n] {
-			return false
-		}
-		seen[n] = true
-		for _, u := range n.waitingFor {
-			if reaches(u) {
-				return true
-			}
-		}
-		return false
-	}
-	for _, n := range targets {
-		if n != me && reaches(n) {
-			L.RaiseError("%s: deadlock: %s waits for %s, which (directly or not) waits for %s", fname, me.name, n.name, me.name)
-		}
-	}
-	me.waitingFor = targets
-	return func() { me.waitingFor = nil }
-}
-
 // raise re-raises the task's error in L (the waiter).
 func (t *task) raise(L *lua.LState) {
 	t.observed = true
@@ -174,7 +123,7 @@ func (t *task) raise(L *lua.LState) {
 // expires first it returns nil, "timeout", "timeout".
 func taskWait(L *lua.LState) int {
 	t := self[*task](L, "task:wait")
-	d, has := optSeconds(L, "task:wait", 2, "timeout")
+	d, has := luaargs.OptSeconds(L, "task:wait", 2, "timeout")
 	t.checkNotSelf(L, "task:wait")
 	h := t.h
 	if !has {
@@ -193,7 +142,7 @@ func taskWait(L *lua.LState) int {
 		return nil
 	})
 	if timedOut {
-		return failKind(L, "timeout", KindTimeout)
+		return luaargs.FailKind(L, "timeout", KindTimeout)
 	}
 	if t.err != nil {
 		t.raise(L)
@@ -235,7 +184,7 @@ type waitable struct {
 func checkWaitables(L *lua.LState, fname string) []waitable {
 	list, ok := L.Get(1).(*lua.LTable)
 	if !ok {
-		argError(L, fname, 1, "list", typeMsg("table of tasks and commands", L.Get(1)))
+		luaargs.ArgError(L, fname, 1, "list", luaargs.TypeMsg("table of tasks and commands", L.Get(1)))
 	}
 	var ws []waitable
 	for i := 1; i <= list.Len(); i++ {
@@ -252,7 +201,7 @@ func checkWaitables(L *lua.LState, fname string) []waitable {
 			}
 		}
 		if w.done == nil {
-			argError(L, fname, 1, "list", fmt.Sprintf("element %d is not a task or command (got %s)", i, list.RawGetInt(i).Type()))
+			luaargs.ArgError(L, fname, 1, "list", fmt.Sprintf("element %d is not a task or command (got %s)", i, list.RawGetInt(i).Type()))
 		}
 		ws = append(ws, w)
 	}
@@ -284,7 +233,7 @@ func (w waitable) value(L *lua.LState) lua.LValue {
 // error is raised. On timeout it returns nil, "timeout", "timeout".
 func (h *Host) waitAll(L *lua.LState) int {
 	ws := checkWaitables(L, "process.wait_all")
-	d, has := optSeconds(L, "process.wait_all", 2, "timeout")
+	d, has := luaargs.OptSeconds(L, "process.wait_all", 2, "timeout")
 	if !has {
 		var ns []*waitNode
 		for _, w := range ws {
@@ -313,7 +262,7 @@ func (h *Host) waitAll(L *lua.LState) int {
 		return nil
 	})
 	if timedOut {
-		return failKind(L, "timeout", KindTimeout)
+		return luaargs.FailKind(L, "timeout", KindTimeout)
 	}
 	out := L.CreateTable(len(ws), 0)
 	for i, w := range ws {
@@ -327,9 +276,9 @@ func (h *Host) waitAll(L *lua.LState) int {
 // command in list is done and returns its index and outcome (as wait_all).
 func (h *Host) waitAny(L *lua.LState) int {
 	ws := checkWaitables(L, "process.wait_any")
-	d, has := optSeconds(L, "process.wait_any", 2, "timeout")
+	d, has := luaargs.OptSeconds(L, "process.wait_any", 2, "timeout")
 	if len(ws) == 0 {
-		argError(L, "process.wait_any", 1, "list", "empty list")
+		luaargs.ArgError(L, "process.wait_any", 1, "list", "empty list")
 	}
 	idx := -1
 	_ = h.wait(L, "process.wait_any", "", func(ctx context.Context) error {
@@ -350,7 +299,7 @@ func (h *Host) waitAny(L *lua.LState) int {
 		return nil
 	})
 	if idx < 0 {
-		return failKind(L, "timeout", KindTimeout)
+		return luaargs.FailKind(L, "timeout", KindTimeout)
 	}
 	L.Push(lua.LNumber(idx + 1))
 	L.Push(ws[idx].value(L))

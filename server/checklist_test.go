@@ -2,11 +2,12 @@ package server
 
 import (
 	"encoding/json"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/procsh/procsh/internal/proctable"
 )
 
 var uuidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
@@ -212,25 +213,13 @@ func TestChecklistExecute(t *testing.T) {
 	})
 }
 
-// countProcs counts live processes whose command line is exactly cmdline.
+// countProcs counts live processes whose command line is exactly cmdline
+// (arguments separated by single spaces).
 func countProcs(t *testing.T, cmdline string) int {
 	t.Helper()
-	ents, err := os.ReadDir("/proc")
+	pids, err := proctable.WithCmdline(strings.Fields(cmdline)...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := 0
-	for _, e := range ents {
-		b, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
-		if err != nil || len(b) == 0 {
-			continue
-		}
-		if strings.TrimRight(strings.ReplaceAll(string(b), "\x00", " "), " ") == cmdline {
-			if st, err := os.ReadFile("/proc/" + e.Name() + "/stat"); err == nil && strings.Contains(string(st), ") Z ") {
-				continue
-			}
-			n++
-		}
-	}
-	return n
+	return len(pids)
 }

@@ -63,7 +63,7 @@
 //
 //	time.now() -> seconds since the Unix epoch (float)
 //	time.monotonic() -> seconds since an arbitrary fixed point (float, never goes back)
-//	time.sleep(seconds)     -- through Options.Sleep; raises when the run is cancelled
+//	time.sleep(seconds)     -- through Options.Block; raises when the run is cancelled
 //	time.format([t [, layout [, {utc=}]]]) -> string
 //	time.parse(text [, layout]) -> seconds | nil, message
 //
@@ -83,9 +83,10 @@
 //	fs.remove(path [, {recursive=}]) -> true
 //	fs.tempdir([prefix]) -> path
 //
-// Failures return nil, message, kind, with kind "not_found", "exists",
-// "permission" or "io" (Go's io/fs classification: removing a non-empty
-// directory is "exists"). mode is a number or an octal string ("0600") and
+// Failures return nil, message, kind, with the kinds every procsh binding
+// uses: "not_found", "conflict" (the path exists), "unauthorized"
+// (permission denied) or "error" (Go's io/fs classification: removing a
+// non-empty directory is "conflict"). mode is a number or an octal string ("0600") and
 // applies when the file or directory is created, less the umask; defaults are
 // 0644 and 0755. exists does not follow a final symlink, is_dir does. glob
 // uses path/filepath.Match syntax (no **). remove with recursive=true

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/procsh/procsh/internal/luaargs"
 )
 
 // envLoader builds the env module (full profile only; a sandboxed script
@@ -30,7 +32,7 @@ func envLoader(*state) lua.LGFunction {
 }
 
 func envGet(L *lua.LState) int {
-	name := checkString(L, "env.get", 1, "name")
+	name := luaargs.CheckString(L, "env.get", 1, "name")
 	if v, ok := os.LookupEnv(name); ok {
 		L.Push(lua.LString(v))
 		return 1
@@ -41,7 +43,7 @@ func envGet(L *lua.LState) int {
 	case lua.LNumber:
 		L.Push(lua.LString(def.String()))
 	default:
-		typeError(L, "env.get", 2, "default", "string")
+		luaargs.ArgError(L, "env.get", 2, "default", luaargs.TypeMsg("string", L.Get(2)))
 	}
 	return 1
 }

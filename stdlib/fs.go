@@ -10,12 +10,15 @@ import (
 	"strconv"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/procsh/procsh/internal/luaargs"
 )
 
 // fsLoader builds the fs module (full profile only). Expected failures
-// return nil, message, kind with kind one of "not_found", "exists",
-// "permission" or "io", following Go's io/fs classification (so removing a
-// non-empty directory is "exists"):
+// return nil, message, kind with the kinds of every procsh binding
+// (internal/luaargs): "not_found", "conflict" (exists already),
+// "unauthorized" (permission denied) or "error", following Go's io/fs
+// classification (so removing a non-empty directory is "conflict"):
 //
 //	fs.read(path) -> string
 //	fs.write(path, data [, {append=, mode=}]) -> true   -- mode applies on creation (umask too), default 0644
@@ -46,10 +49,10 @@ func fsLoader(*state) lua.LGFunction {
 }
 
 func fsRead(L *lua.LState) int {
-	p := checkString(L, "fs.read", 1, "path")
+	p := luaargs.CheckString(L, "fs.read", 1, "path")
 	b, err := os.ReadFile(p)
 	if err != nil {
-		return failure(L, "fs.read", err)
+		return luaargs.Fail(L, "fs.read", err)
 	}
 	L.Push(lua.LString(b))
 	return 1
@@ -57,26 +60,26 @@ func fsRead(L *lua.LState) int {
 
 // optMode reads a permission option given as a number (0x1a4, or
 // tonumber("644", 8)) or as an octal string ("0644", "644").
-func optMode(L *lua.LState, fn string, n int, opts map[string]lua.LValue, def fs.FileMode) fs.FileMode {
-	v, ok := opts["mode"]
-	if !ok {
+func optMode(o *luaargs.Opts, def fs.FileMode) fs.FileMode {
+	v := o.Get("mode")
+	if v == lua.LNil {
 		return def
 	}
 	var m uint64
 	switch v := v.(type) {
 	case lua.LNumber:
 		if v < 0 || v > 0o7777 || float64(v) != float64(int64(v)) {
-			argError(L, fn, n, "opts", "option \"mode\": integer 0..0o7777 expected")
+			o.Bad("mode", "integer 0..0o7777 expected")
 		}
 		m = uint64(v)
 	case lua.LString:
 		var err error
 		m, err = strconv.ParseUint(string(v), 8, 32)
 		if err != nil || m > 0o7777 {
-			argError(L, fn, n, "opts", fmt.Sprintf("option \"mode\": octal string expected, got %q", string(v)))
+			o.Bad("mode", fmt.Sprintf("octal string expected, got %q", string(v)))
 		}
 	default:
-		argError(L, fn, n, "opts", fmt.Sprintf("option \"mode\": number or octal string expected, got %s", v.Type()))
+		o.Bad("mode", luaargs.TypeMsg("number or octal string", v))
 	}
 	// Go spells setuid/setgid/sticky as separate mode bits.
 	mode := fs.FileMode(m & 0o777)
@@ -92,34 +95,34 @@ func optMode(L *lua.LState, fn string, n int, opts map[string]lua.LValue, def fs
 	return mode
 }
 
-var modeOpt = map[string]lua.LValueType{"append": lua.LTBool, "mode": lua.LTNil}
-
 func fsWrite(L *lua.LState) int {
-	p := checkString(L, "fs.write", 1, "path")
-	data := checkString(L, "fs.write", 2, "data")
-	opts := checkOpts(L, "fs.write", 3, modeOpt)
-	mode := optMode(L, "fs.write", 3, opts, 0o644)
+	p := luaargs.CheckString(L, "fs.write", 1, "path")
+	data := luaargs.CheckString(L, "fs.write", 2, "data")
+	o := luaargs.CheckOpts(L, "fs.write", 3)
+	mode := optMode(o, 0o644)
+	appendTo := o.Bool("append", false)
+	o.Done()
 	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
-	if optBool(opts, "append") {
+	if appendTo {
 		flags = os.O_WRONLY | os.O_CREATE | os.O_APPEND
 	}
 	f, err := os.OpenFile(p, flags, mode)
 	if err != nil {
-		return failure(L, "fs.write", err)
+		return luaargs.Fail(L, "fs.write", err)
 	}
 	_, err = f.WriteString(data)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return failure(L, "fs.write", err)
+		return luaargs.Fail(L, "fs.write", err)
 	}
 	L.Push(lua.LTrue)
 	return 1
 }
 
 func fsExists(L *lua.LState) int {
-	p := checkString(L, "fs.exists", 1, "path")
+	p := luaargs.CheckString(L, "fs.exists", 1, "path")
 	_, err := os.Lstat(p)
 	switch {
 	case err == nil:
@@ -127,13 +130,13 @@ func fsExists(L *lua.LState) int {
 	case errors.Is(err, fs.ErrNotExist):
 		L.Push(lua.LFalse)
 	default:
-		return failure(L, "fs.exists", err)
+		return luaargs.Fail(L, "fs.exists", err)
 	}
 	return 1
 }
 
 func fsIsDir(L *lua.LState) int {
-	p := checkString(L, "fs.is_dir", 1, "path")
+	p := luaargs.CheckString(L, "fs.is_dir", 1, "path")
 	fi, err := os.Stat(p)
 	switch {
 	case err == nil:
@@ -141,7 +144,7 @@ func fsIsDir(L *lua.LState) int {
 	case errors.Is(err, fs.ErrNotExist):
 		L.Push(lua.LFalse)
 	default:
-		return failure(L, "fs.is_dir", err)
+		return luaargs.Fail(L, "fs.is_dir", err)
 	}
 	return 1
 }
@@ -155,10 +158,10 @@ func pushStrings(L *lua.LState, ss []string) {
 }
 
 func fsList(L *lua.LState) int {
-	p := checkString(L, "fs.list", 1, "dir")
+	p := luaargs.CheckString(L, "fs.list", 1, "dir")
 	entries, err := os.ReadDir(p)
 	if err != nil {
-		return failure(L, "fs.list", err)
+		return luaargs.Fail(L, "fs.list", err)
 	}
 	names := make([]string, len(entries))
 	for i, e := range entries {
@@ -170,11 +173,11 @@ func fsList(L *lua.LState) int {
 }
 
 func fsGlob(L *lua.LState) int {
-	pattern := checkString(L, "fs.glob", 1, "pattern")
+	pattern := luaargs.CheckString(L, "fs.glob", 1, "pattern")
 	matches, err := filepath.Glob(pattern)
 	if err != nil {
 		// The only error Glob returns is a malformed pattern.
-		argError(L, "fs.glob", 1, "pattern", err.Error())
+		luaargs.ArgError(L, "fs.glob", 1, "pattern", err.Error())
 	}
 	sort.Strings(matches)
 	pushStrings(L, matches)
@@ -182,46 +185,50 @@ func fsGlob(L *lua.LState) int {
 }
 
 func fsMkdir(L *lua.LState) int {
-	p := checkString(L, "fs.mkdir", 1, "path")
-	opts := checkOpts(L, "fs.mkdir", 2, map[string]lua.LValueType{"parents": lua.LTBool, "mode": lua.LTNil})
-	mode := optMode(L, "fs.mkdir", 2, opts, 0o755)
+	p := luaargs.CheckString(L, "fs.mkdir", 1, "path")
+	o := luaargs.CheckOpts(L, "fs.mkdir", 2)
+	mode := optMode(o, 0o755)
+	parents := o.Bool("parents", false)
+	o.Done()
 	var err error
-	if optBool(opts, "parents") {
+	if parents {
 		err = os.MkdirAll(p, mode)
 	} else {
 		err = os.Mkdir(p, mode)
 	}
 	if err != nil {
-		return failure(L, "fs.mkdir", err)
+		return luaargs.Fail(L, "fs.mkdir", err)
 	}
 	L.Push(lua.LTrue)
 	return 1
 }
 
 func fsRemove(L *lua.LState) int {
-	p := checkString(L, "fs.remove", 1, "path")
-	opts := checkOpts(L, "fs.remove", 2, map[string]lua.LValueType{"recursive": lua.LTBool})
+	p := luaargs.CheckString(L, "fs.remove", 1, "path")
+	o := luaargs.CheckOpts(L, "fs.remove", 2)
+	recursive := o.Bool("recursive", false)
+	o.Done()
 	var err error
-	if optBool(opts, "recursive") {
+	if recursive {
 		if p == "" {
-			argError(L, "fs.remove", 1, "path", "must not be empty")
+			luaargs.ArgError(L, "fs.remove", 1, "path", "must not be empty")
 		}
 		err = os.RemoveAll(p)
 	} else {
 		err = os.Remove(p)
 	}
 	if err != nil {
-		return failure(L, "fs.remove", err)
+		return luaargs.Fail(L, "fs.remove", err)
 	}
 	L.Push(lua.LTrue)
 	return 1
 }
 
 func fsTempdir(L *lua.LState) int {
-	prefix := optString(L, "fs.tempdir", 1, "prefix", "procsh-")
+	prefix := luaargs.OptString(L, "fs.tempdir", 1, "prefix", "procsh-")
 	dir, err := os.MkdirTemp("", prefix+"*")
 	if err != nil {
-		return failure(L, "fs.tempdir", err)
+		return luaargs.Fail(L, "fs.tempdir", err)
 	}
 	L.Push(lua.LString(dir))
 	return 1

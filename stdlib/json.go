@@ -12,6 +12,8 @@ import (
 	"unicode/utf8"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/procsh/procsh/internal/luaargs"
 )
 
 // The json module is written here rather than taken from
@@ -66,25 +68,27 @@ func jsonLoader(st *state) lua.LGFunction {
 
 func (js *jsonState) encode(L *lua.LState) int {
 	if L.GetTop() == 0 {
-		argError(L, "json.encode", 1, "value", "value expected")
+		luaargs.ArgError(L, "json.encode", 1, "value", "value expected")
 	}
 	v := L.Get(1)
-	opts := checkOpts(L, "json.encode", 2, map[string]lua.LValueType{"indent": lua.LTNil})
+	o := luaargs.CheckOpts(L, "json.encode", 2)
+	iv := o.Get("indent")
+	o.Done()
 	indent := ""
-	if iv, ok := opts["indent"]; ok {
+	if iv != lua.LNil {
 		switch iv := iv.(type) {
 		case lua.LNumber:
 			if iv < 0 || iv > 16 || float64(iv) != math.Trunc(float64(iv)) {
-				argError(L, "json.encode", 2, "opts", "option \"indent\": integer 0..16 expected")
+				o.Bad("indent", "integer 0..16 expected")
 			}
 			indent = strings.Repeat(" ", int(iv))
 		case lua.LString:
 			if strings.Trim(string(iv), " \t") != "" {
-				argError(L, "json.encode", 2, "opts", "option \"indent\": only spaces and tabs allowed")
+				o.Bad("indent", "only spaces and tabs allowed")
 			}
 			indent = string(iv)
 		default:
-			argError(L, "json.encode", 2, "opts", fmt.Sprintf("option \"indent\": number or string expected, got %s", iv.Type()))
+			o.Bad("indent", luaargs.TypeMsg("number or string", iv))
 		}
 	}
 	e := encoder{js: js, active: map[*lua.LTable]bool{}}
@@ -342,7 +346,7 @@ func appendString(b []byte, s string) []byte {
 }
 
 func (js *jsonState) decode(L *lua.LState) int {
-	v, err := js.decodeString(L, checkString(L, "json.decode", 1, "text"))
+	v, err := js.decodeString(L, luaargs.CheckString(L, "json.decode", 1, "text"))
 	if err != nil {
 		L.Push(lua.LNil)
 		L.Push(lua.LString("json.decode: " + err.Error()))
@@ -402,10 +406,10 @@ func (js *jsonState) object(L *lua.LState) int {
 	case *lua.LTable:
 		t = v
 		if t.Metatable != lua.LNil && t.Metatable != lua.LValue(js.objectMT) {
-			argError(L, "json.object", 1, "t", "table already has a metatable")
+			luaargs.ArgError(L, "json.object", 1, "t", "table already has a metatable")
 		}
 	default:
-		typeError(L, "json.object", 1, "t", "table or nil")
+		luaargs.ArgError(L, "json.object", 1, "t", luaargs.TypeMsg("table or nil", L.Get(1)))
 	}
 	t.Metatable = js.objectMT
 	L.Push(t)

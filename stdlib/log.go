@@ -7,6 +7,8 @@ import (
 	"unicode/utf8"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/procsh/procsh/internal/luaargs"
 )
 
 // Log levels, in increasing severity.
@@ -45,10 +47,10 @@ func logLoader(st *state) lua.LGFunction {
 func (st *state) logLevel(L *lua.LState) int {
 	prev := levelNames[st.log.level]
 	if L.Get(1) != lua.LNil {
-		name := checkString(L, "log.level", 1, "name")
+		name := luaargs.CheckString(L, "log.level", 1, "name")
 		i := levelIndex(name)
 		if i < 0 {
-			argError(L, "log.level", 1, "name", fmt.Sprintf("unknown level %q (want debug, info, warn or error)", name))
+			luaargs.ArgError(L, "log.level", 1, "name", fmt.Sprintf("unknown level %q (want debug, info, warn or error)", name))
 		}
 		st.log.level = i
 	}
@@ -74,7 +76,7 @@ func (st *state) logAt(level int) lua.LGFunction {
 		case *lua.LTable:
 			fields = v
 		default:
-			typeError(L, fn, 2, "fields", "table")
+			luaargs.ArgError(L, fn, 2, "fields", luaargs.TypeMsg("table", L.Get(2)))
 		}
 		// Validate the fields even when the record is dropped, so that a
 		// bad call fails the same way at every level.
@@ -84,7 +86,7 @@ func (st *state) logAt(level int) lua.LGFunction {
 			fields.ForEach(func(k, v lua.LValue) {
 				ks, ok := k.(lua.LString)
 				if !ok {
-					argError(L, fn, 2, "fields", fmt.Sprintf("keys must be strings, got %s", k.Type()))
+					luaargs.ArgError(L, fn, 2, "fields", fmt.Sprintf("keys must be strings, got %s", k.Type()))
 				}
 				vals[string(ks)] = v
 			})

@@ -4,6 +4,8 @@ import (
 	"path/filepath"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/procsh/procsh/internal/luaargs"
 )
 
 // pathLoader builds the path module, lexical operations on slash-separated
@@ -40,7 +42,7 @@ func pathLoader(st *state) lua.LGFunction {
 
 func pathUnary(name string, f func(string) string) lua.LGFunction {
 	return func(L *lua.LState) int {
-		L.Push(lua.LString(f(checkString(L, name, 1, "p"))))
+		L.Push(lua.LString(f(luaargs.CheckString(L, name, 1, "p"))))
 		return 1
 	}
 }
@@ -48,26 +50,26 @@ func pathUnary(name string, f func(string) string) lua.LGFunction {
 func pathJoin(L *lua.LState) int {
 	parts := make([]string, L.GetTop())
 	for i := range parts {
-		parts[i] = checkString(L, "path.join", i+1, "part")
+		parts[i] = luaargs.CheckString(L, "path.join", i+1, "part")
 	}
 	L.Push(lua.LString(filepath.Join(parts...)))
 	return 1
 }
 
 func pathSplit(L *lua.LState) int {
-	dir, file := filepath.Split(checkString(L, "path.split", 1, "p"))
+	dir, file := filepath.Split(luaargs.CheckString(L, "path.split", 1, "p"))
 	L.Push(lua.LString(dir))
 	L.Push(lua.LString(file))
 	return 2
 }
 
 func pathIsAbs(L *lua.LState) int {
-	L.Push(lua.LBool(filepath.IsAbs(checkString(L, "path.is_abs", 1, "p"))))
+	L.Push(lua.LBool(filepath.IsAbs(luaargs.CheckString(L, "path.is_abs", 1, "p"))))
 	return 1
 }
 
 func pathAbs(L *lua.LState) int {
-	abs, err := filepath.Abs(checkString(L, "path.abs", 1, "p"))
+	abs, err := filepath.Abs(luaargs.CheckString(L, "path.abs", 1, "p"))
 	if err != nil {
 		L.Push(lua.LNil)
 		L.Push(lua.LString("path.abs: " + err.Error()))

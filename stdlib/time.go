@@ -1,10 +1,13 @@
 package stdlib
 
 import (
+	"context"
 	"math"
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/procsh/procsh/internal/luaargs"
 )
 
 // processStart anchors time.monotonic; Go's time.Since reads the monotonic
@@ -47,11 +50,25 @@ func timeMonotonic(L *lua.LState) int {
 }
 
 func (st *state) timeSleep(L *lua.LState) int {
-	s := checkNumber(L, "time.sleep", 1, "seconds")
+	s := luaargs.CheckNumber(L, "time.sleep", 1, "seconds")
 	if math.IsNaN(s) || s < 0 {
-		argError(L, "time.sleep", 1, "seconds", "must be a non-negative number")
+		luaargs.ArgError(L, "time.sleep", 1, "seconds", "must be a non-negative number")
 	}
-	if err := st.opts.Sleep(L, seconds(s)); err != nil {
+	d := luaargs.Seconds(s)
+	err := st.opts.Block(L, "time.sleep", func(ctx context.Context) error {
+		if d <= 0 {
+			return nil
+		}
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	})
+	if err != nil {
 		L.RaiseError("time.sleep: %v", err)
 	}
 	return 0
@@ -62,15 +79,18 @@ func timeFormat(L *lua.LState) int {
 	if L.Get(1) == lua.LNil {
 		t = time.Now()
 	} else {
-		s := checkNumber(L, "time.format", 1, "t")
+		s := luaargs.CheckNumber(L, "time.format", 1, "t")
 		if math.IsNaN(s) || math.IsInf(s, 0) || math.Abs(s) > 1e15 {
-			argError(L, "time.format", 1, "t", "must be a finite number of seconds")
+			luaargs.ArgError(L, "time.format", 1, "t", "must be a finite number of seconds")
 		}
 		sec, frac := math.Modf(s)
 		t = time.Unix(int64(sec), int64(math.Round(frac*1e9)))
 	}
-	layout := optString(L, "time.format", 2, "layout", defaultLayout)
-	if optBool(checkOpts(L, "time.format", 3, map[string]lua.LValueType{"utc": lua.LTBool}), "utc") {
+	layout := luaargs.OptString(L, "time.format", 2, "layout", defaultLayout)
+	o := luaargs.CheckOpts(L, "time.format", 3)
+	utc := o.Bool("utc", false)
+	o.Done()
+	if utc {
 		t = t.UTC()
 	}
 	L.Push(lua.LString(t.Format(layout)))
@@ -78,8 +98,8 @@ func timeFormat(L *lua.LState) int {
 }
 
 func timeParse(L *lua.LState) int {
-	text := checkString(L, "time.parse", 1, "text")
-	layout := optString(L, "time.parse", 2, "layout", defaultLayout)
+	text := luaargs.CheckString(L, "time.parse", 1, "text")
+	layout := luaargs.OptString(L, "time.parse", 2, "layout", defaultLayout)
 	t, err := time.Parse(layout, text)
 	if err != nil {
 		L.Push(lua.LNil)

@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/procsh/procsh/internal/proctable"
 )
 
 // The CLI tests drive the real binary, built once per test run. There is no
@@ -85,25 +87,17 @@ func cliMarker(t testing.TB) string {
 // cliProcsWithMarker lists the pids (other than the procsh process itself,
 // given as self) whose environment carries marker, with their command line.
 func cliProcsWithMarker(marker string, self int) map[int]string {
+	pids, err := proctable.WithEnv("PROCSH_CLI_MARK=" + marker)
+	if err != nil {
+		panic(err)
+	}
 	found := map[int]string{}
-	entries, _ := os.ReadDir("/proc")
-	needle := []byte("PROCSH_CLI_MARK=" + marker + "\x00")
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == self || pid == os.Getpid() {
+	for _, pid := range pids {
+		if pid == self {
 			continue
 		}
-		env, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
-		if err != nil || !bytes.Contains(append(env, 0), needle) {
-			continue
-		}
-		// A zombie still listed is not running: skip state Z.
-		stat, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if i := bytes.LastIndexByte(stat, ')'); i > 0 && i+2 < len(stat) && stat[i+2] == 'Z' {
-			continue
-		}
-		cmdline, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		found[pid] = strings.TrimSpace(strings.ReplaceAll(string(cmdline), "\x00", " "))
+		argv, _ := proctable.Cmdline(pid)
+		found[pid] = strings.Join(argv, " ")
 	}
 	return found
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/procsh/procsh/client"
 	"github.com/procsh/procsh/client/local"
+	"github.com/procsh/procsh/internal/proctable"
 	"github.com/procsh/procsh/luabind"
 	"github.com/procsh/procsh/server"
 )
@@ -67,19 +68,9 @@ func luaBackend(t testing.TB, marker string) client.Client {
 
 // luaProcs returns the pids of live processes whose environment has marker.
 func luaProcs(marker string) []int {
-	want := []byte(luaMarkerVar + "=" + marker + "\x00")
-	ents, _ := os.ReadDir("/proc")
-	var pids []int
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		env, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
-		if err != nil || !bytes.Contains(env, want) {
-			continue
-		}
-		pids = append(pids, pid)
+	pids, err := proctable.WithEnv(luaMarkerVar + "=" + marker)
+	if err != nil {
+		panic(err)
 	}
 	return pids
 }
@@ -383,7 +374,7 @@ func TestLuaScriptErrorPosition(t *testing.T) {
 	if !errors.As(err, &se) {
 		t.Fatalf("err = %#v", err)
 	}
-	if se.Message != "test.lua:2: process.exec: unknown option 'bogus'" {
+	if se.Message != `test.lua:2: process.exec: bad argument #2 (opts): unknown option "bogus"` {
 		t.Errorf("Message = %q", se.Message)
 	}
 	if !strings.Contains(se.Traceback, "stack traceback") || !strings.Contains(se.Traceback, "test.lua:2") {

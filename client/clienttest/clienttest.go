@@ -13,7 +13,6 @@
 package clienttest
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -25,6 +24,7 @@ import (
 	"time"
 
 	"github.com/procsh/procsh/client"
+	"github.com/procsh/procsh/internal/proctable"
 )
 
 // NewFunc returns a fresh backend for one test; the suite closes it.
@@ -61,22 +61,14 @@ func marker(secs int) string {
 
 // procsWith returns the pids of live (non-zombie) processes whose command
 // line contains word as a whole argument.
-func procsWith(word string) []int {
-	var pids []int
-	for _, pid := range allPIDs() {
-		name := strconv.Itoa(pid)
-		cl, err := os.ReadFile("/proc/" + name + "/cmdline")
-		if err != nil || !bytes.Contains(append([]byte{0}, cl...), []byte("\x00"+word+"\x00")) {
-			continue
-		}
-		st, err := os.ReadFile("/proc/" + name + "/stat")
-		if err != nil {
-			continue
-		}
-		if i := bytes.LastIndexByte(st, ')'); i > 0 && i+2 < len(st) && (st[i+2] == 'Z' || st[i+2] == 'X') {
-			continue
-		}
-		pids = append(pids, pid)
+func procsWith(word string) []int { return must(proctable.WithArg(word)) }
+
+// must unwraps a process-table answer. The suite cannot check anything
+// without the process table, so a failure to read it stops the test binary
+// with the reason.
+func must(pids []int, err error) []int {
+	if err != nil {
+		panic("clienttest: " + err.Error())
 	}
 	return pids
 }
@@ -134,43 +126,4 @@ func q(s string) string {
 		return fmt.Sprintf("%q...(%d bytes)", s[:200], len(s))
 	}
 	return fmt.Sprintf("%q", s)
-}
-
-// allPIDs lists the host's processes: the /proc listing, plus this test
-// process's descendants found through the kernel's children files, because a
-// /proc listing can miss a live process while others are being created and
-// reaped (seen under heavy fork churn), which would make a leak check pass
-// or a precondition fail by chance.
-func allPIDs() []int {
-	ents, _ := os.ReadDir("/proc")
-	seen := map[int]bool{}
-	var out []int
-	for _, e := range ents {
-		if pid, err := strconv.Atoi(e.Name()); err == nil && !seen[pid] {
-			seen[pid] = true
-			out = append(out, pid)
-		}
-	}
-	walked := map[int]bool{}
-	for queue := []int{os.Getpid()}; len(queue) > 0; {
-		pid := queue[len(queue)-1]
-		queue = queue[:len(queue)-1]
-		tasks, _ := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/task")
-		for _, task := range tasks {
-			data, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/task/" + task.Name() + "/children")
-			for _, f := range strings.Fields(string(data)) {
-				c, err := strconv.Atoi(f)
-				if err != nil || walked[c] {
-					continue
-				}
-				walked[c] = true
-				queue = append(queue, c)
-				if !seen[c] {
-					seen[c] = true
-					out = append(out, c)
-				}
-			}
-		}
-	}
-	return out
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/procsh/procsh/client"
 	"github.com/procsh/procsh/expect"
+	"github.com/procsh/procsh/internal/proctable"
 )
 
 // ptyWait bounds every blocking step of the PTY tests, so a broken backend
@@ -159,15 +159,7 @@ func (s *shell) run(cmd string) string {
 }
 
 // pidAlive reports whether pid exists and is not a zombie.
-func pidAlive(pid int) bool {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	s := string(data)
-	i := strings.LastIndexByte(s, ')')
-	return i >= 0 && i+2 < len(s) && s[i+2] != 'Z' && s[i+2] != 'X'
-}
+func pidAlive(pid int) bool { return proctable.Alive(pid) }
 
 // waitGone polls until none of pids is alive; it fails the test otherwise.
 func waitGone(t *testing.T, pids []int) {
@@ -192,23 +184,7 @@ func waitGone(t *testing.T, pids []int) {
 
 // pidsWithEnv lists live processes whose environment contains marker (a
 // "KEY=VALUE" entry); the tests tag what they start this way.
-func pidsWithEnv(marker string) []int {
-	var out []int
-	want := []byte(marker + "\x00")
-	for _, pid := range allPIDs() {
-		if pid == os.Getpid() {
-			continue
-		}
-		env, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
-		if err != nil {
-			continue
-		}
-		if (bytes.HasPrefix(env, want) || bytes.Contains(env, append([]byte{0}, want...))) && pidAlive(pid) {
-			out = append(out, pid)
-		}
-	}
-	return out
-}
+func pidsWithEnv(marker string) []int { return must(proctable.WithEnv(marker)) }
 
 // expectNoneTagged fails unless, within a few seconds, no live process
 // carries marker in its environment.

@@ -41,6 +41,13 @@
 // trap, or a SIGKILL to the shell itself, loses what changed since the last
 // save. Commands see the PROCSH_SESSION and PROCSH_CMD variables.
 //
+// # Linux only
+//
+// The backend reads /proc and relies on Linux pipes, FIFOs and process
+// groups, so its files carry a linux build constraint. On other systems the
+// package still builds (so programs that offer it build everywhere), but New
+// fails with an error matching client.ErrUnsupported and ErrNeedsLinux.
+//
 // Scripts, FIFOs and session state live in /dev/shm when it is writable and
 // $TMPDIR is not set, else in os.TempDir().
 package local

@@ -1,3 +1,5 @@
+//go:build linux
+
 package local
 
 import (
@@ -12,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/procsh/procsh/client"
+	"github.com/procsh/procsh/internal/ids"
 )
 
 // Exec implements client.Client.
@@ -30,7 +33,7 @@ func (b *Backend) Exec(ctx context.Context, req client.ExecRequest) (*client.Exe
 	if blank(req.Command) {
 		return nil, client.Errorf(op, client.ErrInvalidArgument, "command cannot be empty or whitespace-only")
 	}
-	if err := checkEnv(op, req.Env); err != nil {
+	if err := client.CheckEnv(op, req.Env); err != nil {
 		return nil, err
 	}
 	if req.Timeout < 0 {
@@ -55,7 +58,7 @@ func (b *Backend) Exec(ctx context.Context, req client.ExecRequest) (*client.Exe
 		env:      mergeEnv(b.baseEnv(), req.Env),
 		timeout:  req.Timeout,
 		onOutput: req.OnOutput,
-		marker:   "PROCSH_EXEC=" + newID(),
+		marker:   "PROCSH_EXEC=" + ids.UUID(),
 	})
 }
 
@@ -97,7 +100,7 @@ func (b *Backend) CodeRun(ctx context.Context, req client.CodeRunRequest) (*clie
 	if err := b.checkOpen(op); err != nil {
 		return nil, err
 	}
-	if err := checkEnv(op, req.Env); err != nil {
+	if err := client.CheckEnv(op, req.Env); err != nil {
 		return nil, err
 	}
 	if req.Timeout < 0 {
@@ -113,7 +116,7 @@ func (b *Backend) CodeRun(ctx context.Context, req client.CodeRunRequest) (*clie
 		env:      mergeEnv(b.baseEnv(), req.Env),
 		timeout:  req.Timeout,
 		onOutput: req.OnOutput,
-		marker:   "PROCSH_EXEC=" + newID(),
+		marker:   "PROCSH_EXEC=" + ids.UUID(),
 	}
 	switch lang {
 	case client.Python:

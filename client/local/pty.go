@@ -1,3 +1,5 @@
+//go:build linux
+
 package local
 
 // PTY sessions (issue 3). The program is the backend shell started as

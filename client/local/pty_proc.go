@@ -1,8 +1,8 @@
+//go:build linux
+
 package local
 
 import (
-	"bytes"
-	"crypto/rand"
 	"fmt"
 	"os"
 	"strconv"
@@ -12,6 +12,9 @@ import (
 
 	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
+
+	"github.com/procsh/procsh/internal/ids"
+	"github.com/procsh/procsh/internal/proctable"
 )
 
 // openPTY opens a pseudo-terminal pair with creack/pty and sets its size.
@@ -100,24 +103,7 @@ var ptyTagSeq atomic.Int64
 
 // newPTYTag returns a tag unique on this host for the backend's lifetime.
 func newPTYTag() string {
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	return fmt.Sprintf("%d-%d-%x", os.Getpid(), ptyTagSeq.Add(1), b)
-}
-
-// ptyEnvTag returns the value of pid's ptyTagKey environment entry, or "".
-func ptyEnvTag(pid int) string {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
-	if err != nil {
-		return ""
-	}
-	prefix := []byte(ptyTagKey + "=")
-	for _, e := range bytes.Split(data, []byte{0}) {
-		if bytes.HasPrefix(e, prefix) {
-			return string(e[len(prefix):])
-		}
-	}
-	return ""
+	return fmt.Sprintf("%d-%d-%s", os.Getpid(), ptyTagSeq.Add(1), ids.Hex(6))
 }
 
 // ptyTarget names one PTY program's tree: the program's pid (a session
@@ -144,37 +130,37 @@ func ptyTrees(targets []ptyTarget) []int {
 			tags[t.tag] = true
 		}
 	}
+	rootPIDs := make([]int, 0, len(targets))
+	for _, t := range targets {
+		rootPIDs = append(rootPIDs, t.root)
+	}
+	tab, err := proctable.Scan(rootPIDs...)
+	if err != nil {
+		return nil
+	}
 	self := os.Getpid()
-	children := map[int][]int{}
-	in := map[int]bool{}
-	for _, p := range scanProcs() {
-		children[p.ppid] = append(children[p.ppid], p.pid)
-		// The program is a session leader (Setsid), so sid == root also
-		// identifies root itself; a recycled pid would not match.
-		if roots[p.sid] || (len(tags) > 0 && p.pid != self && tags[ptyEnvTag(p.pid)]) {
-			in[p.pid] = true
+	// The program is a session leader (Setsid), so sid == root also
+	// identifies root itself; a recycled pid would not match.
+	seeds := tab.Select(func(p proctable.Proc) bool {
+		if roots[p.SID] {
+			return true
 		}
-	}
-	// A /proc listing can miss a live process under fork churn (see
-	// treeSpec.find); the roots are known by pid.
+		if len(tags) == 0 {
+			return false
+		}
+		tag, _ := proctable.EnvValue(p.PID, ptyTagKey)
+		return tag != "" && tags[tag]
+	})
+	// Scan looked the roots up by pid, so a root the /proc listing missed
+	// under fork churn is still in the table.
 	for r := range roots {
-		if !in[r] && procAlive(r) {
-			in[r] = true
+		if tab.Live(r) {
+			seeds = append(seeds, r)
 		}
 	}
-	queue := make([]int, 0, len(in))
-	for p := range in {
-		queue = append(queue, p)
-	}
-	for len(queue) > 0 {
-		p := queue[len(queue)-1]
-		queue = queue[:len(queue)-1]
-		for _, c := range children[p] {
-			if !in[c] {
-				in[c] = true
-				queue = append(queue, c)
-			}
-		}
+	in := make(map[int]bool)
+	for _, p := range tab.Tree(seeds...) {
+		in[p] = true
 	}
 	out := make([]int, 0, len(in))
 	for p := range in {
@@ -203,7 +189,7 @@ func killPTYTrees(targets []ptyTarget) {
 	for {
 		alive := 0
 		for _, p := range ptyTrees(targets) {
-			if err := syscall.Kill(p, syscall.SIGKILL); err == nil && procAlive(p) {
+			if err := syscall.Kill(p, syscall.SIGKILL); err == nil && proctable.Alive(p) {
 				alive++
 			}
 		}

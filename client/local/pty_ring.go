@@ -1,3 +1,5 @@
+//go:build linux
+
 package local
 
 // ptyRing keeps the most recent output of a PTY for late attachers. It grows

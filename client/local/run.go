@@ -1,3 +1,5 @@
+//go:build linux
+
 package local
 
 import (
@@ -237,7 +239,7 @@ func (b *Backend) run(ctx context.Context, spec runSpec) (*client.ExecResult, er
 	ws, _ := cmd.ProcessState.Sys().(syscall.WaitStatus)
 	if ws.Signaled() {
 		res.ExitCode = -1
-		res.Signal = signalName(ws.Signal())
+		res.Signal = client.SignalName(ws.Signal())
 	} else {
 		res.ExitCode = ws.ExitStatus()
 	}

@@ -1,18 +1,18 @@
+//go:build linux
+
 package local_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"os"
 	"os/exec"
-	"strconv"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/procsh/procsh/client"
 	"github.com/procsh/procsh/client/local"
+	"github.com/procsh/procsh/internal/proctable"
 )
 
 // Local-only behaviour: details the wire protocol does not carry, and
@@ -207,18 +207,9 @@ func TestCloseEndsSessions(t *testing.T) {
 
 // withArg returns live processes that have arg as a whole argument.
 func withArg(arg string) []int {
-	ents, _ := os.ReadDir("/proc")
-	var pids []int
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		cl, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline")
-		st, _ := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if bytes.Contains(cl, []byte("\x00"+arg+"\x00")) && !bytes.Contains(st, []byte(") Z ")) {
-			pids = append(pids, pid)
-		}
+	pids, err := proctable.WithArg(arg)
+	if err != nil {
+		panic(err)
 	}
 	return pids
 }

@@ -1,3 +1,5 @@
+//go:build linux
+
 package local
 
 import (
@@ -5,10 +7,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/procsh/procsh/internal/shell"
 )
 
 // shellProc is one incarnation of a session's shell. A session gets a new
@@ -31,9 +34,6 @@ func (sh *shellProc) alive() bool {
 		return true
 	}
 }
-
-// quote single-quotes s for the shell.
-func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 // bashInit makes a bash session shell keep its state across an `exit`: the
 // EXIT trap writes everything a later shell needs to carry on (variables,
@@ -113,7 +113,7 @@ func (s *session) spawnShell() (*shellProc, error) {
 		_, _ = unix.Write(wake, []byte{1})
 		close(sh.reaped)
 	}()
-	state := quote(filepath.Join(s.dir, "state"))
+	state := shell.Quote(filepath.Join(s.dir, "state"))
 	init := bashInit
 	if !s.b.sessBash {
 		init = shInit
@@ -156,5 +156,5 @@ func (s *session) wrapper(c *command, out, errp, in string) string {
 		fd9 = " 9>&3"
 	}
 	return fmt.Sprintf("%[1]sexport PROCSH_CMD=%[2]s\n{ %[7]s%[1]s. %[3]s; } <%[4]s >%[5]s 2>%[6]s%[8]s 3>&-\n%[1]sprintf '%[2]s %%d\\n' \"$?\" >&3\n",
-		bi, c.id, quote(filepath.Join(s.dir, c.id+".sh")), quote(in), quote(out), quote(errp), started, fd9)
+		bi, c.id, shell.Quote(filepath.Join(s.dir, c.id+".sh")), shell.Quote(in), shell.Quote(out), shell.Quote(errp), started, fd9)
 }

@@ -1,41 +1,13 @@
+//go:build linux
+
 package local
 
 import (
-	"crypto/rand"
-	"encoding/hex"
-	"fmt"
 	"sort"
 	"strings"
 
 	"github.com/procsh/procsh/client"
 )
-
-// validEnvKey reports whether k matches ^[A-Za-z_][A-Za-z0-9_]*$ (spec §2).
-func validEnvKey(k string) bool {
-	if k == "" {
-		return false
-	}
-	for i := 0; i < len(k); i++ {
-		c := k[i]
-		switch {
-		case c == '_', c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z':
-		case c >= '0' && c <= '9' && i > 0:
-		default:
-			return false
-		}
-	}
-	return true
-}
-
-// checkEnv validates the keys of an env map.
-func checkEnv(op string, env map[string]string) error {
-	for k := range env {
-		if !validEnvKey(k) {
-			return client.Errorf(op, client.ErrInvalidArgument, "invalid environment variable name: '%s'", k)
-		}
-	}
-	return nil
-}
 
 // mergeEnv returns base followed by the map's pairs in key order, so the
 // map wins (exec and getenv take the last entry).
@@ -70,15 +42,3 @@ func checkSessionID(op, id string) error {
 
 // blank reports whether a command is empty or whitespace only.
 func blank(s string) bool { return strings.TrimSpace(s) == "" }
-
-// newID returns a random UUID v4 string, the id format Daytona uses.
-func newID() string {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(fmt.Sprintf("crypto/rand: %v", err))
-	}
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
-}

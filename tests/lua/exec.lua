@@ -42,11 +42,11 @@ t.ok(msg:find("process.exec", 1, true), msg)
 t.raises(function() assert(process.exec("")) end, "process.exec")
 
 -- programmer errors raise naming function and argument
-t.raises(function() process.exec("x", {timout = 1}) end, "process.exec: unknown option 'timout'")
+t.raises(function() process.exec("x", {timout = 1}) end, 'process.exec: bad argument #%d %(opts%): unknown option "timout"')
 t.raises(function() process.exec(nil) end, "process.exec: bad argument #1 %(command%)")
-t.raises(function() process.exec("x", 5) end, "process.exec: bad argument #2 %(options%)")
-t.raises(function() process.exec("x", {timeout = "soon"}) end, "bad option 'timeout'")
-t.raises(function() process.exec("x", {env = {A = {}}}) end, "bad option 'env'")
+t.raises(function() process.exec("x", 5) end, "process.exec: bad argument #2 %(opts%)")
+t.raises(function() process.exec("x", {timeout = "soon"}) end, 'option "timeout"')
+t.raises(function() process.exec("x", {env = {A = {}}}) end, 'option "env"')
 
 -- code_run
 local py = process.code_run("import sys\nprint('py', sys.argv[1:])", {argv = {"a", "b c"}})
@@ -64,7 +64,7 @@ t.eq({perr.exit_code, perr.stderr}, {3, "bad\n"})
 local bad, m2, k2 = process.code_run("x", {language = "cobol"})
 t.eq(bad, nil)
 t.eq(k2, "invalid")
-t.raises(function() process.code_run("x", {lang = "python"}) end, "unknown option 'lang'")
+t.raises(function() process.code_run("x", {lang = "python"}) end, 'unknown option "lang"')
 
 -- charts emitted by a code run (the dtn_artifact protocol) become tables
 local chart = process.code_run([==[print('dtn_artifact_k39fd2:{"type":"chart","value":{"type":"line","title":"t","elements":[{"label":"a","points":[[1,2]]}]}}')

@@ -29,7 +29,15 @@ t.eq(info.active, true)
 local listed = false
 for _, pi in ipairs(process.list_ptys()) do if pi.id == p.id then listed = true end end
 t.ok(listed)
-t.eq(process.get_pty(p.id).id, p.id)
+-- get_pty looks a PTY up and returns an object, as get_session does: a
+-- second attachment that can drive the same PTY and is closed (not killed)
+-- at the end of the run.
+local same = process.get_pty(p.id)
+t.eq(tostring(same), "pty " .. p.id)
+t.eq(same.id, p.id)
+t.eq(same:info().cols, 120)
+t.eq(same:close(), true)
+t.eq(p:info().active, true)
 t.eq(process.resize_pty(p.id, 80, 24).cols, 80)
 
 -- timeout without sentinel: nil, "timeout", "timeout"; with sentinel: its index
@@ -98,7 +106,7 @@ t.eq(att:close(), true)
 t.eq(host:info().active, true) -- closing an attachment leaves the PTY running
 local _, _, ak = process.attach_pty("no-such-pty")
 t.eq(ak, "not_found")
-t.raises(function() process.attach_pty(host.id, {scrolback = true}) end, "unknown option 'scrolback'")
+t.raises(function() process.attach_pty(host.id, {scrolback = true}) end, 'unknown option "scrolback"')
 host:kill()
 
 -- a command string runs through sh -c; wait with timeout does not kill
@@ -133,14 +141,14 @@ t.eq(process.kill_pty("lua-dup-pty"), true)
 -- strip_ansi is a PTY setting; per call it may only repeat it
 local n2, msg2, kind2 = p:expect("zzz", {timeout = 0.01, strip_ansi = true})
 t.eq(kind2, "closed") -- (p has exited: end of output)
-t.raises(function() p:expect("zzz", {strip_ansi = false}) end, "bad option 'strip_ansi'")
+t.raises(function() p:expect("zzz", {strip_ansi = false}) end, 'option "strip_ansi"')
 local raw = process.pty{command = "printf '\\033[31mred\\033[0m\\n'; sleep 1", strip_ansi = false}
 local _, rm = raw:expect("\27\\[31mred", {timeout = 5})
 t.eq(rm.match, "\27[31mred")
 raw:kill()
 
 -- programmer errors
-t.raises(function() process.pty{colz = 3} end, "process.pty: unknown option 'colz'")
+t.raises(function() process.pty{colz = 3} end, 'process.pty: bad argument #%d %(opts%): unknown option "colz"')
 t.raises(function() p:expect({{nope = 1}}) end, "pty:expect: bad argument #1 %(patterns%)")
 t.raises(function() p:expect("(") end, "pty:expect: bad argument #1")
 t.raises(function() p:send_control("F1") end, "pty:send_control: bad argument #1 %(key%)")

@@ -21,7 +21,7 @@ local slow = s:run("sleep 5", {timeout = 0.2})
 t.eq(slow.timed_out, true)
 t.eq(slow.ok, false)
 t.ok(slow.duration < 4)
-t.raises(function() s:run("x", {timeout = 1, tiemout = 2}) end, "session:run: unknown option 'tiemout'")
+t.raises(function() s:run("x", {timeout = 1, tiemout = 2}) end, 'session:run: bad argument #%d %(opts%): unknown option "tiemout"')
 
 -- named session with cwd/env
 local named = process.session{id = "lua-named-" .. tostring(os.time()), cwd = "/", env = {K = "v"}}

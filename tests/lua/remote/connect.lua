@@ -31,11 +31,13 @@ t.eq(m.groups[1], "42")
 p:send_line("exit")
 p:expect(process.EOF, {timeout = 10})
 
--- a wrong token is an expected failure; a refused connection is "unavailable"
+-- a wrong token is an expected failure of kind "unauthorized"; a refused
+-- connection is "unavailable"
 local bad = assert(process.connect(url, {token = "wrong"}))
-local none, msg = bad.list_sessions()
+local none, msg, kind1 = bad.list_sessions()
 t.eq(none, nil)
 t.ok(type(msg) == "string")
+t.eq(kind1, "unauthorized")
 local dead = assert(process.connect("http://127.0.0.1:1"))
 local _, _, k2 = dead.exec("true")
 t.eq(k2, "unavailable")

@@ -1,0 +1,89 @@
+//go:build linux
+
+package proctable
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// listPIDs lists the numeric entries of /proc.
+func listPIDs() ([]int, error) {
+	d, err := os.Open("/proc")
+	if err != nil {
+		return nil, fmt.Errorf("proctable: %w", err)
+	}
+	names, err := d.Readdirnames(-1)
+	d.Close()
+	if err != nil && len(names) == 0 {
+		return nil, fmt.Errorf("proctable: list /proc: %w", err)
+	}
+	out := make([]int, 0, len(names))
+	for _, n := range names {
+		if pid, err := strconv.Atoi(n); err == nil {
+			out = append(out, pid)
+		}
+	}
+	return out, nil
+}
+
+// Stat reads /proc/<pid>/stat.
+func Stat(pid int) (Proc, error) {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return Proc{}, err
+	}
+	// comm may hold spaces and parentheses: the fields start after the
+	// last ')'.
+	i := bytes.LastIndexByte(data, ')')
+	if i < 0 || i+2 >= len(data) {
+		return Proc{}, fmt.Errorf("proctable: /proc/%d/stat: malformed", pid)
+	}
+	f := strings.Fields(string(data[i+2:]))
+	if len(f) < 4 || len(f[0]) != 1 { // state ppid pgrp session
+		return Proc{}, fmt.Errorf("proctable: /proc/%d/stat: malformed", pid)
+	}
+	p := Proc{PID: pid, State: f[0][0]}
+	p.PPID, _ = strconv.Atoi(f[1])
+	p.PGID, _ = strconv.Atoi(f[2])
+	p.SID, _ = strconv.Atoi(f[3])
+	return p, nil
+}
+
+// Children returns the children of every thread of pid, from the kernel's
+// /proc/<pid>/task/<tid>/children files (a multi-threaded parent such as a
+// Go program forks from whichever thread it runs on, and each thread's file
+// names only the children that thread forked).
+func Children(pid int) []int {
+	dir := "/proc/" + strconv.Itoa(pid) + "/task"
+	d, err := os.Open(dir)
+	if err != nil {
+		return nil
+	}
+	tids, _ := d.Readdirnames(-1)
+	d.Close()
+	var out []int
+	for _, t := range tids {
+		data, err := os.ReadFile(dir + "/" + t + "/children")
+		if err != nil {
+			continue
+		}
+		for _, f := range strings.Fields(string(data)) {
+			if c, err := strconv.Atoi(f); err == nil {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
+func environBytes(pid int) ([]byte, error) {
+	return os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
+}
+
+func cmdlineBytes(pid int) ([]byte, error) {
+	return os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+}
