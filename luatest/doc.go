@@ -35,9 +35,12 @@
 // process behind that the cleanup could not end (started with os.execute,
 // daemonized, or detach=true): the runner marks every process with an
 // environment variable (Watch) and kills and reports the strays. What a
-// block's setup starts lives until its teardown has run, so tests may share
-// a server; the same rules then apply to the block. Each file runs in a Lua
-// host of its own.
+// block's setup (or the file's top level) starts lives until the block's
+// teardown has run (or the file's tests are done), so tests may share a
+// server; it is then ended without failing anything, except for strays,
+// which fail the block. A file that declares no tests is itself one test,
+// named "(file)", that passes when it runs. Each file runs in a Lua host of
+// its own.
 //
 // # Reports
 //

@@ -272,11 +272,14 @@ func runFile(ctx context.Context, file string, cfg Config, rep *reporter, sum *S
 					before = cfg.Watch.snapshot()
 				}
 				iso := host.CallIsolated(L, timeout, fn)
-				left := iso.Left
+				var escaped []string
 				if cfg.Watch != nil {
-					// The scan holds the interpreter; it only waits when
-					// something escaped the cleanup.
-					left = append(left, cfg.Watch.leaked(before)...)
+					// The scan waits while strays die: let the enclosing
+					// blocks' tasks run meanwhile.
+					_ = host.Block(L, "", func(context.Context) error {
+						escaped = cfg.Watch.leaked(before)
+						return nil
+					})
 				}
 				var exitErr *luabind.ExitError
 				if errors.As(iso.Err, &exitErr) {
@@ -289,12 +292,14 @@ func runFile(ctx context.Context, file string, cfg Config, rep *reporter, sum *S
 				} else {
 					L.Push(lua.LNil)
 				}
-				lt := L.NewTable()
-				for _, s := range left {
-					lt.Append(lua.LString(s))
+				for _, list := range [][]string{iso.Left, escaped} {
+					lt := L.NewTable()
+					for _, s := range list {
+						lt.Append(lua.LString(s))
+					}
+					L.Push(lt)
 				}
-				L.Push(lt)
-				return 3
+				return 4
 			},
 			"report": func(L *lua.LState) int {
 				status := L.CheckString(1)

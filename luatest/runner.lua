@@ -300,15 +300,17 @@ local function runblock(block, setuperr)
 				elseif #b.setup == 0 and #b.teardown == 0 then
 					runblock(b, nil)
 				else
-					local ok, err, left = core.isolate(function()
+					-- What setup starts is ended after teardown without
+					-- failing the block; only strays fail it.
+					local ok, err, _, escaped = core.isolate(function()
 						local sok, serr = pcall(function()
 							for _, f in ipairs(b.setup) do f() end
 						end)
 						runblock(b, not sok and ("setup failed: " .. tostring(serr)) or nil)
 						for _, f in ipairs(b.teardown) do f() end
 					end)
-					if not ok or #left > 0 then
-						core.report("fail", names(b, "(teardown)"), err, left)
+					if not ok or #escaped > 0 then
+						core.report("fail", names(b, "(teardown)"), err, escaped)
 					end
 				end
 			end
@@ -320,7 +322,8 @@ local function runblock(block, setuperr)
 				elseif setuperr then
 					core.report("fail", list, setuperr, {})
 				else
-					local ok, err, left = runtest(block, item)
+					local ok, err, left, escaped = runtest(block, item)
+					for _, e in ipairs(escaped) do insert(left, e) end
 					core.report(ok and #left == 0 and "pass" or "fail", list, err, left)
 				end
 			end
@@ -328,12 +331,17 @@ local function runblock(block, setuperr)
 	end
 end
 
-local ok, err, left = core.isolate(function()
+-- The file's top level is a scope like a block with setup: what it starts
+-- lives until its tests are done.
+local ok, err, _, escaped = core.isolate(function()
 	local chunk = core.load(path)
 	chunk()
 	running = true
 	runblock(root, nil)
 end)
-if not ok or #left > 0 then
-	core.report("fail", { "(file)" }, err, left)
+if not ok or #escaped > 0 then
+	core.report("fail", { "(file)" }, err, escaped)
+elseif #root.items == 0 then
+	-- A plain script with no tests is one test: it passes when it runs.
+	core.report("pass", { "(file)" })
 end

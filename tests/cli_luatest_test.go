@@ -2,6 +2,7 @@ package tests
 
 import (
 	"encoding/xml"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -162,7 +163,7 @@ end)
 
 // Everything a test starts is ended after it; a test that leaves a process
 // running fails, and so does one whose process escapes the cleanup. What
-// setup starts lives until teardown.
+// setup starts lives until teardown and is then ended without failing.
 func TestCLITestIsolation(t *testing.T) {
 	dir := t.TempDir()
 	cliWriteFile(t, dir, "iso_spec.lua", `
@@ -170,7 +171,7 @@ local shared
 describe("with a server", function()
   setup(function()
     shared = process.session()
-    shared:start("sleep 300")
+    shared:start("sleep 300.4242")
   end)
   it("sees the setup's session", function()
     assert.truthy(process.get_session(shared.id))
@@ -178,21 +179,22 @@ describe("with a server", function()
   teardown(function() end)
 end)
 it("leaves a command", function()
-  process.session():start("sleep 301")
+  process.session():start("sleep 301.4242")
 end)
 it("leaves a pty", function()
-  process.pty{command = "sleep 302"}
+  process.pty{command = "sleep 302.4242"}
 end)
 it("leaves a task", function()
   process.spawn(function() process.sleep(0.2) end)
 end)
 it("escapes the cleanup", function()
-  os.execute("setsid sleep 303 >/dev/null 2>&1 < /dev/null &")
+  os.execute("setsid sleep 303.4242 >/dev/null 2>&1 < /dev/null &")
 end)
 it("finds nothing left by earlier tests", function()
   local r = assert(process.exec("pgrep -f 'sleep 30[0-3]' || true"))
   assert.equal("", r.stdout)
   assert.equal(0, #process.list_sessions())
+  assert.is_nil(process.get_session(shared.id)) -- the setup's session ended after the block
 end)
 it("cleans up after itself", function()
   local s = process.session()
@@ -208,14 +210,13 @@ end)
 	}
 	for _, re := range []string{
 		`ok      iso_spec.lua: with a server sees the setup's session`,
-		`FAIL    iso_spec.lua: with a server \(teardown\) .*\n\s+left running after the test: command "sleep 300"`,
-		`FAIL    iso_spec.lua: leaves a command .*\n\s+left running after the test: command "sleep 301" in session`,
+		`FAIL    iso_spec.lua: leaves a command .*\n\s+left running after the test: command "sleep 301.4242" in session`,
 		`FAIL    iso_spec.lua: leaves a pty .*\n\s+left running after the test: pty `,
 		`ok      iso_spec.lua: leaves a task`,
-		`FAIL    iso_spec.lua: escapes the cleanup .*\n\s+left running after the test: process \d+ \(sleep 303\), killed`,
+		`FAIL    iso_spec.lua: escapes the cleanup .*\n\s+left running after the test: process \d+ \(sleep 303.4242\), killed`,
 		`ok      iso_spec.lua: finds nothing left by earlier tests`,
 		`ok      iso_spec.lua: cleans up after itself`,
-		`4 passed, 4 failed, 0 pending`,
+		`4 passed, 3 failed, 0 pending`,
 	} {
 		if !regexp.MustCompile(re).MatchString(res.stdout) {
 			t.Errorf("output does not match %q:\n%s", re, res.stdout)
@@ -352,5 +353,64 @@ it("runs commands", function() assert.equal("x\n", process.exec("echo x").stdout
 	res := specRun(t, dir, "--sandbox", "test")
 	if res.code != 0 || !strings.Contains(res.stdout, "2 passed, 0 failed") {
 		t.Errorf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+}
+
+// A file that declares no tests is one test: it passes when it runs, and
+// like a script run what it leaves running is ended, not a failure.
+func TestCLITestPlainScript(t *testing.T) {
+	dir := t.TempDir()
+	cliWriteFile(t, dir, "plain_test.lua", `
+local s = process.session()
+s:start("sleep 304.4242")
+assert(process.exec("true").ok)
+`)
+	cliWriteFile(t, dir, "broken_test.lua", `error("broken script")`)
+	res := specRun(t, dir, "test")
+	for _, want := range []string{
+		"FAIL    broken_test.lua: (file)",
+		"broken_test.lua:1: broken script",
+		"ok      plain_test.lua: (file)",
+		"1 passed, 1 failed, 0 pending",
+	} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, res.stdout)
+		}
+	}
+	if res.code != 1 {
+		t.Errorf("exit %d, want 1", res.code)
+	}
+}
+
+// The project's own Lua test scripts run through procsh test too (their Go
+// driver, TestLuaScripts, stays the main way to run them).
+func TestCLITestProjectLuaScripts(t *testing.T) {
+	dir := "lua"
+	if _, err := os.Stat("../luabind/testdata"); err == nil {
+		dir = "../luabind/testdata"
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.lua"))
+	var full, sandbox []string
+	for _, f := range files {
+		switch base := filepath.Base(f); {
+		case base == "exec.lua": // needs script arguments
+		case strings.HasPrefix(base, "sandbox_"):
+			sandbox = append(sandbox, f)
+		default:
+			full = append(full, f)
+		}
+	}
+	if len(full) == 0 || len(sandbox) == 0 {
+		t.Fatalf("no Lua test scripts in %s: %q", dir, files)
+	}
+	for _, c := range []struct {
+		pre   []string
+		files []string
+	}{{nil, full}, {[]string{"--sandbox"}, sandbox}} {
+		res := specRun(t, ".", append(append(c.pre, "test"), c.files...)...)
+		want := fmt.Sprintf("%d passed, 0 failed, 0 pending", len(c.files))
+		if res.code != 0 || !strings.Contains(res.stdout, want) {
+			t.Errorf("%q: exit %d, want 0 and %q\n%s%s", c.files, res.code, want, res.stdout, res.stderr)
+		}
 	}
 }
