@@ -105,6 +105,9 @@ func NewRemote(baseURL string, opts ...RemoteOption) (*Remote, error) {
 	if tr, ok := r.hc.Transport.(*http.Transport); ok {
 		r.dialer.Proxy = tr.Proxy
 		r.dialer.TLSClientConfig = tr.TLSClientConfig
+		// A custom dialer (e.g. through an SSH connection) carries the
+		// WebSockets too.
+		r.dialer.NetDialContext = tr.DialContext
 	}
 	return r, nil
 }

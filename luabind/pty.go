@@ -117,8 +117,11 @@ func (a *api) pty(L *lua.LState) int {
 	// LazyStart: the program starts when we connect, so no output is lost.
 	po := client.PTYOptions{ID: o.Str("id", ""), Cwd: o.Str("cwd", ""), Env: o.Env("env"), LazyStart: true}
 	cols, rows := o.Number("cols", 0), o.Number("rows", 0)
-	if cols < 0 || cols > 1000 || rows < 0 || rows > 1000 {
-		o.Bad("cols/rows", "must be between 1 and 1000")
+	if !ptySizeOK(cols, 0) {
+		o.Bad("cols", "must be a whole number between 1 and 1000")
+	}
+	if !ptySizeOK(rows, 0) {
+		o.Bad("rows", "must be a whole number between 1 and 1000")
 	}
 	po.Cols, po.Rows = uint16(cols), uint16(rows)
 	switch v := o.Get("command").(type) {
@@ -283,8 +286,11 @@ func ptyResize(L *lua.LState) int {
 	cols, rows := L.Get(2), L.Get(3)
 	c, ok1 := cols.(lua.LNumber)
 	r, ok2 := rows.(lua.LNumber)
-	if !ok1 || !ok2 || c < 1 || r < 1 || c > 1000 || r > 1000 {
-		luaargs.ArgError(L, "pty:resize", 2, "cols, rows", "two numbers between 1 and 1000 expected")
+	if !ok1 || !ptySizeOK(float64(c), 1) {
+		luaargs.ArgError(L, "pty:resize", 2, "cols", "a whole number between 1 and 1000 expected")
+	}
+	if !ok2 || !ptySizeOK(float64(r), 1) {
+		luaargs.ArgError(L, "pty:resize", 3, "rows", "a whole number between 1 and 1000 expected")
 	}
 	err := p.a.h.wait(L, "pty:resize", "", func(ctx context.Context) error {
 		return p.handle.Resize(ctx, uint16(c), uint16(r))

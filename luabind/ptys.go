@@ -70,8 +70,11 @@ func (a *api) resizePTY(L *lua.LState) int {
 	id := luaargs.CheckString(L, fname, 1, "id")
 	c, ok1 := L.Get(2).(lua.LNumber)
 	r, ok2 := L.Get(3).(lua.LNumber)
-	if !ok1 || !ok2 || c < 1 || r < 1 || c > 1000 || r > 1000 {
-		luaargs.ArgError(L, fname, 2, "cols, rows", "two numbers between 1 and 1000 expected")
+	if !ok1 || !ptySizeOK(float64(c), 1) {
+		luaargs.ArgError(L, fname, 2, "cols", "a whole number between 1 and 1000 expected")
+	}
+	if !ok2 || !ptySizeOK(float64(r), 1) {
+		luaargs.ArgError(L, fname, 3, "rows", "a whole number between 1 and 1000 expected")
 	}
 	var info *client.PTYInfo
 	err := a.h.wait(L, fname, "", func(ctx context.Context) error {

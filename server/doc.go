@@ -28,7 +28,15 @@
 //   - `exit` in a session command does not kill the session (the backend
 //     keeps it alive), so sync execs never hang on a dead shell.
 //   - No orphaned stdin holder per async command.
-//   - Session ids containing "/" or ".." are refused with 400.
+//   - Validation (400, procshKind invalid_argument, a message naming the
+//     field): session and PTY ids are 1 to MaxIDLen (128) ASCII letters,
+//     digits, '-', '_' and '.', neither "." nor ".." nor containing ".." —
+//     so every id that can be created can be reached by URL; timeout and
+//     timeoutMs are at most MaxTimeout (2^32-1 s) and never overflow; env
+//     keys match ^[A-Za-z_][A-Za-z0-9_]*$ (no '=') and no key or value holds
+//     NUL, on execute, code-run, session and PTY create alike; kill signals
+//     parse strictly (a bare "SIG" or an unknown name is refused; an empty
+//     one is TERM); PTY sizes are whole numbers up to 1000.
 //   - code-run argv elements are passed as separate arguments, never re-split
 //     by a shell.
 //   - Exec scripts: whether a `read` in an exec script consumes the next
@@ -60,6 +68,37 @@
 // for browsers); the comparison is constant-time and a refusal is 401 in
 // shape E1 with code UNAUTHORIZED. CheckListenAddr refuses a non-loopback
 // address without a token.
+//
+// # Browser protection
+//
+// A server on loopback is reachable by every web page the user opens, so
+// before authentication every request and WebSocket upgrade, with or
+// without a token, must pass three checks (403 or 415 in shape E1 with code
+// FORBIDDEN or UNSUPPORTED_MEDIA_TYPE otherwise):
+//
+//   - Host (DNS rebinding): on a connection to a loopback address the Host
+//     header must name loopback — "localhost" or a loopback IP, any port —
+//     or a name given with WithAllowedHosts. A page whose name was rebound
+//     to 127.0.0.1 sends its own name and is refused. On other addresses a
+//     token is mandatory and Host is not checked.
+//   - Origin: a request that carries Origin (browsers always send it on
+//     cross-origin requests and WebSocket upgrades) must come from the
+//     server's own origin or one given with WithAllowedOrigins ("null" never
+//     passes). Allowed foreign origins get CORS answers, preflights
+//     included. Requests without Origin — Daytona's SDKs, curl, the procsh
+//     client — are unaffected.
+//   - Content type: a request with a body (any method but GET/HEAD) must
+//     declare application/json (or a +json type); raw command input also
+//     takes application/octet-stream. text/plain and form types, which a page
+//     can send without a preflight, are refused even with an empty body.
+//
+// No token is generated when none is given. A token only protects against
+// parties that can reach the port but are not the user; in the browser
+// these checks already shut out every page, and on a single-user machine
+// loopback reaches only the user's own programs. On a shared machine (other
+// local users can connect to loopback too) give a token: procsh serve
+// --token-file creates a random one in a 0600 file when the file does not
+// exist yet, as Jupyter does, and never puts it on a command line.
 //
 // # procsh protocol extensions
 //

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -15,25 +14,19 @@ import (
 	"github.com/procsh/procsh/internal/wire"
 )
 
-var envKeyRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-
-// checkEnv validates env keys with the reference server's message.
-func checkEnv(w http.ResponseWriter, r *http.Request, env map[string]string) bool {
-	for k := range env {
-		if !envKeyRE.MatchString(k) {
-			writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST",
-				"bad request: invalid environment variable name: '"+k+"'", wire.KindInvalidArgument)
-			return false
-		}
+// checkRun validates the env and timeout of an execute or code-run (the
+// env key message is the reference server's) and returns the timeout.
+func checkRun(w http.ResponseWriter, r *http.Request, env map[string]string, sec uint32, ms uint64) (time.Duration, bool) {
+	if p := envProblem(env); p != "" {
+		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: "+p, wire.KindInvalidArgument)
+		return 0, false
 	}
-	return true
-}
-
-func timeoutOf(sec uint32, ms uint64) time.Duration {
-	if ms > 0 {
-		return time.Duration(ms) * time.Millisecond
+	d, p := timeoutFrom(sec, ms)
+	if p != "" {
+		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: "+p, wire.KindInvalidArgument)
+		return 0, false
 	}
-	return time.Duration(sec) * time.Second
+	return d, true
 }
 
 func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request) {
@@ -52,14 +45,15 @@ func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request) {
 		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: command cannot be empty or whitespace-only", wire.KindInvalidArgument)
 		return
 	}
-	if !checkEnv(w, r, req.Envs) {
+	timeout, ok := checkRun(w, r, req.Envs, req.Timeout, req.TimeoutMs)
+	if !ok {
 		return
 	}
 	ctx, release := s.callContext(r)
 	defer release()
 	es := s.newExecStream(w, r, false)
 	res, err := s.backend.Exec(ctx, client.ExecRequest{
-		Command: req.Command, Cwd: req.Cwd, Env: req.Envs, Timeout: timeoutOf(req.Timeout, req.TimeoutMs),
+		Command: req.Command, Cwd: req.Cwd, Env: req.Envs, Timeout: timeout,
 		OnOutput: es.onOutput(),
 	})
 	s.writeExecResult(w, r, ctx, es, res, err)
@@ -152,7 +146,8 @@ func (s *Server) handleCodeRun(w http.ResponseWriter, r *http.Request) {
 		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: unsupported language: "+req.Language, wire.KindInvalidArgument)
 		return
 	}
-	if !checkEnv(w, r, req.Envs) {
+	timeout, ok := checkRun(w, r, req.Envs, req.Timeout, req.TimeoutMs)
+	if !ok {
 		return
 	}
 	ctx, release := s.callContext(r)
@@ -160,7 +155,7 @@ func (s *Server) handleCodeRun(w http.ResponseWriter, r *http.Request) {
 	es := s.newExecStream(w, r, true)
 	res, err := s.backend.CodeRun(ctx, client.CodeRunRequest{
 		Code: req.Code, Language: req.Language, Argv: req.Argv, Env: req.Envs,
-		Timeout: timeoutOf(req.Timeout, req.TimeoutMs), OnOutput: es.onOutput(),
+		Timeout: timeout, OnOutput: es.onOutput(),
 	})
 	s.writeExecResult(w, r, ctx, es, res, err)
 }

@@ -113,6 +113,7 @@ func TestExtensions(t *testing.T) {
 	t.Run("binary result body", func(t *testing.T) {
 		req, _ := http.NewRequest("POST", h.url+"/process/session/s/exec"+E, strings.NewReader(`{"command":"printf 'o\\377'; printf e >&2"}`))
 		req.Header.Set("Accept", wire.RawResultType)
+		req.Header.Set("Content-Type", "application/json")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)

@@ -55,8 +55,8 @@ func (s *Server) handleListPTYs(w http.ResponseWriter, r *http.Request) {
 }
 
 func validPTYID(w http.ResponseWriter, r *http.Request, id string) bool {
-	if strings.Contains(id, "/") || strings.Contains(id, "..") {
-		writeE3(w, r, http.StatusBadRequest, "invalid PTY session ID: must not contain '/' or '..'", wire.KindInvalidArgument)
+	if p := idProblem(id); p != "" {
+		writeE3(w, r, http.StatusBadRequest, "invalid PTY session ID: "+p, wire.KindInvalidArgument)
 		return false
 	}
 	return true
@@ -84,6 +84,10 @@ func (s *Server) handleCreatePTY(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !validPTYID(w, r, req.ID) {
+		return
+	}
+	if p := envProblem(req.Envs); p != "" {
+		writeE3(w, r, http.StatusBadRequest, p, wire.KindInvalidArgument)
 		return
 	}
 	opts := client.PTYOptions{ID: req.ID, Cwd: req.Cwd, Env: req.Envs, Cols: req.Cols, Rows: req.Rows, LazyStart: req.LazyStart}

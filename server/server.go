@@ -43,6 +43,8 @@ type Server struct {
 	mux        *http.ServeMux
 	upgrader   websocket.Upgrader
 	entrypoint *entrypoint
+	origins    []string // allowed browser origins besides our own (normalised)
+	hosts      []string // allowed Host names on loopback besides localhost
 
 	mu       sync.Mutex
 	closing  bool
@@ -97,7 +99,8 @@ func New(backend client.Client, opts ...Option) *Server {
 	s.upgrader = websocket.Upgrader{
 		ReadBufferSize:  32 << 10,
 		WriteBufferSize: 64 << 10,
-		CheckOrigin:     func(*http.Request) bool { return true },
+		// ServeHTTP has vetted Origin and Host before any upgrade.
+		CheckOrigin: func(*http.Request) bool { return true },
 		Error: func(w http.ResponseWriter, r *http.Request, status int, reason error) {
 			http.Error(w, http.StatusText(status), status)
 		},
@@ -142,6 +145,9 @@ func (s *Server) routes() {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set(wire.HeaderRequestID, newUUID())
 	s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr)
+	if !s.checkBrowser(w, r) || s.preflight(w, r) {
+		return
+	}
 	if !s.authorized(r) {
 		s.log.Warn("unauthorized request", "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr)
 		writeE1(w, r, http.StatusUnauthorized, "UNAUTHORIZED", "unauthorized: missing or invalid bearer token", wire.KindUnauthorized)

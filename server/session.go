@@ -15,11 +15,12 @@ import (
 
 const entrypointID = "entrypoint"
 
-// validID rejects ids that are unsafe as path components; it answers 400.
+// validID refuses ids outside the documented charset and length (see
+// idProblem); it answers 400.
 func validID(w http.ResponseWriter, r *http.Request, what, id string) bool {
-	if strings.Contains(id, "/") || strings.Contains(id, "..") {
+	if p := idProblem(id); p != "" {
 		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST",
-			"bad request: invalid "+what+" ID: must not contain '/' or '..'", wire.KindInvalidArgument)
+			"bad request: invalid "+what+" ID: "+p, wire.KindInvalidArgument)
 		return false
 	}
 	return true
@@ -75,6 +76,10 @@ func (s *Server) handleCreateSession(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !validID(w, r, "session", req.SessionID) {
+		return
+	}
+	if p := envProblem(req.Envs); p != "" {
+		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: "+p, wire.KindInvalidArgument)
 		return
 	}
 	opts := client.SessionOptions{ID: req.SessionID, Cwd: req.Cwd, Env: req.Envs}
@@ -393,9 +398,9 @@ func (s *Server) handleKill(w http.ResponseWriter, r *http.Request) {
 		badBody(w, r, "INVALID_REQUEST_BODY", "invalid body request: ", err)
 		return
 	}
-	sig, ok := wire.ParseSignal(req.Signal)
-	if !ok {
-		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: unknown signal: "+req.Signal, wire.KindInvalidArgument)
+	sig, p := signalFrom(req.Signal)
+	if p != "" {
+		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: "+p, wire.KindInvalidArgument)
 		return
 	}
 	if err := s.backend.KillCommand(r.Context(), s.backendSID(sid), cid, sig); err != nil {

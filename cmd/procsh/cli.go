@@ -93,7 +93,7 @@ Usage:
   procsh [flags] -e 'code'               run code from the command line
   procsh [flags] - | < script.lua        run a script read from standard input
   procsh [flags]                         interactive REPL (when stdin is a terminal)
-  procsh serve [--listen addr] [--token t]
+  procsh serve [--listen addr] [--token-file f] [--allow-origin o]
                                          serve the process API over HTTP/WebSocket
   procsh [flags] test [--filter P] [--format text|tap|junit] [paths...]
                                          run the *_test.lua / *_spec.lua tests

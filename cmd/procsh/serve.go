@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -10,6 +11,8 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/procsh/procsh/client/local"
@@ -27,12 +30,26 @@ func serveMain(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("procsh serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", defaultListen, "`address` to listen on (host:port; port 0 picks a free one)")
-	token := fs.String("token", os.Getenv("PROCSH_TOKEN"), "bearer `token` clients must send (default $PROCSH_TOKEN; required unless listening on loopback)")
+	// The default is not $PROCSH_TOKEN itself, so --help never prints it.
+	tokenFlag := fs.String("token", "", "bearer `token` clients must send (default $PROCSH_TOKEN; required unless listening on loopback; visible to local users in ps, prefer --token-file)")
+	tokenFile := fs.String("token-file", "", "read the token from `file` (0600); a missing file is created with a random token")
+	var origins, hosts []string
+	fs.Func("allow-origin", "let browser pages from `origin` (scheme://host[:port]) call the server; repeatable", func(v string) error {
+		o, err := server.ParseOrigin(v)
+		origins = append(origins, o)
+		return err
+	})
+	fs.Func("allow-host", "accept `name` in the Host header on loopback besides localhost (a proxy's name); repeatable", func(v string) error {
+		hosts = append(hosts, v)
+		return nil
+	})
+	stdio := fs.Bool("stdio", false, "agent mode for the SSH backend: read the token from the first line of stdin, listen on a Unix socket in a fresh private directory (printed on stdout), and end at stdin EOF")
+	killGrace := fs.Duration("kill-grace", 0, "time between SIGTERM and SIGKILL when ending a process tree (0: the backend's default)")
 	fs.Usage = func() {}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(stdout)
-			fmt.Fprintln(stdout, "Usage: procsh serve [--listen addr] [--token t]")
+			fmt.Fprintln(stdout, "Usage: procsh serve [--listen addr] [--token t | --token-file f] [--allow-origin o]...")
 			fmt.Fprintln(stdout, "\nServes the toolbox /process API (HTTP + WebSocket) backed by this machine,")
 			fmt.Fprintln(stdout, "until SIGINT or SIGTERM, then ends every session and PTY it started.")
 			fmt.Fprintln(stdout)
@@ -46,17 +63,53 @@ func serveMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "procsh serve: unexpected argument %q\n", fs.Arg(0))
 		return exitUsage
 	}
-	if err := server.CheckListenAddr(*listen, *token); err != nil {
+	var lopts []local.Option
+	if *killGrace > 0 {
+		lopts = append(lopts, local.WithKillGrace(*killGrace))
+	}
+	if *stdio {
+		// The token comes on stdin; nothing the server runs may see the
+		// environment's one either.
+		_ = os.Unsetenv(tokenEnv)
+		return serveStdio(os.Stdin, stdout, stderr, lopts)
+	}
+	tokenSet := false
+	fs.Visit(func(f *flag.Flag) { tokenSet = tokenSet || f.Name == "token" })
+	token := os.Getenv(tokenEnv)
+	switch {
+	case tokenSet && *tokenFile != "":
+		fmt.Fprintln(stderr, "procsh serve: --token and --token-file exclude each other")
+		return exitUsage
+	case tokenSet:
+		token = *tokenFlag
+		if token != "" {
+			fmt.Fprintln(stderr, "procsh serve: warning: a --token value is visible to every local user (ps, /proc/PID/cmdline); prefer --token-file or PROCSH_TOKEN")
+		}
+	case *tokenFile != "":
+		t, created, err := loadTokenFile(*tokenFile)
+		if err != nil {
+			fmt.Fprintf(stderr, "procsh serve: %v\n", err)
+			return exitUsage
+		}
+		token = t
+		if created {
+			fmt.Fprintf(stderr, "procsh: new token written to %s\n", *tokenFile)
+		}
+	}
+	// Nothing the server runs may learn the token.
+	_ = os.Unsetenv(tokenEnv)
+	if err := server.CheckListenAddr(*listen, token); err != nil {
 		fmt.Fprintf(stderr, "procsh serve: %v\n", err)
 		return exitUsage
 	}
-	backend, err := local.New()
+	backend, err := local.New(append(lopts, local.WithEnv(childEnv(os.Environ(), token)))...)
 	if err != nil {
 		fmt.Fprintf(stderr, "procsh serve: %v\n", err)
 		return exitError
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	srv := server.New(backend, server.WithToken(*token), server.WithLogger(logger))
+	srv := server.New(backend, server.WithToken(token), server.WithLogger(logger),
+		server.WithAllowedOrigins(origins...), server.WithAllowedHosts(hosts...))
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		_ = backend.Close()
@@ -64,7 +117,7 @@ func serveMain(args []string, stdout, stderr io.Writer) int {
 		return exitError
 	}
 	auth := "no token (loopback only)"
-	if *token != "" {
+	if token != "" {
 		auth = "bearer token required"
 	}
 	// Tests and scripts read the address from this line (port 0 → the real
@@ -80,5 +133,60 @@ func serveMain(args []string, stdout, stderr io.Writer) int {
 		return exitError
 	}
 	fmt.Fprintln(stderr, "procsh: server stopped")
+	return exitOK
+}
+
+// serveStdio is `procsh serve --stdio`, the server side of the SSH
+// backend's agent mode. The token arrives as the first line of stdin, so it
+// is on no command line; the socket lives in a fresh 0700 directory, so no
+// other user of the host can reach it; and the server ends (with every
+// process it started) when stdin reaches EOF, which happens when the SSH
+// channel closes, also when the connection just drops.
+func serveStdio(stdin io.Reader, stdout, stderr io.Writer, lopts []local.Option) int {
+	br := bufio.NewReader(stdin)
+	line, err := br.ReadString('\n')
+	token := strings.TrimSpace(line)
+	if err != nil || token == "" {
+		fmt.Fprintln(stderr, "procsh serve --stdio: expected a token line on stdin")
+		return exitUsage
+	}
+	dir, err := os.MkdirTemp("", "procsh-agent-")
+	if err != nil {
+		fmt.Fprintf(stderr, "procsh serve: %v\n", err)
+		return exitError
+	}
+	defer os.RemoveAll(dir)
+	if err := os.Chmod(dir, 0o700); err != nil {
+		fmt.Fprintf(stderr, "procsh serve: %v\n", err)
+		return exitError
+	}
+	sock := filepath.Join(dir, "sock")
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		fmt.Fprintf(stderr, "procsh serve: %v\n", err)
+		return exitError
+	}
+	backend, err := local.New(lopts...)
+	if err != nil {
+		ln.Close()
+		fmt.Fprintf(stderr, "procsh serve: %v\n", err)
+		return exitError
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	srv := server.New(backend, server.WithToken(token), server.WithLogger(logger))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer stop()
+	ctx, cancel := context.WithCancel(ctx)
+	go func() {
+		_, _ = io.Copy(io.Discard, br)
+		cancel()
+	}()
+	fmt.Fprintf(stdout, "procsh: agent socket %s\n", sock)
+	err = server.Serve(ctx, ln, srv)
+	_ = backend.Close()
+	if err != nil && ctx.Err() == nil {
+		fmt.Fprintf(stderr, "procsh serve: %v\n", err)
+		return exitError
+	}
 	return exitOK
 }

@@ -1,0 +1,108 @@
+package ssh_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/procsh/procsh/client/ssh"
+	"github.com/procsh/procsh/internal/sshtest"
+)
+
+// procshBin is procsh built once for the package's tests: the binary agent
+// mode uploads (the test binary itself cannot serve).
+var procshBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "procsh-sshtest-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	procshBin = filepath.Join(dir, "procsh")
+	cmd := exec.Command("go", "build", "-o", procshBin, "github.com/procsh/procsh/cmd/procsh")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build procsh: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// opts are the options that reach srv with its generated keys and nothing
+// from the machine's own ~/.ssh.
+func opts(srv *sshtest.Server, mode ssh.Mode) ssh.Options {
+	return ssh.Options{
+		Identity:   srv.KeyFile,
+		KnownHosts: srv.KnownHosts,
+		ConfigFile: "none",
+		NoAgent:    true,
+		Mode:       mode,
+		Binaries:   map[string]string{goarch(): procshBin},
+		KillGrace:  200 * time.Millisecond,
+	}
+}
+
+func dial(t testing.TB, srv *sshtest.Server, o ssh.Options) *ssh.Client {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := ssh.Dial(ctx, srv.URL(), o)
+	if err != nil {
+		t.Fatalf("dial: %v\nsshd: %s", err, srv.Logs())
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+func ctxT(t testing.TB, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// procsWith lists live processes whose command line has word as one
+// argument (the sshd runs on this machine, so its processes are ours to
+// see).
+func procsWith(word string) []int {
+	var pids []int
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		cl, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if err != nil || !bytes.Contains(append([]byte{0}, cl...), []byte("\x00"+word+"\x00")) {
+			continue
+		}
+		st, _ := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if i := bytes.LastIndexByte(st, ')'); i > 0 && i+2 < len(st) && (st[i+2] == 'Z' || st[i+2] == 'X') {
+			continue
+		}
+		pids = append(pids, pid)
+	}
+	return pids
+}
+
+// eventually polls cond for up to d.
+func eventually(d time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return true
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return cond()
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -1,0 +1,254 @@
+package ssh
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/procsh/procsh/client"
+	"github.com/procsh/procsh/internal/shell"
+)
+
+// rawKillGrace is the time between TERM and KILL when raw mode ends a
+// timed-out or cancelled command.
+const rawKillGrace = 2 * time.Second
+
+// prelude applies cwd and env in the command itself: many sshd
+// configurations refuse Setenv requests, and none offers a working
+// directory.
+func prelude(op, cwd string, env map[string]string) (string, error) {
+	if err := client.CheckEnv(op, env); err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	if cwd != "" {
+		b.WriteString("cd -- " + shell.Quote(cwd) + " || exit 1; ")
+	}
+	keys := make([]string, 0, len(env))
+	for k := range env {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		b.WriteString("export " + k + "=" + shell.Quote(env[k]) + "; ")
+	}
+	return b.String(), nil
+}
+
+// wrap makes the command line sshd runs through the user's login shell
+// (whatever it is): a POSIX sh that first prints its pid (its process group,
+// since sshd makes it a session leader) so the command can be killed over
+// a second channel even where sshd ignores signal requests.
+func wrap(body string) string {
+	return "exec /bin/sh -c " + shell.Quote("echo $$; "+body)
+}
+
+func (c *Client) rawExec(ctx context.Context, req client.ExecRequest) (*client.ExecResult, error) {
+	op := "exec"
+	if strings.TrimSpace(req.Command) == "" {
+		return nil, client.Errorf(op, client.ErrInvalidArgument, "empty command")
+	}
+	if req.Timeout < 0 {
+		return nil, client.Errorf(op, client.ErrInvalidArgument, "negative timeout")
+	}
+	pre, err := prelude(op, req.Cwd, req.Env)
+	if err != nil {
+		return nil, err
+	}
+	// The script travels on stdin (no ARG_MAX limit); the command itself
+	// then reads from /dev/null, as a one-shot command has no input.
+	body := `s=$(cat); exec </dev/null; ` + pre + `eval "$s"`
+	return c.runRaw(ctx, op, wrap(body), strings.NewReader(req.Command), req.Timeout, req.OnOutput)
+}
+
+func (c *Client) rawCodeRun(ctx context.Context, req client.CodeRunRequest) (*client.ExecResult, error) {
+	op := "code run"
+	if req.Timeout < 0 {
+		return nil, client.Errorf(op, client.ErrInvalidArgument, "negative timeout")
+	}
+	pre, err := prelude(op, "", req.Env)
+	if err != nil {
+		return nil, err
+	}
+	var prog string
+	switch req.Language {
+	case "", client.Python:
+		prog = "python3 -u -"
+	case client.JavaScript:
+		prog = "node -"
+	case client.TypeScript:
+		return nil, client.Errorf(op, client.ErrUnsupported, "typescript in raw SSH mode (use agent mode)")
+	default:
+		return nil, client.Errorf(op, client.ErrInvalidArgument, "unsupported language: %s", req.Language)
+	}
+	body := pre + "exec " + prog
+	if len(req.Argv) > 0 {
+		body += " " + shell.Join(req.Argv)
+	}
+	return c.runRaw(ctx, op, wrap(body), strings.NewReader(req.Code), req.Timeout, req.OnOutput)
+}
+
+// killGroup signals the remote process group pgid over a new channel.
+func (c *Client) killGroup(pgid int, sig string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err := run(ctx, c.conn, "kill -"+sig+" -- -"+strconv.Itoa(pgid)+" 2>/dev/null; true", nil)
+	return err
+}
+
+// runRaw runs cmd (built by wrap) with stdin, collecting its output.
+func (c *Client) runRaw(ctx context.Context, op, cmd string, stdin io.Reader, timeout time.Duration, onOutput func(client.Chunk)) (*client.ExecResult, error) {
+	start := time.Now()
+	s, err := c.conn.NewSession()
+	if err != nil {
+		return nil, &client.Error{Op: op, Kind: client.ErrUnavailable, Msg: "open SSH channel", Err: err}
+	}
+	defer s.Close()
+	s.Stdin = stdin
+	outR, _ := s.StdoutPipe()
+	errR, _ := s.StderrPipe()
+	if err := s.Start(cmd); err != nil {
+		return nil, &client.Error{Op: op, Kind: client.ErrUnavailable, Msg: "start command", Err: err}
+	}
+	res := &client.ExecResult{HasStreams: true}
+	var mu sync.Mutex
+	var combined, so, se strings.Builder
+	emit := func(st client.Stream, p []byte) {
+		mu.Lock()
+		defer mu.Unlock()
+		off := int64(combined.Len())
+		combined.Write(p)
+		if st == client.Stdout {
+			so.Write(p)
+		} else {
+			se.Write(p)
+		}
+		if onOutput != nil {
+			onOutput(client.Chunk{Stream: st, Offset: off, Data: p})
+		}
+	}
+	pidc := make(chan int, 1)
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		br := bufio.NewReader(outR)
+		line, err := br.ReadString('\n')
+		pid, _ := strconv.Atoi(strings.TrimSpace(line))
+		pidc <- pid
+		if err != nil {
+			return
+		}
+		pump(br, func(p []byte) { emit(client.Stdout, p) })
+	}()
+	go func() {
+		defer wg.Done()
+		pump(errR, func(p []byte) { emit(client.Stderr, p) })
+	}()
+	waitc := make(chan error, 1)
+	go func() {
+		wg.Wait()
+		waitc <- s.Wait()
+	}()
+
+	var pid int
+	select {
+	case pid = <-pidc:
+	case err := <-waitc:
+		return nil, &client.Error{Op: op, Kind: client.ErrUnavailable, Msg: "command did not start", Err: err}
+	}
+	var timer <-chan time.Time
+	if timeout > 0 {
+		t := time.NewTimer(timeout)
+		defer t.Stop()
+		timer = t.C
+	}
+	var cancelled error
+	var waitErr error
+	ended := false
+	for !ended {
+		select {
+		case waitErr = <-waitc:
+			ended = true
+		case <-timer:
+			timer = nil
+			res.TimedOut = true
+			c.endGroup(pid, waitc, &waitErr, &ended)
+		case <-ctx.Done():
+			cancelled = ctx.Err()
+			c.endGroup(pid, waitc, &waitErr, &ended)
+		}
+	}
+	res.Duration = time.Since(start)
+	res.Result, res.Stdout, res.Stderr = combined.String(), so.String(), se.String()
+	res.Artifacts.Stdout = res.Result
+	var ee *ssh.ExitError
+	switch {
+	case waitErr == nil:
+	case errors.As(waitErr, &ee):
+		if sig := ee.Signal(); sig != "" {
+			res.ExitCode, res.Signal = -1, strings.TrimPrefix(sig, "SIG")
+		} else {
+			res.ExitCode = ee.ExitStatus()
+		}
+	default:
+		if cancelled == nil && !res.TimedOut {
+			return nil, &client.Error{Op: op, Kind: client.ErrUnavailable, Msg: "SSH connection lost", Err: waitErr}
+		}
+		res.ExitCode = -1
+	}
+	if res.TimedOut && res.Signal == "" && res.ExitCode >= 128 {
+		// The shell reports a child killed by TERM as 128+15.
+		res.ExitCode, res.Signal = -1, client.SignalName(syscallSignal(res.ExitCode-128))
+	}
+	if cancelled != nil {
+		if errors.Is(cancelled, context.DeadlineExceeded) {
+			return nil, &client.Error{Op: op, Kind: client.ErrTimeout, Err: cancelled}
+		}
+		return nil, &client.Error{Op: op, Kind: client.ErrClosed, Msg: "cancelled", Err: cancelled}
+	}
+	return res, nil
+}
+
+// endGroup sends TERM to the group, then KILL after a grace, waiting for
+// the command to end.
+func (c *Client) endGroup(pid int, waitc <-chan error, waitErr *error, ended *bool) {
+	if pid <= 1 {
+		return
+	}
+	_ = c.killGroup(pid, "TERM")
+	select {
+	case *waitErr = <-waitc:
+		*ended = true
+		return
+	case <-time.After(rawKillGrace):
+	}
+	_ = c.killGroup(pid, "KILL")
+	select {
+	case *waitErr = <-waitc:
+		*ended = true
+	case <-time.After(10 * time.Second):
+		*waitErr, *ended = errors.New("command did not end after SIGKILL"), true
+	}
+}
+
+func pump(r io.Reader, f func([]byte)) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := r.Read(buf)
+		if n > 0 {
+			f(append([]byte(nil), buf[:n]...))
+		}
+		if err != nil {
+			return
+		}
+	}
+}
