@@ -52,6 +52,10 @@
 // RunFile and Eval run one at a time. A Host may run many scripts in turn;
 // mixing Eval with RunString works, but what background tasks of earlier
 // Evals start while a RunString runs is cleaned up with that run. Do gives exclusive access to the state.
+// RunStringResults returns what the chunk returned. Go slices, arrays and
+// maps given with WithGlobal iterate with ipairs and pairs (maps with
+// string or number keys in key order), and Fallible adapts a Go function
+// returning (T, error) to the nil, message, kind convention.
 // Go functions registered with WithModule or WithGlobal run with the lock
 // held and must not keep the *lua.LState they receive (it is the calling
 // task's thread). One that waits (for the network, a timer, a channel) waits
