@@ -512,6 +512,9 @@ func (r *Remote) Exec(ctx context.Context, req ExecRequest) (*ExecResult, error)
 	if extended && req.Timeout > 0 {
 		in.TimeoutMs = uint64(max(req.Timeout/time.Millisecond, 1))
 	}
+	if extended {
+		in.Merge, in.Detach = req.Merge, req.Detach
+	}
 	return r.execCall(ctx, op, "/process/execute", q, in, req.OnOutput)
 }
 
@@ -529,7 +532,7 @@ func (r *Remote) execCall(ctx context.Context, op, path string, q url.Values, in
 	status, err := r.cancellableCall(ctx, op, http.MethodPost, path, q, in, target)
 	if status == http.StatusRequestTimeout {
 		// Daytona: the run was killed and its output discarded.
-		return &ExecResult{ExitCode: -1, TimedOut: true, Signal: "KILL", Duration: time.Since(start)}, nil
+		return &ExecResult{ExitCode: ExitCodeForSignal(syscall.SIGKILL), TimedOut: true, Signal: "KILL", Duration: time.Since(start)}, nil
 	}
 	if err != nil {
 		return nil, err
@@ -540,6 +543,11 @@ func (r *Remote) execCall(ctx context.Context, op, path string, q url.Values, in
 	}
 	if res.Duration == 0 {
 		res.Duration = time.Since(start)
+	}
+	if sig, err := ParseSignal(res.Signal); err == nil && res.ExitCode == -1 {
+		// Servers before the one exit-status convention sent -1 for a
+		// signalled run.
+		res.ExitCode = ExitCodeForSignal(sig)
 	}
 	if out.Stdout != nil && out.Stderr != nil {
 		res.Stdout, res.Stderr, res.HasStreams = *out.Stdout, *out.Stderr, true

@@ -112,7 +112,7 @@
 // process is a global and require("process"). Durations are seconds
 // (fractions allowed). Options tables reject unknown keys.
 //
-//	process.exec(cmd, {cwd=, env=, timeout=, tee=})        → result
+//	process.exec(cmd, {cwd=, env=, timeout=, tee=, merge=, detach=}) → result
 //	process.code_run(code, {language=, argv=, env=, timeout=, tee=}) → result
 //	  result = {exit_code, result, stdout, stderr, artifacts={stdout, charts},
 //	            ok, timed_out, signal, duration}   (stdout/stderr when known)

@@ -155,7 +155,7 @@ func randomID(prefix string) string { return prefix + ids.Hex(6) }
 
 // --- exec and code_run ---
 
-// exec is process.exec(command, {cwd=, env=, timeout=, tee=}).
+// exec is process.exec(command, {cwd=, env=, timeout=, tee=, merge=, detach=}).
 //
 //	local r = process.exec("make test", {timeout = 60})
 //	if not r.ok then print(r.stderr) end
@@ -163,7 +163,8 @@ func (a *api) exec(L *lua.LState) int {
 	fname := a.name + ".exec"
 	command := luaargs.CheckString(L, fname, 1, "command")
 	o := luaargs.CheckOpts(L, fname, 2)
-	req := client.ExecRequest{Command: command, Cwd: o.Str("cwd", ""), Env: o.Env("env"), Timeout: o.Seconds("timeout")}
+	req := client.ExecRequest{Command: command, Cwd: o.Str("cwd", ""), Env: o.Env("env"), Timeout: o.Seconds("timeout"),
+		Merge: o.Bool("merge", false), Detach: o.Bool("detach", false)}
 	if o.Bool("tee", false) {
 		req.OnOutput = a.h.teeChunk
 	}

@@ -11,6 +11,10 @@ type ExecuteRequest struct {
 	Timeout uint32 `json:"timeout,omitempty"`
 	// TimeoutMs is a procsh extension (milliseconds; wins over Timeout).
 	TimeoutMs uint64 `json:"timeoutMs,omitempty"`
+	// Merge and Detach are procsh extensions: client.ExecRequest's fields of
+	// the same names.
+	Merge  bool `json:"procshMerge,omitempty"`
+	Detach bool `json:"procshDetach,omitempty"`
 }
 
 // ExecuteResponse is the reply of /process/execute and /process/code-run.
