@@ -121,7 +121,8 @@
 // carries a one-line doc string per name; a test checks this list, the
 // README and the table against each other.
 //
-//	process.exec(cmd, {cwd=, env=, timeout=, tee=, stdin=, check=}) → result
+//	process.exec(cmd, {cwd=, env=, timeout=, tee=, stdin=, check=,
+//	  merge=, detach=}) → result
 //	  (cmd is shell text, or an argv list run word for word, quoted for the shell)
 //	process.code_run(code, {language=, argv=, env=, timeout=, tee=, check=}) → result
 //	  result = {exit_code, result, stdout, stderr, artifacts={stdout, charts},

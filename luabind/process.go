@@ -141,7 +141,7 @@ func randomID(prefix string) string { return prefix + ids.Hex(6) }
 // --- exec and code_run ---
 
 // exec is process.exec(command, {cwd=, env=, timeout=, tee=, stdin=,
-// check=}). command is shell text or an argv list.
+// check=, merge=, detach=}). command is shell text or an argv list.
 //
 //	local r = process.exec("make test", {timeout = 60})
 //	if not r.ok then print(r.stderr) end
@@ -150,7 +150,8 @@ func (a *api) exec(L *lua.LState) int {
 	fname := a.name + ".exec"
 	command := commandArg(L, fname, 1)
 	o := luaargs.CheckOpts(L, fname, 2)
-	req := client.ExecRequest{Command: command, Cwd: o.Str("cwd", ""), Env: o.Env("env"), Timeout: o.Seconds("timeout")}
+	req := client.ExecRequest{Command: command, Cwd: o.Str("cwd", ""), Env: o.Env("env"), Timeout: o.Seconds("timeout"),
+		Merge: o.Bool("merge", false), Detach: o.Bool("detach", false)}
 	req.OnOutput = a.h.teeOpt(o)
 	hasStdin := o.Has("stdin")
 	stdin := o.Str("stdin", "")

@@ -113,7 +113,8 @@ Environment: PROCSH_SERVER and PROCSH_TOKEN are the defaults of --server and
 
 Exit status: 0 success; 1 script error (file:line: message and a traceback
 on stderr); n when the script calls os.exit(n); 124 --timeout expired;
-130 interrupted (Ctrl-C); 143 terminated (SIGTERM); 2 usage error.
+130 interrupted (Ctrl-C); 143 terminated (SIGTERM); 129 hung up (SIGHUP,
+handled like SIGTERM); 2 usage error.
 `
 
 func newFlagSet(opts *options, stderr io.Writer) *flag.FlagSet {
@@ -317,7 +318,7 @@ func (a *app) runContext() (context.Context, func()) {
 		ctx, stopTimeout = context.WithTimeoutCause(ctx, a.opts.timeout, errTimeout)
 	}
 	sigc := make(chan os.Signal, 2)
-	signal.Notify(sigc, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(sigc, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	done := make(chan struct{})
 	go func() {
 		select {
@@ -350,8 +351,11 @@ func (a *app) runContext() (context.Context, func()) {
 }
 
 func exitCodeForSignal(sig os.Signal) int {
-	if sig == syscall.SIGTERM {
+	switch sig {
+	case syscall.SIGTERM:
 		return exitSIGTERM
+	case syscall.SIGHUP: // terminal closed, ssh dropped: like SIGTERM
+		return 128 + int(syscall.SIGHUP)
 	}
 	return exitSIGINT
 }
@@ -468,7 +472,7 @@ func (a *app) runREPL() int {
 	// SIGINT belongs to the REPL (it cancels the running line); SIGTERM
 	// ends the session after killing everything it started.
 	termc := make(chan os.Signal, 1)
-	signal.Notify(termc, syscall.SIGTERM)
+	signal.Notify(termc, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(termc)
 
 	backend, err := a.newBackend(ctx)
@@ -481,9 +485,9 @@ func (a *app) runREPL() int {
 		return a.finish(ctx, err)
 	}
 	go func() {
-		if _, ok := <-termc; ok {
+		if sig, ok := <-termc; ok {
 			_ = backend.Close()
-			os.Exit(exitSIGTERM)
+			os.Exit(exitCodeForSignal(sig))
 		}
 	}()
 
