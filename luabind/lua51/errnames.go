@@ -33,20 +33,44 @@ const (
 	siteUnm
 )
 
+// desc is how Lua 5.1 names an operand, kept unformatted so that
+// recording it costs no allocation: "local 'x'" is {descLocal, "x"}.
+type desc struct {
+	kind uint8
+	name string
+}
+
+const (
+	descNone uint8 = iota
+	descLocal
+	descGlobal
+	descUpvalue
+	descField
+	descMethod
+)
+
+var descWords = [...]string{"", "local", "global", "upvalue", "field", "method"}
+
+func (d desc) String() string {
+	if d.kind == descNone {
+		return ""
+	}
+	return descWords[d.kind] + " '" + d.name + "'"
+}
+
 type site struct {
+	line   int32
 	kind   siteKind
-	key    string // siteIndex: the constant key, "" for any
-	anyKey bool
+	anyKey bool   // siteIndex: the key is computed, it may be any
+	key    string // siteIndex: the constant key
 	op     string // siteArith: add, sub, mul, div, mod, pow
-	desc   string // the operand (for arith, the left one)
-	desc2  string // siteArith: the right operand
-	lconst bool   // siteArith: left operand is a number literal
+	d1, d2 desc   // the operand (for arith, the left one; d2 the right)
 }
 
 // chunkSites is the record of one source compiled under a chunk name.
 type chunkSites struct {
 	hash  uint64
-	lines map[int][]site
+	sites []site
 }
 
 // The record is kept per chunk name, for the most recent 1024 names, and
@@ -70,7 +94,7 @@ type namedSites struct {
 	versions []*chunkSites // oldest first
 }
 
-func recordSites(name, src string, lines map[int][]site) {
+func recordSites(name, src string, lines []site) {
 	h := maphash.String(sites.seed, src)
 	sites.Lock()
 	defer sites.Unlock()
@@ -85,10 +109,10 @@ func recordSites(name, src string, lines map[int][]site) {
 		if len(ns.versions) >= maxSourcesPerChunk {
 			ns.versions = append(ns.versions[:0], ns.versions[1:]...)
 		}
-		ns.versions = append(ns.versions, &chunkSites{hash: h, lines: lines})
+		ns.versions = append(ns.versions, &chunkSites{hash: h, sites: lines})
 		return
 	}
-	sites.byName[name] = sites.order.PushFront(&namedSites{name, []*chunkSites{{hash: h, lines: lines}}})
+	sites.byName[name] = sites.order.PushFront(&namedSites{name, []*chunkSites{{hash: h, sites: lines}}})
 	for sites.order.Len() > maxRecordedChunks {
 		last := sites.order.Back()
 		sites.order.Remove(last)
@@ -105,7 +129,11 @@ func lookupSites(name string, line int) ([]site, bool) {
 	}
 	var out []site
 	for _, v := range e.Value.(*namedSites).versions {
-		out = append(out, v.lines[line]...)
+		for _, s := range v.sites {
+			if int(s.line) == line {
+				out = append(out, s)
+			}
+		}
 	}
 	return out, true
 }
@@ -185,9 +213,9 @@ func translateBody(L *lua.LState, chunk string, line int, body string) (string, 
 		typ, key := m[1], m[2]
 		// A constant key equal to the message's decides; a computed key
 		// might be any key.
-		desc, ok := pick(siteIndex, func(s site) (string, bool) { return s.desc, !s.anyKey && s.key == key })
+		desc, ok := pick(siteIndex, func(s site) (string, bool) { return s.d1.String(), !s.anyKey && s.key == key })
 		if !ok {
-			desc, ok = pick(siteIndex, func(s site) (string, bool) { return s.desc, s.anyKey || s.key == key })
+			desc, ok = pick(siteIndex, func(s site) (string, bool) { return s.d1.String(), s.anyKey || s.key == key })
 		}
 		if !ok || !known {
 			desc = ""
@@ -208,9 +236,9 @@ func translateBody(L *lua.LState, chunk string, line int, body string) (string, 
 				return "", false
 			}
 			if right {
-				return s.desc2, true
+				return s.d2.String(), true
 			}
-			return s.desc, true
+			return s.d1.String(), true
 		})
 		if !ok || !known {
 			desc = ""
@@ -241,10 +269,10 @@ func translateBody(L *lua.LState, chunk string, line int, body string) (string, 
 		return L.GetGlobal(strings.TrimSuffix(strings.TrimPrefix(desc, "global '"), "'")), true
 	}
 	desc, ok := pick(kind, func(s site) (string, bool) {
-		if v, isGlobal := globalOf(s.desc); isGlobal && kind == siteCall && v.Type() == lua.LTFunction {
+		if v, isGlobal := globalOf(s.d1.String()); isGlobal && kind == siteCall && v.Type() == lua.LTFunction {
 			return "", false
 		}
-		return s.desc, true
+		return s.d1.String(), true
 	})
 	v, isGlobal := globalOf(desc)
 	if !ok || !isGlobal {

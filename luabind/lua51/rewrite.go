@@ -44,7 +44,7 @@ func rewrite(chunk []ast.Stmt, src string) []ast.Stmt {
 }
 
 // rewriteSites is rewrite that also returns the chunk's error sites.
-func rewriteSites(chunk []ast.Stmt, src string) ([]ast.Stmt, map[int][]site) {
+func rewriteSites(chunk []ast.Stmt, src string) ([]ast.Stmt, []site) {
 	rw := &rewriter{fn: &fnScope{}, src: src}
 	rw.fn.push()
 	out := rw.block(chunk)
@@ -81,49 +81,62 @@ func (f *fnScope) has(name string) bool {
 }
 
 type rewriter struct {
-	sites      map[int][]site // see errnames.go
+	sites      []site // see errnames.go
 	src        string
 	lines      []string
 	fn         *fnScope
 	tmp        int
+	longTemps  bool // a statement needs more distinct temporaries than tempNames has
 	usedConcat bool
 }
 
-// varKind tells how the name resolves where it is used: "local",
-// "upvalue" or "global", as Lua 5.1's error messages say.
-func (rw *rewriter) varKind(name string) string {
+// varKind tells how the name resolves where it is used: a local, an
+// upvalue or a global.
+func (rw *rewriter) varKind(name string) uint8 {
 	if rw.fn.has(name) {
-		return "local"
+		return descLocal
 	}
 	for f := rw.fn.parent; f != nil; f = f.parent {
 		if f.has(name) {
-			return "upvalue"
+			return descUpvalue
 		}
 	}
-	return "global"
+	return descGlobal
 }
 
 func (rw *rewriter) addSite(line int, s site) {
-	if rw.sites == nil {
-		rw.sites = map[int][]site{}
-	}
-	rw.sites[line] = append(rw.sites[line], s)
+	s.line = int32(line)
+	rw.sites = append(rw.sites, s)
 }
 
 func (rw *rewriter) indexSite(a *ast.AttrGetExpr) {
 	if k, ok := a.Key.(*ast.StringExpr); ok {
-		rw.addSite(a.Line(), site{kind: siteIndex, key: k.Value, desc: rw.describe(a.Object)})
+		rw.addSite(a.Line(), site{kind: siteIndex, key: k.Value, d1: rw.describe(a.Object)})
 	} else {
-		rw.addSite(a.Line(), site{kind: siteIndex, anyKey: true, desc: rw.describe(a.Object)})
+		rw.addSite(a.Line(), site{kind: siteIndex, anyKey: true, d1: rw.describe(a.Object)})
 	}
 }
 
 var arithOps = map[string]string{"+": "add", "-": "sub", "*": "mul", "/": "div", "%": "mod", "^": "pow"}
 
+// temp returns a hidden local name. Names only need to differ within one
+// rewritten statement (each lives in its own do block), so a few fixed
+// ones serve without allocating.
 func (rw *rewriter) temp(kind string) string {
 	rw.tmp++
+	if !rw.longTemps {
+		return tempNames[rw.tmp%len(tempNames)]
+	}
 	return "(" + kind + strconv.Itoa(rw.tmp) + ")"
 }
+
+var tempNames = func() []string {
+	n := make([]string, 64)
+	for i := range n {
+		n[i] = "(t" + strconv.Itoa(i) + ")"
+	}
+	return n
+}()
 
 func (rw *rewriter) block(stmts []ast.Stmt) []ast.Stmt {
 	for i := 0; i < len(stmts); i++ {
@@ -292,6 +305,10 @@ func ident(name string, line int) *ast.IdentExpr {
 //	  ln = (vn) ... l1 = (v1)
 //	end
 func (rw *rewriter) multiAssign(s *ast.AssignStmt) ast.Stmt {
+	if 3*len(s.Lhs) >= len(tempNames) {
+		rw.longTemps = true
+		defer func() { rw.longTemps = false }()
+	}
 	line := s.Line()
 	targets := map[string]bool{}
 	for _, l := range s.Lhs {
@@ -398,11 +415,11 @@ func (rw *rewriter) expr(e ast.Expr) ast.Expr {
 		x.Key = rw.expr(x.Key)
 	case *ast.FuncCallExpr:
 		if x.Func != nil {
-			rw.addSite(x.Line(), site{kind: siteCall, desc: rw.describe(x.Func)})
+			rw.addSite(x.Line(), site{kind: siteCall, d1: rw.describe(x.Func)})
 			x.Func = rw.expr(x.Func)
 		} else {
-			rw.addSite(x.Line(), site{kind: siteIndex, key: x.Method, desc: rw.describe(x.Receiver)})
-			rw.addSite(x.Line(), site{kind: siteCall, desc: "method '" + x.Method + "'"})
+			rw.addSite(x.Line(), site{kind: siteIndex, key: x.Method, d1: rw.describe(x.Receiver)})
+			rw.addSite(x.Line(), site{kind: siteCall, d1: desc{descMethod, x.Method}})
 			x.Receiver = rw.expr(x.Receiver)
 		}
 		rw.exprs(x.Args)
@@ -413,16 +430,16 @@ func (rw *rewriter) expr(e ast.Expr) ast.Expr {
 		x.Lhs = rw.expr(x.Lhs)
 		x.Rhs = rw.expr(x.Rhs)
 	case *ast.ArithmeticOpExpr:
-		rw.addSite(x.Line(), site{kind: siteArith, op: arithOps[x.Operator], desc: rw.describe(x.Lhs), desc2: rw.describe(x.Rhs)})
+		rw.addSite(x.Line(), site{kind: siteArith, op: arithOps[x.Operator], d1: rw.describe(x.Lhs), d2: rw.describe(x.Rhs)})
 		x.Lhs = rw.expr(x.Lhs)
 		x.Rhs = rw.expr(x.Rhs)
 	case *ast.UnaryMinusOpExpr:
-		rw.addSite(x.Line(), site{kind: siteUnm, desc: rw.describe(x.Expr)})
+		rw.addSite(x.Line(), site{kind: siteUnm, d1: rw.describe(x.Expr)})
 		x.Expr = rw.expr(x.Expr)
 	case *ast.UnaryNotOpExpr:
 		x.Expr = rw.expr(x.Expr)
 	case *ast.UnaryLenOpExpr:
-		rw.addSite(x.Line(), site{kind: siteLen, desc: rw.describe(x.Expr)})
+		rw.addSite(x.Line(), site{kind: siteLen, d1: rw.describe(x.Expr)})
 		x.Expr = rw.expr(x.Expr)
 	case *ast.TableExpr:
 		for _, f := range x.Fields {
@@ -460,7 +477,7 @@ func (rw *rewriter) concat(x *ast.StringConcatOpExpr) ast.Expr {
 		if _, ok := ops[i].(*ast.StringExpr); !ok {
 			allStrings = false
 		}
-		names[i] = rw.describe(ops[i])
+		names[i] = rw.describe(ops[i]).String()
 	}
 	if allStrings {
 		return x
@@ -476,19 +493,20 @@ func (rw *rewriter) concat(x *ast.StringConcatOpExpr) ast.Expr {
 }
 
 // describe names an operand as Lua 5.1's error messages do: "local 'x'",
-// "global 'x'", "upvalue 'x'", "field 'k'", or "" when it has no name.
-func (rw *rewriter) describe(e ast.Expr) string {
+// "global 'x'", "upvalue 'x'", "field 'k'" ("field '?'" for a computed
+// key), or nothing when it has no name.
+func (rw *rewriter) describe(e ast.Expr) desc {
 	switch x := e.(type) {
 	case *ast.IdentExpr:
 		if strings.HasPrefix(x.Value, "(") {
-			return ""
+			return desc{}
 		}
-		return rw.varKind(x.Value) + " '" + x.Value + "'"
+		return desc{rw.varKind(x.Value), x.Value}
 	case *ast.AttrGetExpr:
 		if k, ok := x.Key.(*ast.StringExpr); ok {
-			return "field '" + k.Value + "'"
+			return desc{descField, k.Value}
 		}
-		return "field '?'" // Lua 5.1 names only constant string keys
+		return desc{descField, "?"} // Lua 5.1 names only constant string keys
 	}
-	return ""
+	return desc{}
 }
