@@ -15,6 +15,7 @@ import (
 	luar "layeh.com/gopher-luar"
 
 	"github.com/procsh/procsh/client"
+	"github.com/procsh/procsh/client/remote"
 	"github.com/procsh/procsh/luabind/lua51"
 )
 
@@ -95,7 +96,7 @@ func WithGlobal(name string, v any) Option {
 }
 
 // WithConnector sets how process.connect reaches a remote server. The
-// default is client.NewRemote(url, client.WithToken(token)).
+// default is remote.New(url, remote.WithToken(token)).
 func WithConnector(fn func(ctx context.Context, url, token string) (client.Client, error)) Option {
 	return func(c *config) { c.connector = fn }
 }
@@ -162,6 +163,9 @@ type Host struct {
 	process *lua.LTable // the default process module
 
 	markerEOF, markerTimeout *lua.LUserData // process.EOF, process.TIMEOUT
+	mapImpl                  lua.LValue     // process.map's Lua side, compiled on first use
+
+	scoped map[*lua.LState][]*defaults // guarded by the GIL: process.with defaults by thread
 }
 
 // New creates a host whose process module drives backend. The host owns the
@@ -177,7 +181,7 @@ func New(backend client.Client, opts ...Option) (*Host, error) {
 	if cfg.profile != ProfileFull && cfg.profile != ProfileSandbox {
 		return nil, fmt.Errorf("luabind.New: unknown profile %d: %w", cfg.profile, client.ErrInvalidArgument)
 	}
-	h := &Host{backend: backend, cfg: cfg, stdout: newSyncWriter(cfg.stdout), stderr: newSyncWriter(cfg.stderr)}
+	h := &Host{backend: backend, cfg: cfg, stdout: newSyncWriter(cfg.stdout), stderr: newSyncWriter(cfg.stderr), scoped: map[*lua.LState][]*defaults{}}
 	h.ctx, h.cancel = context.WithCancel(context.Background())
 	h.L = lua.NewState(lua.Options{
 		SkipOpenLibs: true,
@@ -201,11 +205,11 @@ func New(backend client.Client, opts ...Option) (*Host, error) {
 }
 
 func remoteConnector(_ context.Context, url, token string) (client.Client, error) {
-	var opts []client.RemoteOption
+	var opts []remote.Option
 	if token != "" {
-		opts = append(opts, client.WithToken(token))
+		opts = append(opts, remote.WithToken(token))
 	}
-	return client.NewRemote(url, opts...)
+	return remote.New(url, opts...)
 }
 
 func (h *Host) openLibs() error {
@@ -223,6 +227,7 @@ func (h *Host) openLibs() error {
 	for _, m := range h.cfg.modules {
 		L.PreloadModule(m.name, m.loader)
 	}
+	openGoIterators(L)
 	for _, g := range h.cfg.globals {
 		L.SetGlobal(g.name, luar.New(L, g.v))
 	}
@@ -312,6 +317,12 @@ func (h *Host) RunFile(ctx context.Context, path string, args ...string) error {
 }
 
 func (h *Host) runProto(ctx context.Context, proto *lua.FunctionProto, setup func(L *lua.LState) []lua.LValue) error {
+	return h.runProtoResults(ctx, proto, setup, nil)
+}
+
+// runProtoResults is runProto that, when results is set, stores there what
+// the main chunk returned.
+func (h *Host) runProtoResults(ctx context.Context, proto *lua.FunctionProto, setup func(L *lua.LState) []lua.LValue, results *[]lua.LValue) error {
 	h.runMu.Lock()
 	defer h.runMu.Unlock()
 	if err := h.gil.LockContext(ctx, h.L); err != nil {
@@ -334,7 +345,19 @@ func (h *Host) runProto(ctx context.Context, proto *lua.FunctionProto, setup fun
 	for _, a := range args {
 		th.Push(a)
 	}
-	err := lua51.Translate(th, th.PCall(len(args), 0, nil))
+	nret := 0
+	if results != nil {
+		nret = lua.MultRet
+	}
+	err := lua51.Translate(th, th.PCall(len(args), nret, nil))
+	if err == nil && results != nil {
+		n := th.GetTop()
+		*results = make([]lua.LValue, n)
+		for i := range n {
+			(*results)[i] = th.Get(i + 1)
+		}
+		th.Pop(n)
+	}
 	release()
 	if err == nil {
 		// The main chunk is done (its thread already recycled); let tasks
@@ -468,7 +491,12 @@ func toScriptError(err error) error {
 	var ae *lua.ApiError
 	if errors.As(err, &ae) {
 		msg := ""
-		if ae.Object != nil {
+		if ud, ok := ae.Object.(*lua.LUserData); ok {
+			if s, ok := ud.Value.(stringer); ok {
+				msg = s.String() // an error object such as check=true's
+			}
+		}
+		if msg == "" && ae.Object != nil {
 			msg = ae.Object.String()
 		}
 		return &ScriptError{Message: msg, Traceback: ae.StackTrace}

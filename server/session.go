@@ -20,7 +20,7 @@ const entrypointID = "entrypoint"
 func validID(w http.ResponseWriter, r *http.Request, what, id string) bool {
 	if p := idProblem(id); p != "" {
 		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST",
-			"bad request: invalid "+what+" ID: "+p, wire.KindInvalidArgument)
+			"bad request: invalid "+what+" ID: "+p, client.ErrInvalidArgument)
 		return false
 	}
 	return true
@@ -67,19 +67,19 @@ func (s *Server) handleCreateSession(w http.ResponseWriter, r *http.Request) {
 	if req.SessionID == "" {
 		writeE1(w, r, http.StatusBadRequest, "INVALID_REQUEST_BODY",
 			"invalid body request: Key: 'CreateSessionRequest.SessionId' Error:Field validation for 'SessionId' failed on the 'required' tag",
-			wire.KindInvalidArgument)
+			client.ErrInvalidArgument)
 		return
 	}
 	if req.SessionID == entrypointID || s.isHidden(req.SessionID) {
 		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST",
-			"bad request: provided session ID is reserved and cannot be created/overridden", wire.KindInvalidArgument)
+			"bad request: provided session ID is reserved and cannot be created/overridden", client.ErrInvalidArgument)
 		return
 	}
 	if !validID(w, r, "session", req.SessionID) {
 		return
 	}
 	if p := envProblem(req.Envs); p != "" {
-		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: "+p, wire.KindInvalidArgument)
+		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: "+p, client.ErrInvalidArgument)
 		return
 	}
 	opts := client.SessionOptions{ID: req.SessionID, Cwd: req.Cwd, Env: req.Envs}
@@ -105,7 +105,7 @@ func (s *Server) handleGetSession(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.isHidden(sid) {
-		writeE1(w, r, http.StatusNotFound, "NOT_FOUND", "not found: session not found", wire.KindNotFound)
+		writeE1(w, r, http.StatusNotFound, "NOT_FOUND", "not found: session not found", client.ErrNotFound)
 		return
 	}
 	si, err := s.backend.GetSession(r.Context(), s.backendSID(sid))
@@ -126,14 +126,14 @@ func notFoundDetail(err error, msg string) string {
 func (s *Server) handleDeleteSession(w http.ResponseWriter, r *http.Request) {
 	sid := r.PathValue("sid")
 	if sid == entrypointID {
-		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: can't delete entrypoint session", wire.KindInvalidArgument)
+		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: can't delete entrypoint session", client.ErrInvalidArgument)
 		return
 	}
 	if !validID(w, r, "session", sid) {
 		return
 	}
 	if s.isHidden(sid) {
-		writeE1(w, r, http.StatusNotFound, "NOT_FOUND", "not found: session not found", wire.KindNotFound)
+		writeE1(w, r, http.StatusNotFound, "NOT_FOUND", "not found: session not found", client.ErrNotFound)
 		return
 	}
 	if err := s.backend.DeleteSession(context.WithoutCancel(r.Context()), sid); err != nil {
@@ -146,7 +146,7 @@ func (s *Server) handleDeleteSession(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleSessionExec(w http.ResponseWriter, r *http.Request) {
 	sid := r.PathValue("sid")
 	if sid == entrypointID {
-		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: can't execute command in entrypoint session", wire.KindInvalidArgument)
+		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: can't execute command in entrypoint session", client.ErrInvalidArgument)
 		return
 	}
 	if !validID(w, r, "session", sid) {
@@ -158,15 +158,15 @@ func (s *Server) handleSessionExec(w http.ResponseWriter, r *http.Request) {
 			badBody(w, r, "", "", err)
 			return
 		}
-		writeE4(w, http.StatusBadRequest)
+		writeE4(w, r, http.StatusBadRequest, "invalid request body: "+err.Error())
 		return
 	}
 	if blank(req.Command) {
-		writeE4(w, http.StatusBadRequest)
+		writeE4(w, r, http.StatusBadRequest, "command cannot be empty or whitespace-only")
 		return
 	}
 	if s.isHidden(sid) {
-		writeE2(w, r, "failed to execute command: not found: session not found", wire.KindNotFound)
+		writeE2(w, r, "failed to execute command: not found: session not found", client.ErrNotFound)
 		return
 	}
 	async := req.RunAsync || req.Async
@@ -179,12 +179,13 @@ func (s *Server) handleSessionExec(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := s.backend.ExecSession(ctx, sid, client.SessionExecRequest{
 		Command: req.Command, Async: async, SuppressInputEcho: req.SuppressInputEcho,
+		MaxOutput: s.outputCap(r, req.MaxOutput),
 	})
 	if r.Context().Err() != nil {
 		return
 	}
 	if err != nil && ctx.Err() != nil && ext(r) {
-		writeE1(w, r, 499, "CANCELLED", "cancelled: "+ctx.Err().Error(), wire.KindClosed)
+		writeE1(w, r, 499, "CANCELLED", "cancelled: "+ctx.Err().Error(), client.ErrClosed)
 		return
 	}
 	if err != nil {
@@ -197,7 +198,7 @@ func (s *Server) handleSessionExec(w http.ResponseWriter, r *http.Request) {
 		default:
 			detail = "bad request: " + err.Error()
 		}
-		writeE2(w, r, "failed to execute command: "+detail, kindName(err))
+		writeE2(w, r, "failed to execute command: "+detail, kindOf(err))
 		return
 	}
 	if async {
@@ -211,6 +212,7 @@ func (s *Server) handleSessionExec(w http.ResponseWriter, r *http.Request) {
 		// Exact bytes only (base64 encodes far faster than JSON escapes
 		// and survives any output); the Daytona fields stay null.
 		out.Signal = res.Signal
+		out.Truncated = res.Truncated
 		if wantsRawResult(r) {
 			out.Lengths = []int64{int64(len(res.Output)), int64(len(res.Stdout)), int64(len(res.Stderr))}
 			writeResult(w, r, http.StatusOK, out, []byte(res.Output), []byte(res.Stdout), []byte(res.Stderr))
@@ -220,65 +222,73 @@ func (s *Server) handleSessionExec(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, out)
 		return
 	}
+	// The output strings are escaped straight onto the connection.
+	var bigs []pieces
+	big := func(p pieces) *string {
+		ph := placeholder(len(bigs))
+		bigs = append(bigs, p)
+		return &ph
+	}
 	cls := wire.ClassOf(r)
-	var output string
 	if cls.Combined {
-		output = res.Output
+		out.Output = big(strPieces(res.Output))
 	} else {
-		output = s.markedOutput(r.Context(), sid, res)
+		out.Output = big(s.markedPieces(r.Context(), sid, res))
 	}
-	out.Output = &output
 	if cls.Modern() {
-		out.Stdout, out.Stderr = &res.Stdout, &res.Stderr
+		out.Stdout, out.Stderr = big(strPieces(res.Stdout)), big(strPieces(res.Stderr))
 	}
-	writeJSON(w, http.StatusOK, out.SessionExecuteResponse)
+	writeJSONStream(w, http.StatusOK, out.SessionExecuteResponse, bigs...)
 }
 
-// markedOutput rebuilds the marker-encoded log of a finished command. When
-// only one stream has output the result is known without reading the log.
-func (s *Server) markedOutput(ctx context.Context, sid string, res *client.SessionExecResult) string {
+// markedPieces is the marker-encoded log of a finished command (as far as
+// the result holds it), one marker per change of stream, read back from the
+// log as parts rather than rebuilt in memory. When only one stream has
+// output the result is known without reading the log.
+func (s *Server) markedPieces(ctx context.Context, sid string, res *client.SessionExecResult) pieces {
 	switch {
 	case res.Output == "":
-		return ""
+		return strPieces()
 	case res.Stderr == "" && res.Stdout == res.Output:
-		return string(wire.AppendChunk(nil, wire.StreamStdout, []byte(res.Stdout)))
+		return strPieces(string(wire.AppendChunk(nil, wire.StreamStdout, nil)), res.Stdout)
 	case res.Stdout == "" && res.Stderr == res.Output:
-		return string(wire.AppendChunk(nil, wire.StreamStderr, []byte(res.Stderr)))
+		return strPieces(string(wire.AppendChunk(nil, wire.StreamStderr, nil)), res.Stderr)
 	}
-	b, err := s.readLog(ctx, sid, res.CmdID)
+	st, err := s.backend.StreamCommandLogs(ctx, sid, res.CmdID, client.LogOptions{})
 	if err != nil {
-		return string(wire.AppendChunk(nil, wire.StreamStdout, []byte(res.Output)))
+		return strPieces(string(wire.AppendChunk(nil, wire.StreamStdout, nil)), res.Output)
 	}
-	return string(b)
-}
-
-// readLog returns the command's whole log, marker-encoded, one marker per
-// backend chunk.
-func (s *Server) readLog(ctx context.Context, sid, cid string) ([]byte, error) {
-	st, err := s.backend.StreamCommandLogs(ctx, sid, cid, client.LogOptions{})
-	if err != nil {
-		return nil, err
-	}
-	defer st.Close()
-	var out []byte
-	var last client.Stream
-	for {
-		c, err := st.Recv()
-		if err == io.EOF {
-			return out, nil
+	return func(emit func(string) error) error {
+		defer st.Close()
+		left := int64(len(res.Output))
+		var last client.Stream
+		for left > 0 {
+			c, err := st.Recv()
+			if err != nil {
+				if err == io.EOF {
+					return nil
+				}
+				return err
+			}
+			data := c.Data
+			if int64(len(data)) > left {
+				data = data[:left]
+			}
+			left -= int64(len(data))
+			if len(data) == 0 {
+				continue
+			}
+			if c.Stream != last {
+				if err := emit(string(wire.AppendChunk(nil, streamByte(c.Stream), nil))); err != nil {
+					return err
+				}
+				last = c.Stream
+			}
+			if err := emit(string(data)); err != nil {
+				return err
+			}
 		}
-		if err != nil {
-			return nil, err
-		}
-		if len(c.Data) == 0 {
-			continue
-		}
-		if c.Stream != last {
-			out = wire.AppendChunk(out, streamByte(c.Stream), c.Data)
-			last = c.Stream
-		} else {
-			out = append(out, c.Data...)
-		}
+		return nil
 	}
 }
 
@@ -334,7 +344,7 @@ func (s *Server) handleGetCommand(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleInput(w http.ResponseWriter, r *http.Request) {
 	sid, cid := r.PathValue("sid"), r.PathValue("cid")
 	if sid == entrypointID {
-		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: can't send input to entrypoint session", wire.KindInvalidArgument)
+		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: can't send input to entrypoint session", client.ErrInvalidArgument)
 		return
 	}
 	if !validID(w, r, "session", sid) {
@@ -357,7 +367,7 @@ func (s *Server) handleInput(w http.ResponseWriter, r *http.Request) {
 		if req.Data == "" {
 			writeE1(w, r, http.StatusBadRequest, "INVALID_REQUEST_BODY",
 				"invalid body request: Key: 'SessionSendInputRequest.Data' Error:Field validation for 'Data' failed on the 'required' tag",
-				wire.KindInvalidArgument)
+				client.ErrInvalidArgument)
 			return
 		}
 		if !strings.HasSuffix(req.Data, "\n") {
@@ -366,7 +376,7 @@ func (s *Server) handleInput(w http.ResponseWriter, r *http.Request) {
 		data = []byte(req.Data)
 	}
 	if s.isHidden(sid) {
-		writeE1(w, r, http.StatusNotFound, "NOT_FOUND", "not found: session not found", wire.KindNotFound)
+		writeE1(w, r, http.StatusNotFound, "NOT_FOUND", "not found: session not found", client.ErrNotFound)
 		return
 	}
 	if err := s.backend.SendInput(r.Context(), sid, cid, data); err != nil {
@@ -381,7 +391,7 @@ func (s *Server) handleInput(w http.ResponseWriter, r *http.Request) {
 func (s *Server) inputErr(w http.ResponseWriter, r *http.Request, sid, cid string, err error) {
 	if errors.Is(err, client.ErrClosed) {
 		if ci, e := s.backend.GetCommand(r.Context(), sid, cid); e == nil && ci.ExitCode != nil {
-			writeE1(w, r, http.StatusGone, "GONE", "gone: command has already completed with exit code "+strconv.Itoa(*ci.ExitCode), wire.KindClosed)
+			writeE1(w, r, http.StatusGone, "GONE", "gone: command has already completed with exit code "+strconv.Itoa(*ci.ExitCode), client.ErrClosed)
 			return
 		}
 	}
@@ -400,7 +410,7 @@ func (s *Server) handleKill(w http.ResponseWriter, r *http.Request) {
 	}
 	sig, p := signalFrom(req.Signal)
 	if p != "" {
-		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: "+p, wire.KindInvalidArgument)
+		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: "+p, client.ErrInvalidArgument)
 		return
 	}
 	if err := s.backend.KillCommand(r.Context(), s.backendSID(sid), cid, sig); err != nil {

@@ -21,7 +21,7 @@ import (
 //
 // The script is written to a private (0600) temporary file and run as
 // `<shell> <file>` with stdin from /dev/null. This keeps the toolbox's
-// properties (no -c, so no ARG_MAX limit; the shell chosen as spec §2 says;
+// properties (no -c, so no ARG_MAX limit; the shell chosen as docs/protocol.md §2 says;
 // its own process group) but not its quirk: a `read` in the script gets EOF
 // instead of swallowing the next script line, which is what someone reading
 // the script expects. $0 in the script is the temporary file's path.
@@ -52,13 +52,14 @@ func (b *Backend) Exec(ctx context.Context, req client.ExecRequest) (*client.Exe
 		return nil, &client.Error{Op: op, Kind: client.ErrUnavailable, Msg: "script file", Err: err}
 	}
 	return b.run(ctx, runSpec{
-		op:       op,
-		argv:     []string{b.shell, f.Name()},
-		dir:      b.resolveDir(req.Cwd),
-		env:      mergeEnv(b.baseEnv(), req.Env),
-		timeout:  req.Timeout,
-		onOutput: req.OnOutput,
-		marker:   "PROCSH_EXEC=" + ids.UUID(),
+		op:        op,
+		argv:      []string{b.shell, f.Name()},
+		dir:       b.resolveDir(req.Cwd),
+		env:       mergeEnv(b.baseEnv(), req.Env),
+		timeout:   req.Timeout,
+		onOutput:  req.OnOutput,
+		maxOutput: req.MaxOutput,
+		marker:    "PROCSH_EXEC=" + ids.UUID(),
 	})
 }
 
@@ -111,12 +112,13 @@ func (b *Backend) CodeRun(ctx context.Context, req client.CodeRunRequest) (*clie
 		lang = client.Python
 	}
 	spec := runSpec{
-		op:       op,
-		dir:      b.opts.dir,
-		env:      mergeEnv(b.baseEnv(), req.Env),
-		timeout:  req.Timeout,
-		onOutput: req.OnOutput,
-		marker:   "PROCSH_EXEC=" + ids.UUID(),
+		op:        op,
+		dir:       b.opts.dir,
+		env:       mergeEnv(b.baseEnv(), req.Env),
+		timeout:   req.Timeout,
+		onOutput:  req.OnOutput,
+		maxOutput: req.MaxOutput,
+		marker:    "PROCSH_EXEC=" + ids.UUID(),
 	}
 	switch lang {
 	case client.Python:
@@ -185,7 +187,7 @@ func tsRunner() ([]string, error) {
 	return nil, fmt.Errorf("typescript needs tsx, ts-node, or node >= 22.6 (found node %s)", strings.TrimSpace(string(out)))
 }
 
-// chartPrefix starts a chart artifact line (spec §4).
+// chartPrefix starts a chart artifact line (docs/protocol.md §4).
 const chartPrefix = "dtn_artifact_k39fd2:"
 
 // extractCharts removes artifact lines from out and parses their charts.
