@@ -531,7 +531,7 @@ func (lib *library) pcall(L *lua.LState) int {
 	for i := 2; i <= top; i++ {
 		L.Push(L.Get(i))
 	}
-	if err := L.PCall(top-1, lua.MultRet, nil); err != nil {
+	if err := protectedCall(L, top-1, nil); err != nil {
 		L.Push(lua.LFalse)
 		var ae *lua.ApiError
 		if !errors.As(err, &ae) {
@@ -594,19 +594,20 @@ func (lib *library) xpcall(L *lua.LState) int {
 	if L.GetTop() < 2 {
 		argError(L, 2, "xpcall", "value expected")
 	}
-	errfunc := L.NewFunction(func(L *lua.LState) int {
-		v := L.Get(1)
+	errfunc := func(L *lua.LState, v lua.LValue) lua.LValue {
 		if s, ok := v.(lua.LString); ok {
 			v = lua.LString(TranslateError(L, string(s)))
 		}
 		L.Push(handler)
 		L.Push(v)
 		L.Call(1, 1)
-		return 1
-	})
+		v = L.Get(-1)
+		L.Pop(1)
+		return v
+	}
 	top := L.GetTop()
 	L.Push(fn)
-	if err := L.PCall(0, lua.MultRet, errfunc); err != nil {
+	if err := protectedCall(L, 0, errfunc); err != nil {
 		L.Push(lua.LFalse)
 		var ae *lua.ApiError
 		if errors.As(err, &ae) {

@@ -127,3 +127,21 @@ func TestMaxStringSize(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+// TestUpvaluesAfterError: a caught error leaves the closures over live
+// locals attached, and closes those of the frames it unwound.
+func TestUpvaluesAfterError(t *testing.T) {
+	src := `local n = 0
+local function inc() n = n + 1 end
+print(pcall(error, "x"))
+n = 10; inc(); print(n)
+local f
+print(pcall(function() local x = 1; f = function() return x end; error("e") end))
+local a, b, c = 7, 8, 9
+print(f())
+print(xpcall(function() local y; return y.z end, function(m) n = n + 1 return m end), n)`
+	want := "false\tx\n11\nfalse\ttest.lua:6: e\n1\nfalse\t12\n" // xpcall's results are cut to one: it is not last
+	if got := run(t, src, lua51.Options{}); got != want {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
+}
