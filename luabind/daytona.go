@@ -8,8 +8,8 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
-	"github.com/procsh/procsh/client"
 	"github.com/procsh/procsh/client/daytona"
+	"github.com/procsh/procsh/client/remote"
 	"github.com/procsh/procsh/internal/luaargs"
 )
 
@@ -170,7 +170,7 @@ func (a *api) sandboxTable(L *lua.LState, dc *daytona.Client, sb *daytona.Sandbo
 		o := luaargs.CheckOpts(L, fn, 2)
 		detach := o.Bool("detach", false)
 		o.Done()
-		var r *client.Remote
+		var r *remote.Client
 		var url string
 		err := a.h.wait(L, fn, "connect: sandbox "+sb.ID, func(ctx context.Context) error {
 			cur, err := dc.Get(ctx, sb.ID) // its state now, not when described

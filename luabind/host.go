@@ -15,6 +15,7 @@ import (
 	luar "layeh.com/gopher-luar"
 
 	"github.com/procsh/procsh/client"
+	"github.com/procsh/procsh/client/remote"
 )
 
 // Profile selects which standard libraries a Host opens.
@@ -93,7 +94,7 @@ func WithGlobal(name string, v any) Option {
 }
 
 // WithConnector sets how process.connect reaches a remote server. The
-// default is client.NewRemote(url, client.WithToken(token)).
+// default is remote.New(url, remote.WithToken(token)).
 func WithConnector(fn func(ctx context.Context, url, token string) (client.Client, error)) Option {
 	return func(c *config) { c.connector = fn }
 }
@@ -199,11 +200,11 @@ func New(backend client.Client, opts ...Option) (*Host, error) {
 }
 
 func remoteConnector(_ context.Context, url, token string) (client.Client, error) {
-	var opts []client.RemoteOption
+	var opts []remote.Option
 	if token != "" {
-		opts = append(opts, client.WithToken(token))
+		opts = append(opts, remote.WithToken(token))
 	}
-	return client.NewRemote(url, opts...)
+	return remote.New(url, opts...)
 }
 
 func (h *Host) openLibs() error {

@@ -1,6 +1,6 @@
 // Package daytona is a small client for Daytona's REST API: enough to find,
 // list, create and delete sandboxes and to reach a sandbox's toolbox as a
-// client.Client (a client.Remote on {toolboxProxyUrl}/{sandboxId} with the
+// client.Client (a remote.Client on {toolboxProxyUrl}/{sandboxId} with the
 // API key as bearer token).
 //
 // Routes and JSON shapes follow Daytona's public API client
@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/procsh/procsh/client"
+	"github.com/procsh/procsh/client/remote"
 )
 
 // DefaultAPIURL is used when neither the option nor DAYTONA_API_URL is set.
@@ -326,7 +327,7 @@ func (c *Client) ToolboxURL(ctx context.Context, s *Sandbox) (string, error) {
 
 // Connect returns a client for the sandbox's toolbox, authenticated with
 // the API key. A sandbox that is not started is ErrUnavailable.
-func (c *Client) Connect(ctx context.Context, id string) (*client.Remote, error) {
+func (c *Client) Connect(ctx context.Context, id string) (*remote.Client, error) {
 	s, err := c.Get(ctx, id)
 	if err != nil {
 		return nil, err
@@ -335,7 +336,7 @@ func (c *Client) Connect(ctx context.Context, id string) (*client.Remote, error)
 }
 
 // ConnectSandbox is Connect for a sandbox already described.
-func (c *Client) ConnectSandbox(ctx context.Context, s *Sandbox) (*client.Remote, error) {
+func (c *Client) ConnectSandbox(ctx context.Context, s *Sandbox) (*remote.Client, error) {
 	if s.State != "" && s.State != "started" {
 		return nil, client.Errorf("daytona connect", client.ErrUnavailable, "sandbox %s is %s, not started", s.ID, s.State)
 	}
@@ -343,5 +344,5 @@ func (c *Client) ConnectSandbox(ctx context.Context, s *Sandbox) (*client.Remote
 	if err != nil {
 		return nil, err
 	}
-	return client.NewRemote(u, client.WithToken(c.key))
+	return remote.New(u, remote.WithToken(c.key))
 }
