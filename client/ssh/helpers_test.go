@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/procsh/procsh/client/local"
 	"github.com/procsh/procsh/client/ssh"
 	"github.com/procsh/procsh/internal/sshtest"
 )
@@ -106,3 +107,12 @@ func eventually(d time.Duration, cond func() bool) bool {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+func localBackend(t testing.TB) *local.Backend {
+	b, err := local.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = b.Close() })
+	return b
+}
