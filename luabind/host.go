@@ -16,6 +16,7 @@ import (
 
 	"github.com/procsh/procsh/client"
 	"github.com/procsh/procsh/client/remote"
+	"github.com/procsh/procsh/luabind/lua51"
 )
 
 // Profile selects which standard libraries a Host opens.
@@ -50,6 +51,7 @@ type config struct {
 	globals        []namedValue
 	connector      func(ctx context.Context, url, token string) (client.Client, error)
 	waitObserver   func(what string) (done func())
+	maxString      int // lua51.Options.MaxStringSize; see WithMaxStringSize
 }
 
 type namedLoader struct {
@@ -161,6 +163,9 @@ type Host struct {
 	process *lua.LTable // the default process module
 
 	markerEOF, markerTimeout *lua.LUserData // process.EOF, process.TIMEOUT
+	mapImpl                  lua.LValue     // process.map's Lua side, compiled on first use
+
+	scoped map[*lua.LState][]*defaults // guarded by the GIL: process.with defaults by thread
 }
 
 // New creates a host whose process module drives backend. The host owns the
@@ -176,7 +181,7 @@ func New(backend client.Client, opts ...Option) (*Host, error) {
 	if cfg.profile != ProfileFull && cfg.profile != ProfileSandbox {
 		return nil, fmt.Errorf("luabind.New: unknown profile %d: %w", cfg.profile, client.ErrInvalidArgument)
 	}
-	h := &Host{backend: backend, cfg: cfg, stdout: newSyncWriter(cfg.stdout), stderr: newSyncWriter(cfg.stderr)}
+	h := &Host{backend: backend, cfg: cfg, stdout: newSyncWriter(cfg.stdout), stderr: newSyncWriter(cfg.stderr), scoped: map[*lua.LState][]*defaults{}}
 	h.ctx, h.cancel = context.WithCancel(context.Background())
 	h.L = lua.NewState(lua.Options{
 		SkipOpenLibs: true,
@@ -212,6 +217,7 @@ func (h *Host) openLibs() error {
 	if err := openStandard(L, h); err != nil {
 		return err
 	}
+	openLua51(L, h)
 	h.process = h.newProcessModule(L, &api{h: h, c: h.backend, name: "process"})
 	L.PreloadModule("process", func(L *lua.LState) int { L.Push(h.process); return 1 })
 	L.SetGlobal("process", h.process)
@@ -221,6 +227,7 @@ func (h *Host) openLibs() error {
 	for _, m := range h.cfg.modules {
 		L.PreloadModule(m.name, m.loader)
 	}
+	openGoIterators(L)
 	for _, g := range h.cfg.globals {
 		L.SetGlobal(g.name, luar.New(L, g.v))
 	}
@@ -229,11 +236,7 @@ func (h *Host) openLibs() error {
 
 // compile parses src without touching the Lua state.
 func compile(name, src string) (*lua.FunctionProto, error) {
-	chunk, err := parse.Parse(strings.NewReader(src), name)
-	if err != nil {
-		return nil, err
-	}
-	return lua.Compile(chunk, name)
+	return compileLua51(name, src)
 }
 
 func syntaxError(err error) error {
@@ -314,6 +317,12 @@ func (h *Host) RunFile(ctx context.Context, path string, args ...string) error {
 }
 
 func (h *Host) runProto(ctx context.Context, proto *lua.FunctionProto, setup func(L *lua.LState) []lua.LValue) error {
+	return h.runProtoResults(ctx, proto, setup, nil)
+}
+
+// runProtoResults is runProto that, when results is set, stores there what
+// the main chunk returned.
+func (h *Host) runProtoResults(ctx context.Context, proto *lua.FunctionProto, setup func(L *lua.LState) []lua.LValue, results *[]lua.LValue) error {
 	h.runMu.Lock()
 	defer h.runMu.Unlock()
 	if err := h.gil.LockContext(ctx, h.L); err != nil {
@@ -336,7 +345,19 @@ func (h *Host) runProto(ctx context.Context, proto *lua.FunctionProto, setup fun
 	for _, a := range args {
 		th.Push(a)
 	}
-	err := th.PCall(len(args), 0, nil)
+	nret := 0
+	if results != nil {
+		nret = lua.MultRet
+	}
+	err := lua51.Translate(th, th.PCall(len(args), nret, nil))
+	if err == nil && results != nil {
+		n := th.GetTop()
+		*results = make([]lua.LValue, n)
+		for i := range n {
+			(*results)[i] = th.Get(i + 1)
+		}
+		th.Pop(n)
+	}
 	release()
 	if err == nil {
 		// The main chunk is done (its thread already recycled); let tasks
@@ -407,7 +428,7 @@ func (h *Host) Eval(ctx context.Context, src string) ([]lua.LValue, error) {
 	th, release := h.newThread(ectx)
 	defer release()
 	th.Push(h.L.NewFunctionFromProto(proto))
-	err = th.PCall(0, lua.MultRet, nil)
+	err = lua51.Translate(th, th.PCall(0, lua.MultRet, nil))
 	if err != nil {
 		if code, ok := r.takeExit(); ok {
 			return nil, &ExitError{Code: code}
@@ -470,7 +491,12 @@ func toScriptError(err error) error {
 	var ae *lua.ApiError
 	if errors.As(err, &ae) {
 		msg := ""
-		if ae.Object != nil {
+		if ud, ok := ae.Object.(*lua.LUserData); ok {
+			if s, ok := ud.Value.(stringer); ok {
+				msg = s.String() // an error object such as check=true's
+			}
+		}
+		if msg == "" && ae.Object != nil {
 			msg = ae.Object.String()
 		}
 		return &ScriptError{Message: msg, Traceback: ae.StackTrace}

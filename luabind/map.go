@@ -64,44 +64,46 @@ return function(items, fn, limit, fail_fast)
 end
 `
 
-// mapFunc builds process.map(items, fn, {limit=, fail_fast=}) for a module:
-// it checks the arguments and runs mapSource. The caller holds the GIL.
+// mapCall is process.map(items, fn, {limit=, fail_fast=}): it checks the
+// arguments and runs mapSource, compiled once per host. The caller holds the
+// GIL.
 //
 //	local res = process.map(hosts, function(h) return process.exec("ping -c1 " .. h).exit_code end, {limit = 5})
 //	for i, r in ipairs(res) do print(hosts[i], r.ok, r.value or r.error) end
-func (h *Host) mapFunc(L *lua.LState) lua.LValue {
-	chunk, err := L.LoadString(mapSource)
-	if err != nil {
-		panic("luabind: process.map source: " + err.Error())
+func mapCall(a *api, L *lua.LState) int {
+	const fname = "process.map"
+	items, ok := L.Get(1).(*lua.LTable)
+	if !ok {
+		luaargs.ArgError(L, fname, 1, "items", luaargs.TypeMsg("table", L.Get(1)))
 	}
-	L.Push(chunk)
-	L.Push(L.NewFunction(h.spawn))
-	L.Call(1, 1)
-	impl := L.Get(-1)
-	L.Pop(1)
-	return L.NewFunction(func(L *lua.LState) int {
-		const fname = "process.map"
-		items, ok := L.Get(1).(*lua.LTable)
-		if !ok {
-			luaargs.ArgError(L, fname, 1, "items", luaargs.TypeMsg("table", L.Get(1)))
+	fn, ok := L.Get(2).(*lua.LFunction)
+	if !ok {
+		luaargs.ArgError(L, fname, 2, "fn", luaargs.TypeMsg("function", L.Get(2)))
+	}
+	o := luaargs.CheckOpts(L, fname, 3)
+	limit := o.Number("limit", mapDefaultLimit)
+	failFast := o.Bool("fail_fast", false)
+	o.Done()
+	if limit < 1 || limit != float64(int(limit)) {
+		luaargs.ArgError(L, fname, 3, "options", fmt.Sprintf("limit must be a positive integer, got %v", limit))
+	}
+	h := a.h
+	if h.mapImpl == nil {
+		chunk, err := L.LoadString(mapSource)
+		if err != nil {
+			panic("luabind: process.map source: " + err.Error())
 		}
-		fn, ok := L.Get(2).(*lua.LFunction)
-		if !ok {
-			luaargs.ArgError(L, fname, 2, "fn", luaargs.TypeMsg("function", L.Get(2)))
-		}
-		o := luaargs.CheckOpts(L, fname, 3)
-		limit := o.Number("limit", mapDefaultLimit)
-		failFast := o.Bool("fail_fast", false)
-		o.Done()
-		if limit < 1 || limit != float64(int(limit)) {
-			luaargs.ArgError(L, fname, 3, "options", fmt.Sprintf("limit must be a positive integer, got %v", limit))
-		}
-		L.Push(impl)
-		L.Push(items)
-		L.Push(fn)
-		L.Push(lua.LNumber(limit))
-		L.Push(lua.LBool(failFast))
-		L.Call(4, 1)
-		return 1
-	})
+		L.Push(chunk)
+		L.Push(L.NewFunction(h.spawn))
+		L.Call(1, 1)
+		h.mapImpl = L.Get(-1)
+		L.Pop(1)
+	}
+	L.Push(h.mapImpl)
+	L.Push(items)
+	L.Push(fn)
+	L.Push(lua.LNumber(limit))
+	L.Push(lua.LBool(failFast))
+	L.Call(4, 1)
+	return 1
 }

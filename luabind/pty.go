@@ -28,6 +28,7 @@ type ptyObj struct {
 	rec      *recording    // nil unless record= was given
 	timeout  time.Duration // default expect timeout
 	strip    bool          // ANSI escapes are removed before matching
+	ud       *lua.LUserData
 
 	// Output callbacks: the expect reader's transcript feeds a queue that
 	// a dispatcher goroutine drains on the PTY's own Lua thread.
@@ -41,21 +42,6 @@ type ptyObj struct {
 }
 
 func (p *ptyObj) String() string { return "pty " + p.id }
-
-var ptyMethods = map[string]lua.LGFunction{
-	"send":         ptySend,
-	"send_line":    ptySendLine,
-	"send_control": ptySendControl,
-	"expect":       ptyExpect,
-	"resize":       ptyResize,
-	"wait":         ptyWait,
-	"kill":         ptyKill,
-	"close":        ptyClose,
-	"on_output":    ptyOnOutput,
-	"info":         ptyInfo,
-	"buffered":     ptyBuffered,
-	"scrollback":   ptyScrollback,
-}
 
 func ptyField(L *lua.LState, v any, key string) lua.LValue {
 	if key == "id" {
@@ -201,6 +187,7 @@ func (a *api) newPTYObj(L *lua.LState, id string, handle client.PTYHandle, detac
 	p.exp = expect.New(handle, eopts...)
 	h.cur.add(p)
 	ud := newUD(L, typePTY, p)
+	p.ud = ud
 	if onOutput != nil {
 		p.onOutput = onOutput
 		p.startCallbacks()

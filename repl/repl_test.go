@@ -146,7 +146,7 @@ func TestLoopLuaCSemantics(t *testing.T) {
 	if got := r.stdout.String(); got != wantOut {
 		t.Errorf("stdout:\n%q\nwant\n%q", got, wantOut)
 	}
-	for _, want := range []string{"stdin:1: boom", "with key 'field'", "syntax error near '='"} {
+	for _, want := range []string{"stdin:1: boom", "attempt to index global 'nosuch' (a nil value)", "syntax error near '='"} {
 		if !strings.Contains(r.stderr.String(), want) {
 			t.Errorf("stderr lacks %q:\n%s", want, r.stderr.String())
 		}
@@ -157,8 +157,8 @@ func TestLoopLuaCSemantics(t *testing.T) {
 	if strings.Join(r.prompts, "|") != strings.Join(wantPrompts, "|") {
 		t.Errorf("prompts:\n%q\nwant\n%q", r.prompts, wantPrompts)
 	}
-	// Multi-line input is saved as one history entry.
-	if !contains(r.history, "function add(a, b)   return a + b end") || !contains(r.history, "1 + 1") {
+	// Multi-line input is saved as one history entry, with its newlines.
+	if !contains(r.history, "function add(a, b)\n  return a + b\nend") || !contains(r.history, "s = [[first\nsecond]]") || !contains(r.history, "1 + 1") {
 		t.Errorf("history: %q", r.history)
 	}
 	if contains(r.history, "local t = {") {

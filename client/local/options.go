@@ -10,6 +10,7 @@ type options struct {
 	killGrace time.Duration // TERM → KILL grace period
 	tmp       string        // where scripts, FIFOs and session state live; "" = pickTmp
 	ptyBuf    int           // per-handle unread PTY output limit; 0 = the default
+	logs      logConfig     // command log retention (logs.go)
 }
 
 // Option configures a Backend.

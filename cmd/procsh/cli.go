@@ -101,6 +101,8 @@ Usage:
   procsh [flags]                         interactive REPL (when stdin is a terminal)
   procsh serve [--listen addr] [--token-file f] [--allow-origin o]
                                          serve the process API over HTTP/WebSocket
+  procsh [flags] test [--filter P] [--format text|tap|junit] [paths...]
+                                         run the *_test.lua / *_spec.lua tests
 
 Flags (before the script name; everything after it goes to the script):
 `
@@ -169,6 +171,8 @@ func Main(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 				return exitUsage
 			}
 			return serveMain(rest[1:], stdout, stderr)
+		case "test":
+			return (&app{opts: opts, stdin: stdin, stdout: stdout, stderr: stderr}).testMain(rest[1:])
 		case "run":
 			if len(rest) < 2 {
 				fmt.Fprintln(stderr, "procsh run: missing script name")
@@ -281,7 +285,7 @@ func describeRemoteError(url, token, tokenHint string, err error) error {
 // newHost creates the Lua host, its output going through the status line
 // (which clears itself before script output) and, for the REPL, through
 // switchable writers.
-func (a *app) newHost(backend client.Client, stdout, stderr io.Writer) (*luabind.Host, error) {
+func (a *app) newHost(backend client.Client, stdout, stderr io.Writer, extra ...luabind.Option) (*luabind.Host, error) {
 	profile := luabind.ProfileFull
 	if a.opts.sandbox {
 		profile = luabind.ProfileSandbox
@@ -299,7 +303,7 @@ func (a *app) newHost(backend client.Client, stdout, stderr io.Writer) (*luabind
 	if a.status != nil {
 		hopts = append(hopts, luabind.WithWaitObserver(a.status.Observe))
 	}
-	return luabind.New(backend, hopts...)
+	return luabind.New(backend, append(hopts, extra...)...)
 }
 
 // runContext is the context of a whole run: cancelled by SIGINT/SIGTERM
