@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -161,5 +162,42 @@ func TestConnectCancelled(t *testing.T) {
 	_, err = ssh.Dial(ctx, "ssh://x@"+ln.Addr().String(), o)
 	if !errors.Is(err, client.ErrTimeout) {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestSSHAgentAuth logs in with a key held only by a real ssh-agent
+// (SSH_AUTH_SOCK), and is refused once the agent is turned off.
+func TestSSHAgentAuth(t *testing.T) {
+	srv := sshtest.Start(t)
+	sock := filepath.Join(t.TempDir(), "agent.sock")
+	ag := exec.Command("ssh-agent", "-D", "-a", sock)
+	if err := ag.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = ag.Process.Kill(); _ = ag.Wait() }()
+	if !eventually(5*time.Second, func() bool { _, err := os.Stat(sock); return err == nil }) {
+		t.Fatal("ssh-agent socket did not appear")
+	}
+	add := exec.Command("ssh-add", srv.KeyFile)
+	add.Env = append(os.Environ(), "SSH_AUTH_SOCK="+sock)
+	if out, err := add.CombinedOutput(); err != nil {
+		t.Fatalf("ssh-add: %v %s", err, out)
+	}
+	t.Setenv("SSH_AUTH_SOCK", sock)
+	t.Setenv("HOME", t.TempDir()) // no ~/.ssh/id_* to fall back on
+	o := opts(srv, ssh.ModeRaw)
+	o.Identity, o.NoAgent = "", false
+	c, err := ssh.Dial(ctxT(t, 20*time.Second), srv.URL(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.Exec(ctxT(t, 10*time.Second), client.ExecRequest{Command: "echo via-agent"})
+	c.Close()
+	if err != nil || res.Stdout != "via-agent\n" {
+		t.Fatalf("%+v %v", res, err)
+	}
+	o.NoAgent = true
+	if _, err := ssh.Dial(ctxT(t, 20*time.Second), srv.URL(), o); !errors.Is(err, client.ErrUnauthorized) {
+		t.Fatalf("without the agent: %v", err)
 	}
 }
