@@ -67,6 +67,11 @@ type Options struct {
 	KillGrace time.Duration
 	// Timeout bounds the TCP connect and SSH handshake (default 15s).
 	Timeout time.Duration
+	// KeepAlive is how often an idle connection is probed (OpenSSH's
+	// keepalive request); three unanswered probes in a row close it, so a
+	// silently dropped link fails calls with ErrUnavailable instead of
+	// hanging. Default 15s; negative turns probing off.
+	KeepAlive time.Duration
 }
 
 // target is a resolved destination.
