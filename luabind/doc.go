@@ -153,6 +153,8 @@
 //	  pty:scrollback() → data, truncated
 //	process.connect(url, {token=, detach=}) → remote: the functions of process on a
 //	    remote server, plus remote.url and remote.close()
+//	process.connect("ssh://[user@]host[:port]", {identity=, known_hosts=, agent=, mode=,
+//	    password=, ssh_config=, detach=}) → remote on an SSH host (client/ssh), with a mode field
 //	process.spawn(fn, ...) → task · task:wait(timeout?) → fn's results · task:cancel()
 //	task:done() → boolean
 //	process.wait_all(list, timeout?) → {outcome...} · process.wait_any(list, timeout?) → index, outcome

@@ -109,7 +109,8 @@ Flags (before the script name; everything after it goes to the script):
 
 const usageTail = `
 Environment: PROCSH_SERVER and PROCSH_TOKEN are the defaults of --server and
---token.
+--token; --sandbox-id reads DAYTONA_API_KEY and DAYTONA_API_URL; --server
+ssh://… follows ~/.ssh/config and known_hosts and uses SSH_AUTH_SOCK.
 
 Exit status: 0 success; 1 script error (file:line: message and a traceback
 on stderr); n when the script calls os.exit(n); 124 --timeout expired;
