@@ -122,11 +122,12 @@
 // README and the table against each other.
 //
 //	process.exec(cmd, {cwd=, env=, timeout=, tee=, stdin=, check=,
-//	  merge=, detach=}) → result
+//	  merge=, detach=, max_output=}) → result
 //	  (cmd is shell text, or an argv list run word for word, quoted for the shell)
-//	process.code_run(code, {language=, argv=, env=, timeout=, tee=, check=}) → result
+//	process.code_run(code, {language=, argv=, env=, timeout=, tee=, check=, max_output=}) → result
 //	  result = {exit_code, result, stdout, stderr, artifacts={stdout, charts},
-//	            ok, timed_out, signal, duration}   (stdout/stderr when known)
+//	            ok, timed_out, signal, truncated, duration}   (stdout/stderr when known;
+//	            truncated when output passed max_output, default 64 MiB, -1: no cap)
 //	process.session(id | {id=, cwd=, env=, detach=}) → session
 //	process.get_session(id) → session · process.list_sessions() → {info...}
 //	process.delete_session(id) → true
