@@ -135,13 +135,16 @@
 //	  cmd:send(data) · cmd:close_stdin() · cmd:kill(signal?)
 //	  cmd:on_stdout(fn) · cmd:on_stderr(fn) · cmd:on_data(fn) · cmd:on_exit(fn) → cmd
 //	  for line, stream in cmd:lines() do ... end
+//	  cmd:expect(patterns, {timeout=}) → as pty:expect, over the command's output
 //	process.pty{id=, cols=, rows=, cwd=, env=, command=, on_output=, record=, strip_ansi=, timeout=, detach=} → pty
 //	process.attach_pty(id, {scrollback=, on_output=, strip_ansi=, timeout=}) → pty
 //	process.get_pty(id, {scrollback=, on_output=, strip_ansi=, timeout=}) → pty (the same as attach_pty)
 //	process.list_ptys() → {info...} · process.resize_pty(id, cols, rows) → info · process.kill_pty(id)
 //	  pty.id · pty:send(data) · pty:send_line(s) · pty:send_control("c")
 //	  pty:expect(patterns, {timeout=, strip_ansi=}) → index, {before, match, groups}
-//	    | nil, "timeout", "timeout" | nil, "eof", "closed"
+//	    | nil, message, "timeout" | nil, "eof", "closed"
+//	    (timeout: 30 s unless given per call or per PTY; the message names the
+//	    patterns and shows the unmatched output)
 //	    (a pattern is a Go regexp string, {exact=s}, process.EOF or process.TIMEOUT)
 //	  pty:resize(cols, rows) · pty:wait(timeout?) → {exit_code, reason}
 //	  pty:kill() · pty:close() · pty:on_output(fn) · pty:info() · pty:buffered()

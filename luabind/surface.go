@@ -142,6 +142,7 @@ var commandObject = Object{Name: "cmd", Sep: ":", Members: []Member{
 	method("send", "(data)", nil, "true", "Writes data to the command's stdin.", cmdSend),
 	method("close_stdin", "()", nil, "true", "Closes the command's stdin (EOF).", cmdCloseStdin),
 	method("kill", "(signal?)", nil, "true", "Sends a signal (default TERM) to the command.", cmdKill),
+	method("expect", "(patterns, {})", []string{"timeout"}, "index, match", "Waits until one of the patterns matches the command's output, as pty:expect.", cmdExpect),
 	method("lines", "()", nil, "iterator", "Iterates over the command's output lines: for line, stream in cmd:lines().", cmdLines),
 	method("on_stdout", "(fn)", nil, "cmd", "Sets the callback for stdout lines: fn(line, stream, cmd).", func(L *lua.LState) int { return cmdSetCallback(L, "on_stdout") }),
 	method("on_stderr", "(fn)", nil, "cmd", "Sets the callback for stderr lines: fn(line, stream, cmd).", func(L *lua.LState) int { return cmdSetCallback(L, "on_stderr") }),
