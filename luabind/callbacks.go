@@ -7,6 +7,7 @@ import (
 
 	"github.com/procsh/procsh/client"
 	"github.com/procsh/procsh/internal/luaargs"
+	"github.com/procsh/procsh/luabind/lua51"
 )
 
 // Callbacks: the one loop that runs the Lua callbacks of commands
@@ -48,7 +49,7 @@ func (r *run) callback(th *lua.LState, what func() string, fn *lua.LFunction, ar
 	for _, a := range args {
 		th.Push(a)
 	}
-	err := th.PCall(len(args), 0, nil)
+	err := lua51.Translate(th, th.PCall(len(args), 0, nil))
 	if err == nil || r.ctx.Err() != nil {
 		return nil
 	}

@@ -120,7 +120,7 @@ func (h *Host) expectOn(L *lua.LState, fname string, exp *expect.Expecter, timeo
 		case errors.Is(err, expect.ErrEOF):
 			return luaargs.FailKind(L, "eof", KindClosed)
 		}
-		return luaargs.Fail(L, fname, err)
+		return luaargs.Fail(L, fname, fromExpect(err))
 	}
 	m := L.NewTable()
 	m.RawSetString("before", lua.LString(res.Before))
@@ -224,4 +224,17 @@ func (lr *logReader) Read(p []byte) (int, error) {
 	n := copy(p, lr.left)
 	lr.left = lr.left[n:]
 	return n, nil
+}
+
+// fromExpect gives the expect engine's own sentinels the client kinds that
+// scripts see (expect imports nothing of procsh, so its errors do not
+// match client's sentinels by themselves).
+func fromExpect(err error) error {
+	switch {
+	case errors.Is(err, expect.ErrTimeout):
+		return &client.Error{Kind: client.ErrTimeout, Err: err}
+	case errors.Is(err, expect.ErrClosed):
+		return &client.Error{Kind: client.ErrClosed, Err: err}
+	}
+	return err
 }

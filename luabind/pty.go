@@ -168,7 +168,7 @@ func (a *api) pty(L *lua.LState) int {
 		}
 		// Output is recorded as the expect engine reads it, resizes as
 		// they are made.
-		handle = cast.Record(handle, rec.w)
+		handle = recordedPTY{handle, cast.Record(handle, rec.w)}
 	}
 	p := a.newPTYObj(L, po.ID, handle, detach, rec, timeout, strip, onOutput)
 	L.Push(p)
@@ -235,7 +235,7 @@ func ptySendCommon(L *lua.LState, method string, send func(p *ptyObj, s string) 
 	s := luaargs.CheckString(L, method, 2, "data")
 	err := p.a.h.wait(L, method, "", func(context.Context) error { return send(p, s) })
 	if err != nil {
-		return luaargs.Fail(L, method, err)
+		return luaargs.Fail(L, method, fromExpect(err))
 	}
 	L.Push(lua.LTrue)
 	return 1
@@ -261,7 +261,7 @@ func ptySendControl(L *lua.LState) int {
 	}
 	err = p.a.h.wait(L, "pty:send_control", "", func(context.Context) error { return p.exp.Send(c) })
 	if err != nil {
-		return luaargs.Fail(L, "pty:send_control", err)
+		return luaargs.Fail(L, "pty:send_control", fromExpect(err))
 	}
 	L.Push(lua.LTrue)
 	return 1

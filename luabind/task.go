@@ -9,6 +9,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/procsh/procsh/internal/luaargs"
+	"github.com/procsh/procsh/luabind/lua51"
 )
 
 // task is a function running concurrently under process.spawn.
@@ -66,7 +67,7 @@ func (h *Host) spawn(L *lua.LState) int {
 		for _, a := range args {
 			th.Push(a)
 		}
-		err := th.PCall(len(args), lua.MultRet, nil)
+		err := lua51.Translate(th, th.PCall(len(args), lua.MultRet, nil))
 		if err != nil {
 			t.err = toScriptError(err)
 			t.errObj = lua.LString(t.err.(*ScriptError).Message)
