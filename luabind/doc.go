@@ -153,7 +153,9 @@
 //	    remote server, plus remote.url and remote.close()
 //	process.spawn(fn, ...) → task · task:wait(timeout?) → fn's results · task:cancel()
 //	task:done() → boolean
-//	process.wait_all(list, timeout?) → {outcome...} · process.wait_any(list, timeout?) → index, outcome
+//	process.wait_all(list, timeout?) → firsts, all   (firsts[i]: a command's result or a
+//	    task's first value; all[i]: every value, {n=, ...})
+//	process.wait_any(list, timeout?) → index, values...  (every value of the first done)
 //	process.sleep(seconds)
 //	process.quote(s) → one shell word · process.quote{words...} → quoted words joined by spaces
 //	process.with({cwd=, env=, timeout=, check=}, fn, ...) → fn's results, with those
