@@ -157,6 +157,9 @@
 //	    task's first value; all[i]: every value, {n=, ...})
 //	process.wait_any(list, timeout?) → index, values...  (every value of the first done)
 //	process.sleep(seconds)
+//	process.wait_for{port=, host=, http=, status=, file=, timeout=, interval=} → true
+//	    | nil, message, "timeout"   (checked by commands on this backend)
+//	process.retry(n, fn, {delay=, backoff=, max_delay=}) → fn(attempt)'s results
 //	process.quote(s) → one shell word · process.quote{words...} → quoted words joined by spaces
 //	process.with({cwd=, env=, timeout=, check=}, fn, ...) → fn's results, with those
 //	    options as the defaults of exec, code_run, session and session:run inside fn

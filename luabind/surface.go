@@ -107,6 +107,8 @@ func processObject() Object {
 		fn("wait_all", "(list, timeout?)", nil, "{outcome...}", "Waits for every task and command in list.", hostFn((*Host).waitAll)),
 		fn("wait_any", "(list, timeout?)", nil, "index, outcome", "Waits until one task or command in list is done.", hostFn((*Host).waitAny)),
 		fn("sleep", "(seconds)", nil, "", "Sleeps; other tasks run meanwhile.", hostFn((*Host).luaSleep)),
+		fn("wait_for", "{}", []string{"port", "host", "http", "status", "file", "timeout", "interval"}, "true | nil, msg, \"timeout\"", "Waits until a port accepts connections, a URL answers or a file exists, checked on this backend.", waitFor),
+		fn("retry", "(n, fn, {})", []string{"delay", "backoff", "max_delay"}, "fn's results", "Calls fn(attempt) up to n times until it succeeds, sleeping between attempts.", retry),
 		fn("quote", "(s | {words})", nil, "string", "Quotes s as one shell word, or a list of words joined with spaces.", quote),
 		fn("with", "({}, fn, ...)", []string{"cwd", "env", "timeout", "check"}, "fn's results", "Calls fn with these options as defaults for exec, code_run, session and session:run.", with),
 		field("EOF", "Expect pattern that matches the end of output."),
