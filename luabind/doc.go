@@ -52,6 +52,10 @@
 // RunFile and Eval run one at a time. A Host may run many scripts in turn;
 // mixing Eval with RunString works, but what background tasks of earlier
 // Evals start while a RunString runs is cleaned up with that run. Do gives exclusive access to the state.
+// RunStringResults returns what the chunk returned. Go slices, arrays and
+// maps given with WithGlobal iterate with ipairs and pairs (maps with
+// string or number keys in key order), and Fallible adapts a Go function
+// returning (T, error) to the nil, message, kind convention.
 // Go functions registered with WithModule or WithGlobal run with the lock
 // held and must not keep the *lua.LState they receive (it is the calling
 // task's thread). One that waits (for the network, a timer, a channel) waits
@@ -163,6 +167,10 @@
 //	process.quote(s) → one shell word · process.quote{words...} → quoted words joined by spaces
 //	process.with({cwd=, env=, timeout=, check=}, fn, ...) → fn's results, with those
 //	    options as the defaults of exec, code_run, session and session:run inside fn
+//	process.map(items, fn, {limit=, fail_fast=}) → results in input order, each
+//	    {ok=true, value=} or {ok=false, error=, kind=}
+//	process.daytona{api_key=, api_url=, organization_id=, poll_interval=} → a Daytona API client
+//	    (get, list, create, delete; sandbox:connect() → remote)
 //
 // stdin=data writes data to the command's stdin, then EOF. check=true makes
 // a non-zero exit or a signal raise an error of kind "failed" (a timeout:

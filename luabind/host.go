@@ -163,6 +163,7 @@ type Host struct {
 	process *lua.LTable // the default process module
 
 	markerEOF, markerTimeout *lua.LUserData // process.EOF, process.TIMEOUT
+	mapImpl                  lua.LValue     // process.map's Lua side, compiled on first use
 
 	scoped map[*lua.LState][]*defaults // guarded by the GIL: process.with defaults by thread
 }
@@ -226,6 +227,7 @@ func (h *Host) openLibs() error {
 	for _, m := range h.cfg.modules {
 		L.PreloadModule(m.name, m.loader)
 	}
+	openGoIterators(L)
 	for _, g := range h.cfg.globals {
 		L.SetGlobal(g.name, luar.New(L, g.v))
 	}
@@ -315,6 +317,12 @@ func (h *Host) RunFile(ctx context.Context, path string, args ...string) error {
 }
 
 func (h *Host) runProto(ctx context.Context, proto *lua.FunctionProto, setup func(L *lua.LState) []lua.LValue) error {
+	return h.runProtoResults(ctx, proto, setup, nil)
+}
+
+// runProtoResults is runProto that, when results is set, stores there what
+// the main chunk returned.
+func (h *Host) runProtoResults(ctx context.Context, proto *lua.FunctionProto, setup func(L *lua.LState) []lua.LValue, results *[]lua.LValue) error {
 	h.runMu.Lock()
 	defer h.runMu.Unlock()
 	if err := h.gil.LockContext(ctx, h.L); err != nil {
@@ -337,7 +345,19 @@ func (h *Host) runProto(ctx context.Context, proto *lua.FunctionProto, setup fun
 	for _, a := range args {
 		th.Push(a)
 	}
-	err := lua51.Translate(th, th.PCall(len(args), 0, nil))
+	nret := 0
+	if results != nil {
+		nret = lua.MultRet
+	}
+	err := lua51.Translate(th, th.PCall(len(args), nret, nil))
+	if err == nil && results != nil {
+		n := th.GetTop()
+		*results = make([]lua.LValue, n)
+		for i := range n {
+			(*results)[i] = th.Get(i + 1)
+		}
+		th.Pop(n)
+	}
 	release()
 	if err == nil {
 		// The main chunk is done (its thread already recycled); let tasks

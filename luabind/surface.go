@@ -109,6 +109,8 @@ func processObject() Object {
 		fn("sleep", "(seconds)", nil, "", "Sleeps; other tasks run meanwhile.", hostFn((*Host).luaSleep)),
 		fn("wait_for", "{}", []string{"port", "host", "http", "status", "file", "timeout", "interval"}, "true | nil, msg, \"timeout\"", "Waits until a port accepts connections, a URL answers or a file exists, checked on this backend.", waitFor),
 		fn("retry", "(n, fn, {})", []string{"delay", "backoff", "max_delay"}, "fn's results", "Calls fn(attempt) up to n times until it succeeds, sleeping between attempts.", retry),
+		fn("map", "(items, fn, {})", []string{"limit", "fail_fast"}, "{{ok=, value=} | {ok=false, error=, kind=}...}", "Runs fn(item, i) for every item in tasks, at most limit at once; results in input order.", mapCall),
+		fn("daytona", "{}", []string{"api_key", "api_url", "organization_id", "poll_interval"}, "daytona", "A Daytona API client: get(id), list(), create{}, delete(id); a sandbox's connect() gives a module like process.", (*api).luaDaytona),
 		fn("quote", "(s | {words})", nil, "string", "Quotes s as one shell word, or a list of words joined with spaces.", quote),
 		fn("with", "({}, fn, ...)", []string{"cwd", "env", "timeout", "check"}, "fn's results", "Calls fn with these options as defaults for exec, code_run, session and session:run.", with),
 		field("EOF", "Expect pattern that matches the end of output."),
