@@ -44,6 +44,7 @@ type options struct {
 	identity, knownHosts, sshMode string
 	sandboxID                     string // --sandbox-id
 	version                       bool
+	trace                         bool // --trace, PROCSH_TRACE=1
 }
 
 // exprFlag collects every -e, run in order as lua.c does.
@@ -109,7 +110,7 @@ Flags (before the script name; everything after it goes to the script):
 
 const usageTail = `
 Environment: PROCSH_SERVER and PROCSH_TOKEN are the defaults of --server and
---token.
+--token; PROCSH_TRACE=1 turns on --trace.
 
 Exit status: 0 success; 1 script error (file:line: message and a traceback
 on stderr); n when the script calls os.exit(n); 124 --timeout expired;
@@ -130,6 +131,7 @@ func newFlagSet(opts *options, stderr io.Writer) *flag.FlagSet {
 	fs.BoolVar(&opts.sandbox, "sandbox", false, "old name of --restricted")
 	fs.Var(durationFlag{&opts.timeout}, "timeout", "bound the whole run of a script (`duration` such as 30s, 5m, or seconds)")
 	fs.BoolVar(&opts.version, "version", false, "print the version and exit")
+	fs.BoolVar(&opts.trace, "trace", os.Getenv("PROCSH_TRACE") == "1", "print every command the script runs, with a timestamp, its target, exit status and duration, to stderr")
 	return fs
 }
 
@@ -302,6 +304,16 @@ func (a *app) newHost(backend client.Client, stdout, stderr io.Writer, extra ...
 	}
 	if a.status != nil {
 		hopts = append(hopts, luabind.WithWaitObserver(a.status.Observe))
+	}
+	if a.opts.trace {
+		target := "local"
+		switch {
+		case a.opts.server != "":
+			target = a.opts.server
+		case a.opts.sandboxID != "":
+			target = "daytona:" + a.opts.sandboxID
+		}
+		hopts = append(hopts, luabind.WithTrace(stderr, target))
 	}
 	return luabind.New(backend, append(hopts, extra...)...)
 }
