@@ -119,7 +119,9 @@
 // (fractions allowed). Options tables reject unknown keys. Every name below
 // comes from one registration table (Surface, in surface.go) that also
 // carries a one-line doc string per name; a test checks this list, the
-// README and the table against each other.
+// README and the table against each other. The global help(x) prints the
+// signature and doc string of a function, method or object from the same
+// table.
 //
 //	process.exec(cmd, {cwd=, env=, timeout=, tee=, stdin=, check=}) → result
 //	  (cmd is shell text, or an argv list run word for word, quoted for the shell)
