@@ -104,6 +104,7 @@ Usage:
                                          serve the process API over HTTP/WebSocket
   procsh [flags] test [--filter P] [--format text|tap|junit] [paths...]
                                          run the *_test.lua / *_spec.lua tests
+  procsh init [dir]                      write editor stubs (.luarc.json, .procsh/meta)
 
 Flags (before the script name; everything after it goes to the script):
 `
@@ -175,6 +176,8 @@ func Main(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 			return serveMain(rest[1:], stdout, stderr)
 		case "test":
 			return (&app{opts: opts, stdin: stdin, stdout: stdout, stderr: stderr}).testMain(rest[1:])
+		case "init":
+			return initMain(rest[1:], stdout, stderr)
 		case "run":
 			if len(rest) < 2 {
 				fmt.Fprintln(stderr, "procsh run: missing script name")
