@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -17,9 +18,10 @@ import (
 // api is one instance of the process module, bound to one backend: the
 // host's own, or one returned by process.connect.
 type api struct {
-	h    *Host
-	c    client.Client
-	name string // "process", or "remote" for connected modules (used in messages)
+	h      *Host
+	c      client.Client
+	name   string // "process", or "remote" for connected modules (used in messages)
+	target string // what --trace calls the backend: the host's target, or a remote URL
 }
 
 // Type names of the userdata the module hands out.
@@ -42,6 +44,7 @@ func (h *Host) newProcessModule(L *lua.LState, a *api) *lua.LTable {
 			mod.RawSetString(m.Name, L.NewFunction(func(L *lua.LState) int { return f(a, L) }))
 		}
 	}
+	h.recordDocs(L, mod, a.name)
 	mod.RawSetString("EOF", h.markerEOF)
 	mod.RawSetString("TIMEOUT", h.markerTimeout)
 	return mod
@@ -165,6 +168,7 @@ func (a *api) exec(L *lua.LState) int {
 		req.Command = withStdin(command, stdin)
 	}
 	var res *client.ExecResult
+	defer a.trace("exec", command, time.Now(), &res)
 	err := a.h.wait(L, fname, "exec: "+firstLine(command), func(ctx context.Context) error {
 		var err error
 		res, err = a.c.Exec(ctx, req)
@@ -198,6 +202,7 @@ func (a *api) codeRun(L *lua.LState) int {
 		lang = client.Python
 	}
 	var res *client.ExecResult
+	defer a.trace("code_run", lang+": "+code, time.Now(), &res)
 	err := a.h.wait(L, fname, "code_run: "+lang, func(ctx context.Context) error {
 		var err error
 		res, err = a.c.CodeRun(ctx, req)
@@ -336,7 +341,7 @@ func (a *api) connect(L *lua.LState) int {
 	if !detach {
 		h.cur.add(resourceFunc(func(context.Context) { _ = c.Close() }))
 	}
-	mod := h.newProcessModule(L, &api{h: h, c: c, name: "remote"})
+	mod := h.newProcessModule(L, &api{h: h, c: c, name: "remote", target: url})
 	mod.RawSetString("url", lua.LString(url))
 	mod.RawSetString("close", L.NewFunction(func(L *lua.LState) int {
 		if err := c.Close(); err != nil {
