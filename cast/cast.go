@@ -5,7 +5,7 @@
 // A cast file is a JSON header line followed by one JSON array per event:
 // [seconds since start, type, data], where type is "o" (output), "i"
 // (input), "r" (resize, data "COLSxROWS") or "m" (marker). Writer produces
-// that format; Record wraps a client.PTYHandle so that everything read from
+// that format; Record wraps a terminal (such as a procsh PTY handle) so that everything read from
 // it (and optionally written to it, and resizes) is recorded as it happens;
 // Decoder reads a cast back.
 package cast

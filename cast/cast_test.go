@@ -157,7 +157,7 @@ func TestRecordHandle(t *testing.T) {
 		pr, pw := io.Pipe()
 		fake := &fakePTY{Reader: pr}
 		var file bytes.Buffer
-		w, err := NewWriter(&file, HeaderFor(&client.PTYInfo{Cols: 80, Rows: 24, Env: map[string]string{"TERM": "xterm"}}))
+		w, err := NewWriter(&file, HeaderFor(80, 24, map[string]string{"TERM": "xterm"}))
 		if err != nil {
 			t.Fatal(err)
 		}

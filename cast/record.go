@@ -2,23 +2,30 @@ package cast
 
 import (
 	"context"
-
-	"github.com/procsh/procsh/client"
+	"io"
 )
 
-// HeaderFor returns a header for a PTY: its size, and TERM from its
-// environment.
-func HeaderFor(info *client.PTYInfo) Header {
-	h := Header{Width: int(info.Cols), Height: int(info.Rows)}
-	if term := info.Env["TERM"]; term != "" {
+// HeaderFor returns a header for a terminal of cols x rows whose
+// environment is env: its size, and TERM from env.
+func HeaderFor(cols, rows uint16, env map[string]string) Header {
+	h := Header{Width: int(cols), Height: int(rows)}
+	if term := env["TERM"]; term != "" {
 		h.Env = map[string]string{"TERM": term}
 	}
 	return h
 }
 
-// Recorder is a client.PTYHandle that records what passes through it.
+// Terminal is what Record wraps: a terminal's byte stream and its size. A
+// procsh PTY handle (client.PTYHandle) is one; the interface is spelled out
+// here so that this package depends on nothing of procsh.
+type Terminal interface {
+	io.ReadWriteCloser
+	Resize(ctx context.Context, cols, rows uint16) error
+}
+
+// Recorder is a Terminal that records what passes through it.
 type Recorder struct {
-	client.PTYHandle
+	Terminal
 	w     *Writer
 	input bool
 }
@@ -34,8 +41,8 @@ func WithInput() RecordOption { return func(r *Recorder) { r.input = true } }
 // output, resizes as "r" events and, with WithInput, writes as input. Output
 // is recorded when it is read, so the recording's timing is the reader's.
 // Closing the Recorder closes h; the Writer is the caller's to close.
-func Record(h client.PTYHandle, w *Writer, opts ...RecordOption) *Recorder {
-	r := &Recorder{PTYHandle: h, w: w}
+func Record(h Terminal, w *Writer, opts ...RecordOption) *Recorder {
+	r := &Recorder{Terminal: h, w: w}
 	for _, o := range opts {
 		o(r)
 	}
@@ -44,7 +51,7 @@ func Record(h client.PTYHandle, w *Writer, opts ...RecordOption) *Recorder {
 
 // Read reads from the handle and records what it got.
 func (r *Recorder) Read(p []byte) (int, error) {
-	n, err := r.PTYHandle.Read(p)
+	n, err := r.Terminal.Read(p)
 	if n > 0 {
 		_ = r.w.Output(p[:n]) // a failing recording must not break the session
 	}
@@ -53,7 +60,7 @@ func (r *Recorder) Read(p []byte) (int, error) {
 
 // Write writes to the handle and, with WithInput, records what was written.
 func (r *Recorder) Write(p []byte) (int, error) {
-	n, err := r.PTYHandle.Write(p)
+	n, err := r.Terminal.Write(p)
 	if n > 0 && r.input {
 		_ = r.w.Input(p[:n])
 	}
@@ -62,7 +69,7 @@ func (r *Recorder) Write(p []byte) (int, error) {
 
 // Resize resizes the PTY and records the new size.
 func (r *Recorder) Resize(ctx context.Context, cols, rows uint16) error {
-	if err := r.PTYHandle.Resize(ctx, cols, rows); err != nil {
+	if err := r.Terminal.Resize(ctx, cols, rows); err != nil {
 		return err
 	}
 	return r.w.Resize(cols, rows)

@@ -33,7 +33,7 @@ func TestRecordLocalPTY(t *testing.T) {
 		t.Fatal(err)
 	}
 	var file, transcript bytes.Buffer
-	w, err := cast.NewWriter(&file, cast.HeaderFor(info))
+	w, err := cast.NewWriter(&file, cast.HeaderFor(info.Cols, info.Rows, info.Env))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func TestRecordLocalPTY(t *testing.T) {
 	if err != nil || res.Before != "30 100\r\ncafé ✓\r\n" {
 		t.Fatalf("got %+v, %v", res, err)
 	}
-	if r, err := rec.Wait(ctx); err != nil || r.ExitCode != 4 {
+	if r, err := h.Wait(ctx); err != nil || r.ExitCode != 4 {
 		t.Fatalf("wait %+v, %v", r, err)
 	}
 	if err := w.Close(); err != nil {
@@ -98,7 +98,7 @@ func ExampleRecord() {
 	info, _ := b.CreatePTY(ctx, client.PTYOptions{ID: "demo", LazyStart: true, Command: []string{"echo", "hello"}})
 	h, _ := b.ConnectPTY(ctx, "demo", client.PTYConnectOptions{})
 	var file bytes.Buffer // an *os.File in real use
-	w, _ := cast.NewWriter(&file, cast.HeaderFor(info))
+	w, _ := cast.NewWriter(&file, cast.HeaderFor(info.Cols, info.Rows, info.Env))
 	rec := cast.Record(h, w)
 	e := expect.New(rec)
 	_, _ = e.Expect(ctx, expect.EOF)

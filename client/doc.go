@@ -1,6 +1,10 @@
 // Package client defines the Process API of procsh: the Go types and the
-// Client interface that every backend implements, and the remote backend that
-// speaks the Daytona toolbox /process protocol over HTTP and WebSocket.
+// Client interface that every backend implements, the errors and the one
+// table of error kinds (kinds.go) that the backends, the server and the Lua
+// host translate through. It imports only the standard library; the
+// backends are its sibling packages client/local (this machine) and
+// client/remote (the Daytona toolbox /process protocol over HTTP and
+// WebSocket, against Daytona or `procsh serve`).
 //
 // The surface follows the Daytona SDK's Process class: one-shot commands
 // (Exec), code runs (CodeRun), persistent shell sessions with synchronous and
@@ -15,7 +19,7 @@
 //
 // Errors are wrapped around a small set of sentinels (ErrNotFound,
 // ErrConflict, ErrInvalidArgument, ErrTimeout, ErrClosed, ErrUnsupported,
-// ErrUnavailable) so callers test them with errors.Is, whichever backend
+// ErrUnavailable, ErrUnauthorized) so callers test them with errors.Is, whichever backend
 // produced them.
 //
 // Nothing in this package knows about Lua.

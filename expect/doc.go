@@ -17,8 +17,9 @@
 // End of stream and timeout are outcomes a caller can match on: put the EOF
 // or Timeout sentinel among the patterns and Expect returns successfully with
 // that pattern's index. Without the sentinel they are errors: one matching
-// ErrEOF (and io.EOF), or one matching ErrTimeout (and client.ErrTimeout, so
-// code that classifies procsh errors with client.KindOf sees a timeout).
+// ErrEOF (and io.EOF, and the stream's own error when it failed), or one
+// matching ErrTimeout. The package depends on nothing of procsh: the Lua
+// layer maps ErrTimeout and ErrClosed to its error kinds.
 //
 // The stream is anything readable: a client.PTYHandle (local or remote), a
 // pipe, a network connection. One Expect runs at a time (concurrent calls

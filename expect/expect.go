@@ -9,8 +9,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/procsh/procsh/client"
 )
 
 // Errors returned by Expect when the outcome was not among the patterns.
@@ -19,11 +17,10 @@ var (
 	// matches io.EOF too. When the stream failed with another error, that
 	// error is wrapped as well.
 	ErrEOF = fmt.Errorf("expect: end of stream: %w", io.EOF)
-	// ErrTimeout: the timeout passed before any pattern matched. It matches
-	// client.ErrTimeout too.
-	ErrTimeout = fmt.Errorf("expect: %w", client.ErrTimeout)
+	// ErrTimeout: the timeout passed before any pattern matched.
+	ErrTimeout = errors.New("expect: timeout")
 	// ErrClosed: the Expecter was closed.
-	ErrClosed = fmt.Errorf("expect: %w", client.ErrClosed)
+	ErrClosed = errors.New("expect: closed")
 )
 
 // Result describes how an Expect call ended.

@@ -4,8 +4,8 @@ import "github.com/procsh/procsh/internal/luaargs"
 
 // Error kinds returned as the third value of a failed call (nil, message,
 // kind). The set is small and stable so that scripts can branch on it; all
-// but KindCanceled and KindError are the short names of client's kind
-// table (client.KindName).
+// but KindCanceled, KindFailed and KindError are the short names of
+// client's kind table (client.KindName).
 const (
 	KindNotFound     = luaargs.KindNotFound     // unknown session, command, PTY or file
 	KindConflict     = luaargs.KindConflict     // the id already exists
@@ -16,5 +16,6 @@ const (
 	KindUnauthorized = luaargs.KindUnauthorized // a missing or wrong token
 	KindUnavailable  = luaargs.KindUnavailable  // the backend could not be reached or failed
 	KindCanceled     = luaargs.KindCanceled     // the run or the evaluation was cancelled
+	KindFailed       = luaargs.KindFailed       // the error check=true raises for a command that exited non-zero or was killed
 	KindError        = luaargs.KindError        // anything else
 )

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os/exec"
 	"sync"
 	"testing"
 	"time"
@@ -193,6 +194,76 @@ func BenchmarkCallbackThroughput(b *testing.B) {
 	b.ReportMetric(goMBs, "MB/s-go")
 	b.ReportMetric(luaMBs, "MB/s-callback")
 	b.ReportMetric(luaMBs/goMBs, "callback/go")
+}
+
+// BenchmarkDataThroughput: MB/s of a 100 MB stream delivered chunk by
+// chunk to an on_data callback, against two floors measured in the same
+// iteration: the same producer read from a plain pipe (os/exec) and the
+// Go-level StreamCommandLogs of the same command.
+func BenchmarkDataThroughput(b *testing.B) {
+	h, backend := benchHost(b)
+	const mb = 100.0
+	var pipe, goLevel, lua time.Duration
+	ctx := context.Background()
+	buf := make([]byte, 64<<10)
+	for b.Loop() {
+		start := time.Now()
+		cmd := exec.Command("sh", "-c", producer)
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		n := 0
+		for {
+			k, err := out.Read(buf)
+			n += k
+			if err != nil {
+				break
+			}
+		}
+		_ = cmd.Wait()
+		pipe += time.Since(start)
+		if n != 100000000 {
+			b.Fatalf("pipe got %d bytes", n)
+		}
+		if err := backend.CreateSession(ctx, client.SessionOptions{ID: "bench-go"}); err != nil {
+			b.Fatal(err)
+		}
+		start = time.Now()
+		res, err := backend.ExecSession(ctx, "bench-go", client.SessionExecRequest{Command: producer, Async: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		st, err := backend.StreamCommandLogs(ctx, "bench-go", res.CmdID, client.LogOptions{Follow: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		n = 0
+		for {
+			ch, err := st.Recv()
+			if err != nil {
+				break
+			}
+			n += len(ch.Data)
+		}
+		st.Close()
+		goLevel += time.Since(start)
+		_ = backend.DeleteSession(ctx, "bench-go")
+		lua += benchRun(b, h, `
+			local n = 0
+			local c = process.session():start([[`+producer+`]], {on_data = function(d) n = n + #d end})
+			c:wait()
+			assert(n == 100000000, tostring(n))`)
+	}
+	mbs := func(d time.Duration) float64 { return mb * float64(b.N) / d.Seconds() }
+	b.ReportMetric(mbs(pipe), "MB/s-pipe")
+	b.ReportMetric(mbs(goLevel), "MB/s-go")
+	b.ReportMetric(mbs(lua), "MB/s-on_data")
+	b.ReportMetric(mbs(lua)/mbs(pipe), "on_data/pipe")
+	b.ReportMetric(mbs(lua)/mbs(goLevel), "on_data/go")
 }
 
 // BenchmarkSessionTasksGo is the Go-level floor of BenchmarkSessionTasks:

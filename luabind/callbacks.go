@@ -7,6 +7,7 @@ import (
 
 	"github.com/procsh/procsh/client"
 	"github.com/procsh/procsh/internal/luaargs"
+	"github.com/procsh/procsh/luabind/lua51"
 )
 
 // Callbacks: the one loop that runs the Lua callbacks of commands
@@ -43,23 +44,25 @@ func runCallbacks[T any](h *Host, r *run, th *lua.LState, next func() (batch []T
 // background error of the run and returned; it does not stop later
 // callbacks. what names the callback in the report ("on_stdout callback of
 // command ...").
-func (r *run) callback(th *lua.LState, what string, fn *lua.LFunction, args ...lua.LValue) error {
+func (r *run) callback(th *lua.LState, what func() string, fn *lua.LFunction, args ...lua.LValue) error {
 	th.Push(fn)
 	for _, a := range args {
 		th.Push(a)
 	}
-	err := th.PCall(len(args), 0, nil)
+	err := lua51.Translate(th, th.PCall(len(args), 0, nil))
 	if err == nil || r.ctx.Err() != nil {
 		return nil
 	}
 	se := toScriptError(err)
-	r.background(what+" failed", se)
+	r.background(what()+" failed", se)
 	return se
 }
 
-// cmdSetCallback is cmd:on_stdout(fn) / on_stderr(fn) / on_exit(fn); it
-// returns cmd. Line callbacks receive (line, stream) for every line from
-// the start of the command's output; on_exit receives the result table.
+// cmdSetCallback is cmd:on_stdout(fn) / on_stderr(fn) / on_data(fn) /
+// on_exit(fn); it returns cmd. Line callbacks receive (line, stream, cmd)
+// for every line from the start of the command's output (from the next line
+// boundary if on_data alone ran so far); on_data receives (data, stream,
+// cmd) for every chunk, byte-exact; on_exit receives (result, cmd).
 func cmdSetCallback(L *lua.LState, which string) int {
 	c := self[*command](L, "cmd:"+which)
 	fn, ok := L.Get(2).(*lua.LFunction)
@@ -71,6 +74,8 @@ func cmdSetCallback(L *lua.LState, which string) int {
 		c.onStdout = fn
 	case "on_stderr":
 		c.onStderr = fn
+	case "on_data":
+		c.onData = fn
 	default:
 		c.onExit = fn
 	}
@@ -84,6 +89,8 @@ func cmdSetCallback(L *lua.LState, which string) int {
 // Unless the command is detached the run stays pending until on_exit ran.
 // The caller holds the GIL.
 func (c *command) startCallbacks() {
+	c.wantLines.Store(c.onStdout != nil || c.onStderr != nil)
+	c.wantData.Store(c.onData != nil)
 	if c.cbDone != nil {
 		return
 	}
@@ -141,28 +148,32 @@ func (c *command) startCallbacks() {
 		}
 		h.gil.Lock(th)
 		if c.onExit != nil && c.waitErr == nil && r.ctx.Err() == nil {
-			c.call(th, "on_exit", c.onExit, c.result(th))
+			c.call(th, "on_exit", c.onExit, c.result(th), c.ud)
 		}
 		h.gil.Unlock()
 	}()
 }
 
-// deliverLine runs the line callback for ln, if the command has one for
-// its stream.
+// deliverLine runs the callback for ln: on_data for a raw chunk, else the
+// line callback of its stream, if the command has one.
 func (c *command) deliverLine(th *lua.LState, ln line) {
 	fn, which := c.onStdout, "on_stdout"
-	if ln.stream == client.Stderr {
+	switch {
+	case ln.raw:
+		fn, which = c.onData, "on_data"
+	case ln.stream == client.Stderr:
 		fn, which = c.onStderr, "on_stderr"
 	}
 	if fn != nil {
-		c.call(th, which, fn, lua.LString(ln.text), lua.LString(ln.stream.String()))
+		c.call(th, which, fn, lua.LString(ln.text), lua.LString(ln.stream.String()), c.ud)
 	}
 }
 
 // call runs one callback of c and records the first failure in the result
 // (callback_error).
 func (c *command) call(th *lua.LState, which string, fn *lua.LFunction, args ...lua.LValue) {
-	if err := c.r.callback(th, fmt.Sprintf("%s callback of %s", which, c), fn, args...); err != nil && c.cbErr == nil {
+	what := func() string { return fmt.Sprintf("%s callback of %s", which, c) }
+	if err := c.r.callback(th, what, fn, args...); err != nil && c.cbErr == nil {
 		c.cbErr = err
 	}
 }
@@ -201,6 +212,6 @@ func (p *ptyObj) nextOutput() ([][]byte, bool) {
 // deliverOutput runs on_output for one chunk.
 func (p *ptyObj) deliverOutput(th *lua.LState, b []byte) {
 	if p.onOutput != nil {
-		_ = p.r.callback(th, "on_output callback of "+p.String(), p.onOutput, lua.LString(b))
+		_ = p.r.callback(th, func() string { return "on_output callback of " + p.String() }, p.onOutput, lua.LString(b), p.ud)
 	}
 }

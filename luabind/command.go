@@ -2,6 +2,7 @@ package luabind
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync/atomic"
 	"syscall"
@@ -32,6 +33,8 @@ type command struct {
 	waitDone                   chan struct{} // closed when the waiter has info/logs or failed
 	allDone                    chan struct{} // waitDone and cbDone
 	onStdout, onStderr, onExit *lua.LFunction
+	onData                     *lua.LFunction
+	wantLines, wantData        atomic.Bool   // the stream reader's view of which callbacks exist
 	cbDone                     chan struct{} // nil unless callbacks were set
 	cbThread                   *lua.LState   // the thread callbacks run on
 	teeDone                    chan struct{} // nil unless tee=true
@@ -66,19 +69,6 @@ func (c *command) cleanup(ctx context.Context) {
 		return
 	}
 	_ = c.a.c.KillCommand(ctx, c.sid, c.id, syscall.SIGKILL)
-}
-
-var commandMethods = map[string]lua.LGFunction{
-	"wait":        cmdWait,
-	"logs":        cmdLogs,
-	"send":        cmdSend,
-	"close_stdin": cmdCloseStdin,
-	"kill":        cmdKill,
-	"lines":       cmdLines,
-	"info":        cmdInfo,
-	"on_stdout":   func(L *lua.LState) int { return cmdSetCallback(L, "on_stdout") },
-	"on_stderr":   func(L *lua.LState) int { return cmdSetCallback(L, "on_stderr") },
-	"on_exit":     func(L *lua.LState) int { return cmdSetCallback(L, "on_exit") },
 }
 
 func commandField(L *lua.LState, v any, key string) lua.LValue {
@@ -331,4 +321,23 @@ func cmdKill(L *lua.LState) int {
 	}
 	L.Push(lua.LTrue)
 	return 1
+}
+
+// feed writes data to the command's stdin and closes it (stdin=). A
+// command that has already ended (it did not read its input) is not an
+// error: there is nobody left to write to.
+func (c *command) feed(L *lua.LState, fname, data string) error {
+	return c.a.h.wait(L, fname, "", func(ctx context.Context) error {
+		var err error
+		if data != "" {
+			err = c.a.c.SendInput(ctx, c.sid, c.id, []byte(data))
+		}
+		if err == nil {
+			err = c.a.c.CloseInput(ctx, c.sid, c.id)
+		}
+		if errors.Is(err, client.ErrClosed) {
+			return nil
+		}
+		return err
+	})
 }

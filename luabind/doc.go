@@ -90,9 +90,11 @@
 //
 // # Callbacks
 //
-// on_stdout/on_stderr receive (line, stream) per output line (without the
-// newline; a final unterminated line is delivered too); on_exit receives the
-// result table. Callbacks of one command run in order, on that command's own
+// on_stdout/on_stderr receive (line, stream, cmd) per output line (without
+// the newline; a final unterminated line is delivered too); on_data
+// receives (data, stream, cmd) for every chunk of output as it arrives,
+// byte-exact; on_exit receives (result, cmd); a PTY's on_output receives
+// (data, pty). Callbacks of one command run in order, on that command's own
 // Lua thread, under the lock, and may call blocking functions. cmd:wait()
 // returns only after every callback of the command has run. A failing
 // callback is reported on the host's stderr with its traceback, recorded in
@@ -114,38 +116,52 @@
 // # The process module
 //
 // process is a global and require("process"). Durations are seconds
-// (fractions allowed). Options tables reject unknown keys.
+// (fractions allowed). Options tables reject unknown keys. Every name below
+// comes from one registration table (Surface, in surface.go) that also
+// carries a one-line doc string per name; a test checks this list, the
+// README and the table against each other.
 //
-//	process.exec(cmd, {cwd=, env=, timeout=, tee=})        → result
-//	process.code_run(code, {language=, argv=, env=, timeout=, tee=}) → result
+//	process.exec(cmd, {cwd=, env=, timeout=, tee=, stdin=, check=}) → result
+//	  (cmd is shell text, or an argv list run word for word, quoted for the shell)
+//	process.code_run(code, {language=, argv=, env=, timeout=, tee=, check=}) → result
 //	  result = {exit_code, result, stdout, stderr, artifacts={stdout, charts},
 //	            ok, timed_out, signal, duration}   (stdout/stderr when known)
 //	process.session(id | {id=, cwd=, env=, detach=}) → session
 //	process.get_session(id) → session · process.list_sessions() → {info...}
 //	process.delete_session(id) → true
-//	  session.id · session:run(cmd, {timeout=, tee=, suppress_echo=}) → result
-//	  session:start(cmd, {on_stdout=, on_stderr=, on_exit=, tee=, detach=,
-//	                      suppress_echo=}) → command
-//	  session:info() · session:commands() · session:command(id) · session:delete()
-//	  command.id · command.session_id · command.command
+//	  session.id
+//	  session:run(cmd, {timeout=, tee=, suppress_echo=, stdin=, check=}) → result
+//	  session:start(cmd, {on_stdout=, on_stderr=, on_data=, on_exit=, tee=, detach=, suppress_echo=, stdin=}) → cmd
+//	  session:info() · session:commands() · session:command(id) → cmd · session:delete()
+//	  cmd.id · cmd.session_id · cmd.command
 //	  cmd:wait(timeout?) → result | nil, "timeout", "timeout"
-//	  cmd:logs() → {output, stdout, stderr} · cmd:info() · cmd:send(data)
-//	  cmd:close_stdin() · cmd:kill(signal?) · cmd:on_stdout(fn) / on_stderr / on_exit
+//	  cmd:logs() → {output, stdout, stderr} · cmd:info() → {id, command, exit_code, signal, done}
+//	  cmd:send(data) · cmd:close_stdin() · cmd:kill(signal?)
+//	  cmd:on_stdout(fn) · cmd:on_stderr(fn) · cmd:on_data(fn) · cmd:on_exit(fn) → cmd
 //	  for line, stream in cmd:lines() do ... end
-//	process.pty{id=, cols=, rows=, cwd=, env=, command=, on_output=, record=,
-//	            strip_ansi=, timeout=, detach=} → pty
+//	process.pty{id=, cols=, rows=, cwd=, env=, command=, on_output=, record=, strip_ansi=, timeout=, detach=} → pty
 //	process.attach_pty(id, {scrollback=, on_output=, strip_ansi=, timeout=}) → pty
-//	process.get_pty(id) → pty (as attach_pty) · process.list_ptys() · process.resize_pty(id, cols, rows)
-//	process.kill_pty(id)
-//	  pty.id · pty:send(s) · pty:send_line(s) · pty:send_control("c")
-//	  pty:expect(patterns, {timeout=}) → index, {before, match, groups}
+//	process.get_pty(id, {scrollback=, on_output=, strip_ansi=, timeout=}) → pty (the same as attach_pty)
+//	process.list_ptys() → {info...} · process.resize_pty(id, cols, rows) → info · process.kill_pty(id)
+//	  pty.id · pty:send(data) · pty:send_line(s) · pty:send_control("c")
+//	  pty:expect(patterns, {timeout=, strip_ansi=}) → index, {before, match, groups}
 //	    | nil, "timeout", "timeout" | nil, "eof", "closed"
 //	    (a pattern is a Go regexp string, {exact=s}, process.EOF or process.TIMEOUT)
 //	  pty:resize(cols, rows) · pty:wait(timeout?) → {exit_code, reason}
 //	  pty:kill() · pty:close() · pty:on_output(fn) · pty:info() · pty:buffered()
-//	  pty:scrollback()
-//	process.connect(url, {token=, detach=}) → a module like process, plus url, close()
+//	  pty:scrollback() → data, truncated
+//	process.connect(url, {token=, detach=}) → remote: the functions of process on a
+//	    remote server, plus remote.url and remote.close()
 //	process.spawn(fn, ...) → task · task:wait(timeout?) → fn's results · task:cancel()
-//	task:done() · process.wait_all(list, timeout?) · process.wait_any(list, timeout?)
+//	task:done() → boolean
+//	process.wait_all(list, timeout?) → {outcome...} · process.wait_any(list, timeout?) → index, outcome
 //	process.sleep(seconds)
+//	process.quote(s) → one shell word · process.quote{words...} → quoted words joined by spaces
+//	process.with({cwd=, env=, timeout=, check=}, fn, ...) → fn's results, with those
+//	    options as the defaults of exec, code_run, session and session:run inside fn
+//
+// stdin=data writes data to the command's stdin, then EOF. check=true makes
+// a non-zero exit or a signal raise an error of kind "failed" (a timeout:
+// kind "timeout"), an object with kind, message and result fields whose
+// message names the command, its status and the tail of its stderr.
 package luabind

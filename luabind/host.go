@@ -15,6 +15,8 @@ import (
 	luar "layeh.com/gopher-luar"
 
 	"github.com/procsh/procsh/client"
+	"github.com/procsh/procsh/client/remote"
+	"github.com/procsh/procsh/luabind/lua51"
 )
 
 // Profile selects which standard libraries a Host opens.
@@ -49,6 +51,7 @@ type config struct {
 	globals        []namedValue
 	connector      func(ctx context.Context, url, token string) (client.Client, error)
 	waitObserver   func(what string) (done func())
+	maxString      int // lua51.Options.MaxStringSize; see WithMaxStringSize
 }
 
 type namedLoader struct {
@@ -93,7 +96,7 @@ func WithGlobal(name string, v any) Option {
 }
 
 // WithConnector sets how process.connect reaches a remote server. The
-// default is client.NewRemote(url, client.WithToken(token)).
+// default is remote.New(url, remote.WithToken(token)).
 func WithConnector(fn func(ctx context.Context, url, token string) (client.Client, error)) Option {
 	return func(c *config) { c.connector = fn }
 }
@@ -160,6 +163,8 @@ type Host struct {
 	process *lua.LTable // the default process module
 
 	markerEOF, markerTimeout *lua.LUserData // process.EOF, process.TIMEOUT
+
+	scoped map[*lua.LState][]*defaults // guarded by the GIL: process.with defaults by thread
 }
 
 // New creates a host whose process module drives backend. The host owns the
@@ -175,7 +180,7 @@ func New(backend client.Client, opts ...Option) (*Host, error) {
 	if cfg.profile != ProfileFull && cfg.profile != ProfileSandbox {
 		return nil, fmt.Errorf("luabind.New: unknown profile %d: %w", cfg.profile, client.ErrInvalidArgument)
 	}
-	h := &Host{backend: backend, cfg: cfg, stdout: newSyncWriter(cfg.stdout), stderr: newSyncWriter(cfg.stderr)}
+	h := &Host{backend: backend, cfg: cfg, stdout: newSyncWriter(cfg.stdout), stderr: newSyncWriter(cfg.stderr), scoped: map[*lua.LState][]*defaults{}}
 	h.ctx, h.cancel = context.WithCancel(context.Background())
 	h.L = lua.NewState(lua.Options{
 		SkipOpenLibs: true,
@@ -199,11 +204,11 @@ func New(backend client.Client, opts ...Option) (*Host, error) {
 }
 
 func remoteConnector(_ context.Context, url, token string) (client.Client, error) {
-	var opts []client.RemoteOption
+	var opts []remote.Option
 	if token != "" {
-		opts = append(opts, client.WithToken(token))
+		opts = append(opts, remote.WithToken(token))
 	}
-	return client.NewRemote(url, opts...)
+	return remote.New(url, opts...)
 }
 
 func (h *Host) openLibs() error {
@@ -211,6 +216,7 @@ func (h *Host) openLibs() error {
 	if err := openStandard(L, h); err != nil {
 		return err
 	}
+	openLua51(L, h)
 	h.process = h.newProcessModule(L, &api{h: h, c: h.backend, name: "process"})
 	L.PreloadModule("process", func(L *lua.LState) int { L.Push(h.process); return 1 })
 	L.SetGlobal("process", h.process)
@@ -229,11 +235,7 @@ func (h *Host) openLibs() error {
 
 // compile parses src without touching the Lua state.
 func compile(name, src string) (*lua.FunctionProto, error) {
-	chunk, err := parse.Parse(strings.NewReader(src), name)
-	if err != nil {
-		return nil, err
-	}
-	return lua.Compile(chunk, name)
+	return compileLua51(name, src)
 }
 
 func syntaxError(err error) error {
@@ -346,7 +348,7 @@ func (h *Host) runProtoResults(ctx context.Context, proto *lua.FunctionProto, se
 	if results != nil {
 		nret = lua.MultRet
 	}
-	err := th.PCall(len(args), nret, nil)
+	err := lua51.Translate(th, th.PCall(len(args), nret, nil))
 	if err == nil && results != nil {
 		n := th.GetTop()
 		*results = make([]lua.LValue, n)
@@ -425,7 +427,7 @@ func (h *Host) Eval(ctx context.Context, src string) ([]lua.LValue, error) {
 	th, release := h.newThread(ectx)
 	defer release()
 	th.Push(h.L.NewFunctionFromProto(proto))
-	err = th.PCall(0, lua.MultRet, nil)
+	err = lua51.Translate(th, th.PCall(0, lua.MultRet, nil))
 	if err != nil {
 		if code, ok := r.takeExit(); ok {
 			return nil, &ExitError{Code: code}
@@ -488,7 +490,12 @@ func toScriptError(err error) error {
 	var ae *lua.ApiError
 	if errors.As(err, &ae) {
 		msg := ""
-		if ae.Object != nil {
+		if ud, ok := ae.Object.(*lua.LUserData); ok {
+			if s, ok := ud.Value.(stringer); ok {
+				msg = s.String() // an error object such as check=true's
+			}
+		}
+		if msg == "" && ae.Object != nil {
 			msg = ae.Object.String()
 		}
 		return &ScriptError{Message: msg, Traceback: ae.StackTrace}

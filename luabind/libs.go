@@ -8,6 +8,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
+	"github.com/procsh/procsh/luabind/lua51"
 	"github.com/procsh/procsh/stdlib"
 )
 
@@ -124,7 +125,7 @@ func (h *Host) luaPrint(L *lua.LState) int {
 		if i > 1 {
 			b.WriteByte('\t')
 		}
-		b.WriteString(L.ToStringMeta(L.Get(i)).String())
+		b.WriteString(lua51.ToString(L, L.Get(i)))
 	}
 	b.WriteByte('\n')
 	_, _ = h.stdout.Write([]byte(b.String()))
@@ -138,7 +139,7 @@ func (h *Host) writeValues(L *lua.LState, from int) {
 		case lua.LString:
 			b.WriteString(string(v))
 		case lua.LNumber:
-			b.WriteString(v.String())
+			b.WriteString(lua51.FormatNumber(v))
 		default:
 			L.ArgError(i, "string expected, got "+v.Type().String())
 		}

@@ -16,10 +16,12 @@ import (
 // A command's output: cutting chunks into lines, collecting them for the
 // result, streaming them to callbacks, tee and cmd:lines().
 
-// line is one line of output, without its newline.
+// line is one line of output, without its newline, or (raw) a chunk of
+// output exactly as it arrived, for on_data.
 type line struct {
 	text   string
 	stream client.Stream
+	raw    bool
 }
 
 // lineSplitter cuts chunks of both streams into lines, keeping each
@@ -41,16 +43,28 @@ func (s *lineSplitter) feed(st client.Stream, data []byte, out []line) []line {
 		} else {
 			text = string(data[:nl])
 		}
-		out = append(out, line{text, st})
+		out = append(out, line{text: text, stream: st})
 		data = data[nl+1:]
 	}
+}
+
+// skip follows data without making lines of it, keeping only the
+// unterminated tail, so that lines can start at the next line boundary
+// when a line callback is set later.
+func (s *lineSplitter) skip(st client.Stream, data []byte) {
+	i := int(st) % 3
+	if nl := bytes.LastIndexByte(data, '\n'); nl >= 0 {
+		s.part[i] = append(s.part[i][:0], data[nl+1:]...)
+		return
+	}
+	s.part[i] = append(s.part[i], data...)
 }
 
 func (s *lineSplitter) flush(out []line) []line {
 	for _, st := range []client.Stream{client.Stdout, client.Stderr} {
 		i := int(st) % 3
 		if len(s.part[i]) > 0 {
-			out = append(out, line{string(s.part[i]), st})
+			out = append(out, line{text: string(s.part[i]), stream: st})
 			s.part[i] = nil
 		}
 	}
@@ -61,17 +75,25 @@ func (s *lineSplitter) flush(out []line) []line {
 // end, with exact sizes (growing three buffers by doubling cost more than
 // the callbacks for a large log).
 type collector struct {
-	chunks      []client.Chunk
+	chunks      []collected
 	total, nerr int
 }
 
-func (c *collector) add(ch client.Chunk) {
-	ch.Data = append([]byte(nil), ch.Data...)
-	c.chunks = append(c.chunks, ch)
-	c.total += len(ch.Data)
+type collected struct {
+	data   string
+	stream client.Stream
+}
+
+// add keeps a chunk and returns it as a string, which on_data shares (one
+// copy of the output, not two).
+func (c *collector) add(ch client.Chunk) string {
+	s := string(ch.Data)
+	c.chunks = append(c.chunks, collected{s, ch.Stream})
+	c.total += len(s)
 	if ch.Stream == client.Stderr {
-		c.nerr += len(ch.Data)
+		c.nerr += len(s)
 	}
+	return s
 }
 
 func (c *collector) logs() *client.Logs {
@@ -79,8 +101,8 @@ func (c *collector) logs() *client.Logs {
 		var b strings.Builder
 		b.Grow(n)
 		for _, ch := range c.chunks {
-			if keep(ch.Stream) {
-				b.Write(ch.Data)
+			if keep(ch.stream) {
+				b.WriteString(ch.data)
 			}
 		}
 		return b.String()
@@ -101,10 +123,11 @@ func (c *collector) logs() *client.Logs {
 }
 
 // streamLines reads st until its end on a goroutine of the run and sends
-// its lines in batches: the reader receives and splits the next chunks
-// while the callbacks of the previous ones run, so streaming and Lua
-// overlap. When the stream ends normally the whole output is stored in
-// c.collected before the channel closes.
+// its lines (when a line callback is set) and its raw chunks (when on_data
+// is) in batches: the reader receives and splits the next chunks while the
+// callbacks of the previous ones run, so streaming and Lua overlap. When
+// the stream ends normally the whole output is stored in c.collected
+// before the channel closes.
 func (c *command) streamLines(st client.LogStream) <-chan []line {
 	r := c.r
 	batches := make(chan []line, 4)
@@ -133,8 +156,17 @@ func (c *command) streamLines(st client.LogStream) <-chan []line {
 				complete = true
 				break
 			}
-			col.add(ch)
-			if b := sp.feed(ch.Stream, ch.Data, nil); len(b) > 0 {
+			data := col.add(ch)
+			var b []line
+			if c.wantData.Load() {
+				b = append(b, line{text: data, stream: ch.Stream, raw: true})
+			}
+			if c.wantLines.Load() {
+				b = sp.feed(ch.Stream, ch.Data, b)
+			} else {
+				sp.skip(ch.Stream, ch.Data)
+			}
+			if len(b) > 0 {
 				select {
 				case batches <- b:
 				case <-r.ctx.Done():
@@ -142,7 +174,7 @@ func (c *command) streamLines(st client.LogStream) <-chan []line {
 				}
 			}
 		}
-		if b := sp.flush(nil); len(b) > 0 {
+		if b := sp.flush(nil); len(b) > 0 && c.wantLines.Load() {
 			select {
 			case batches <- b:
 			case <-r.ctx.Done():

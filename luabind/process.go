@@ -36,27 +36,11 @@ const (
 func (h *Host) newProcessModule(L *lua.LState, a *api) *lua.LTable {
 	h.defineTypes(L)
 	mod := L.NewTable()
-	fns := map[string]lua.LGFunction{
-		"exec":           a.exec,
-		"code_run":       a.codeRun,
-		"session":        a.session,
-		"get_session":    a.getSession,
-		"list_sessions":  a.listSessions,
-		"delete_session": a.deleteSession,
-		"pty":            a.pty,
-		"get_pty":        a.getPTY,
-		"list_ptys":      a.listPTYs,
-		"resize_pty":     a.resizePTY,
-		"kill_pty":       a.killPTY,
-		"attach_pty":     a.attachPTY,
-		"connect":        a.connect,
-		"spawn":          h.spawn,
-		"wait_all":       h.waitAll,
-		"wait_any":       h.waitAny,
-		"sleep":          h.luaSleep,
-	}
-	for name, fn := range fns {
-		mod.RawSetString(name, L.NewFunction(fn))
+	for _, m := range processObject().Members {
+		if m.fn != nil {
+			f := m.fn
+			mod.RawSetString(m.Name, L.NewFunction(func(L *lua.LState) int { return f(a, L) }))
+		}
 	}
 	mod.RawSetString("EOF", h.markerEOF)
 	mod.RawSetString("TIMEOUT", h.markerTimeout)
@@ -70,11 +54,12 @@ func (h *Host) defineTypes(L *lua.LState) {
 	if h.markerEOF != nil {
 		return
 	}
-	defineType(L, typeSession, sessionMethods, sessionField)
-	defineType(L, typeCommand, commandMethods, commandField)
-	defineType(L, typeTask, taskMethods, nil)
-	defineType(L, typePTY, ptyMethods, ptyField)
+	defineType(L, typeSession, sessionObject.methodTable(), sessionField)
+	defineType(L, typeCommand, commandObject.methodTable(), commandField)
+	defineType(L, typeTask, taskObject.methodTable(), nil)
+	defineType(L, typePTY, ptyObject.methodTable(), ptyField)
 	defineType(L, typeMarker, nil, nil)
+	defineCommandError(L)
 	mk := func(name string) *lua.LUserData {
 		ud := L.NewUserData()
 		ud.Value = marker(name)
@@ -155,19 +140,29 @@ func randomID(prefix string) string { return prefix + ids.Hex(6) }
 
 // --- exec and code_run ---
 
-// exec is process.exec(command, {cwd=, env=, timeout=, tee=}).
+// exec is process.exec(command, {cwd=, env=, timeout=, tee=, stdin=,
+// check=}). command is shell text or an argv list.
 //
 //	local r = process.exec("make test", {timeout = 60})
 //	if not r.ok then print(r.stderr) end
+//	process.exec({"git", "commit", "-m", msg}, {check = true})
 func (a *api) exec(L *lua.LState) int {
 	fname := a.name + ".exec"
-	command := luaargs.CheckString(L, fname, 1, "command")
+	command := commandArg(L, fname, 1)
 	o := luaargs.CheckOpts(L, fname, 2)
 	req := client.ExecRequest{Command: command, Cwd: o.Str("cwd", ""), Env: o.Env("env"), Timeout: o.Seconds("timeout")}
 	if o.Bool("tee", false) {
 		req.OnOutput = a.h.teeChunk
 	}
+	hasStdin := o.Has("stdin")
+	stdin := o.Str("stdin", "")
+	hasCheck := o.Has("check")
+	check := o.Bool("check", false)
 	o.Done()
+	a.h.defaultsOf(L).apply(&req.Cwd, &req.Env, &req.Timeout, &check, hasCheck)
+	if hasStdin {
+		req.Command = withStdin(command, stdin)
+	}
 	var res *client.ExecResult
 	err := a.h.wait(L, fname, "exec: "+firstLine(command), func(ctx context.Context) error {
 		var err error
@@ -177,11 +172,16 @@ func (a *api) exec(L *lua.LState) int {
 	if err != nil {
 		return luaargs.Fail(L, fname, err)
 	}
-	L.Push(execResult(L, res))
+	t := execResult(L, res)
+	if check {
+		checkResult(L, fname, command, t)
+	}
+	L.Push(t)
 	return 1
 }
 
-// codeRun is process.code_run(code, {language=, argv=, env=, timeout=, tee=}).
+// codeRun is process.code_run(code, {language=, argv=, env=, timeout=,
+// tee=, check=}).
 func (a *api) codeRun(L *lua.LState) int {
 	fname := a.name + ".code_run"
 	code := luaargs.CheckString(L, fname, 1, "code")
@@ -190,7 +190,10 @@ func (a *api) codeRun(L *lua.LState) int {
 	if o.Bool("tee", false) {
 		req.OnOutput = a.h.teeChunk
 	}
+	hasCheck := o.Has("check")
+	check := o.Bool("check", false)
 	o.Done()
+	a.h.defaultsOf(L).apply(nil, &req.Env, &req.Timeout, &check, hasCheck)
 	lang := req.Language
 	if lang == "" {
 		lang = client.Python
@@ -204,7 +207,11 @@ func (a *api) codeRun(L *lua.LState) int {
 	if err != nil {
 		return luaargs.Fail(L, fname, err)
 	}
-	L.Push(execResult(L, res))
+	t := execResult(L, res)
+	if check {
+		checkResult(L, fname, "code_run ("+lang+")", t)
+	}
+	L.Push(t)
 	return 1
 }
 

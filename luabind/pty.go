@@ -28,6 +28,7 @@ type ptyObj struct {
 	rec      *recording    // nil unless record= was given
 	timeout  time.Duration // default expect timeout
 	strip    bool          // ANSI escapes are removed before matching
+	ud       *lua.LUserData
 
 	// Output callbacks: the expect reader's transcript feeds a queue that
 	// a dispatcher goroutine drains on the PTY's own Lua thread.
@@ -41,21 +42,6 @@ type ptyObj struct {
 }
 
 func (p *ptyObj) String() string { return "pty " + p.id }
-
-var ptyMethods = map[string]lua.LGFunction{
-	"send":         ptySend,
-	"send_line":    ptySendLine,
-	"send_control": ptySendControl,
-	"expect":       ptyExpect,
-	"resize":       ptyResize,
-	"wait":         ptyWait,
-	"kill":         ptyKill,
-	"close":        ptyClose,
-	"on_output":    ptyOnOutput,
-	"info":         ptyInfo,
-	"buffered":     ptyBuffered,
-	"scrollback":   ptyScrollback,
-}
 
 func ptyField(L *lua.LState, v any, key string) lua.LValue {
 	if key == "id" {
@@ -182,7 +168,7 @@ func (a *api) pty(L *lua.LState) int {
 		}
 		// Output is recorded as the expect engine reads it, resizes as
 		// they are made.
-		handle = cast.Record(handle, rec.w)
+		handle = recordedPTY{handle, cast.Record(handle, rec.w)}
 	}
 	p := a.newPTYObj(L, po.ID, handle, detach, rec, timeout, strip, onOutput)
 	L.Push(p)
@@ -201,6 +187,7 @@ func (a *api) newPTYObj(L *lua.LState, id string, handle client.PTYHandle, detac
 	p.exp = expect.New(handle, eopts...)
 	h.cur.add(p)
 	ud := newUD(L, typePTY, p)
+	p.ud = ud
 	if onOutput != nil {
 		p.onOutput = onOutput
 		p.startCallbacks()
@@ -248,7 +235,7 @@ func ptySendCommon(L *lua.LState, method string, send func(p *ptyObj, s string) 
 	s := luaargs.CheckString(L, method, 2, "data")
 	err := p.a.h.wait(L, method, "", func(context.Context) error { return send(p, s) })
 	if err != nil {
-		return luaargs.Fail(L, method, err)
+		return luaargs.Fail(L, method, fromExpect(err))
 	}
 	L.Push(lua.LTrue)
 	return 1
@@ -274,7 +261,7 @@ func ptySendControl(L *lua.LState) int {
 	}
 	err = p.a.h.wait(L, "pty:send_control", "", func(context.Context) error { return p.exp.Send(c) })
 	if err != nil {
-		return luaargs.Fail(L, "pty:send_control", err)
+		return luaargs.Fail(L, "pty:send_control", fromExpect(err))
 	}
 	L.Push(lua.LTrue)
 	return 1

@@ -8,6 +8,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
+	"github.com/procsh/procsh/client"
 	"github.com/procsh/procsh/expect"
 	"github.com/procsh/procsh/internal/luaargs"
 )
@@ -98,7 +99,7 @@ func ptyExpect(L *lua.LState) int {
 		case errors.Is(err, expect.ErrEOF):
 			return luaargs.FailKind(L, "eof", KindClosed)
 		}
-		return luaargs.Fail(L, "pty:expect", err)
+		return luaargs.Fail(L, "pty:expect", fromExpect(err))
 	}
 	m := L.NewTable()
 	m.RawSetString("before", lua.LString(res.Before))
@@ -113,4 +114,17 @@ func ptyExpect(L *lua.LState) int {
 	L.Push(lua.LNumber(res.Index + 1))
 	L.Push(m)
 	return 2
+}
+
+// fromExpect gives the expect engine's own sentinels the client kinds that
+// scripts see (expect imports nothing of procsh, so its errors do not
+// match client's sentinels by themselves).
+func fromExpect(err error) error {
+	switch {
+	case errors.Is(err, expect.ErrTimeout):
+		return &client.Error{Kind: client.ErrTimeout, Err: err}
+	case errors.Is(err, expect.ErrClosed):
+		return &client.Error{Kind: client.ErrClosed, Err: err}
+	}
+	return err
 }

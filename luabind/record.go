@@ -1,6 +1,7 @@
 package luabind
 
 import (
+	"context"
 	"errors"
 	"os"
 	"strings"
@@ -10,6 +11,19 @@ import (
 )
 
 // The record= option of process.pty: an asciicast file of the output.
+
+// recordedPTY is a PTY handle whose reads, writes and resizes go through a
+// cast recorder (cast knows only the terminal part of a handle).
+type recordedPTY struct {
+	client.PTYHandle
+	rec *cast.Recorder
+}
+
+func (r recordedPTY) Read(p []byte) (int, error)  { return r.rec.Read(p) }
+func (r recordedPTY) Write(p []byte) (int, error) { return r.rec.Write(p) }
+func (r recordedPTY) Resize(ctx context.Context, cols, rows uint16) error {
+	return r.rec.Resize(ctx, cols, rows)
+}
 
 // recording is a cast file being written.
 type recording struct {
@@ -22,7 +36,7 @@ func startRecording(path string, info *client.PTYInfo, command []string) (*recor
 	if err != nil {
 		return nil, err
 	}
-	hdr := cast.HeaderFor(info)
+	hdr := cast.HeaderFor(info.Cols, info.Rows, info.Env)
 	if hdr.Width == 0 || hdr.Height == 0 {
 		hdr.Width, hdr.Height = 80, 24
 	}

@@ -20,15 +20,6 @@ type session struct {
 
 func (s *session) String() string { return "session " + s.id }
 
-var sessionMethods = map[string]lua.LGFunction{
-	"run":      sessionRun,
-	"start":    sessionStart,
-	"info":     sessionInfo,
-	"delete":   sessionDelete,
-	"commands": sessionCommands,
-	"command":  sessionCommand,
-}
-
 func sessionField(L *lua.LState, v any, key string) lua.LValue {
 	if key == "id" {
 		return lua.LString(v.(*session).id)
@@ -61,6 +52,7 @@ func (a *api) session(L *lua.LState) int {
 	default:
 		luaargs.ArgError(L, fname, 1, "id or options", luaargs.TypeMsg("string or table", v))
 	}
+	a.h.defaultsOf(L).apply(&so.Cwd, &so.Env, nil, nil, false)
 	if so.ID == "" {
 		so.ID = randomID("lua-")
 	}
@@ -157,20 +149,30 @@ func commandInfoTable(L *lua.LState, ci *client.CommandInfo) *lua.LTable {
 	return t
 }
 
-// sessionRun is session:run(command, {timeout=, tee=, suppress_echo=}): it
-// runs command in the session's shell and waits for it. On timeout the
-// command is killed (TERM) and the result has timed_out = true.
+// sessionRun is session:run(command, {timeout=, tee=, suppress_echo=,
+// stdin=, check=}): it runs command (shell text or an argv list) in the
+// session's shell and waits for it. On timeout the command is killed (TERM)
+// and the result has timed_out = true.
 func sessionRun(L *lua.LState) int {
 	s := self[*session](L, "session:run")
 	fname := "session:run"
-	command := luaargs.CheckString(L, fname, 2, "command")
+	command := commandArg(L, fname, 2)
 	o := luaargs.CheckOpts(L, fname, 3)
 	timeout := o.Seconds("timeout")
 	tee := o.Bool("tee", false)
 	req := client.SessionExecRequest{Command: command, Async: true, SuppressInputEcho: o.Bool("suppress_echo", false)}
+	hasStdin := o.Has("stdin")
+	stdin := o.Str("stdin", "")
+	hasCheck := o.Has("check")
+	check := o.Bool("check", false)
 	o.Done()
-	if timeout == 0 && !tee {
-		return s.runSync(L, fname, req)
+	s.a.h.defaultsOf(L).apply(nil, nil, &timeout, &check, hasCheck)
+	if timeout == 0 && !tee && !hasStdin {
+		n := s.runSync(L, fname, req)
+		if check && n == 1 {
+			checkResult(L, fname, command, L.Get(-1).(*lua.LTable))
+		}
+		return n
 	}
 	c, n := s.startCommand(L, fname, req, true)
 	if c == nil {
@@ -178,6 +180,11 @@ func sessionRun(L *lua.LState) int {
 	}
 	if tee {
 		c.startTee()
+	}
+	if hasStdin {
+		if err := c.feed(L, fname, stdin); err != nil {
+			return luaargs.Fail(L, fname, err)
+		}
 	}
 	timedOut, err := c.await(L, fname, timeout, timeout > 0, true)
 	if timedOut {
@@ -191,7 +198,11 @@ func sessionRun(L *lua.LState) int {
 	if err != nil {
 		return luaargs.Fail(L, fname, err)
 	}
-	L.Push(c.result(L))
+	t := c.result(L)
+	if check {
+		checkResult(L, fname, command, t)
+	}
+	L.Push(t)
 	return 1
 }
 
@@ -224,9 +235,10 @@ func (s *session) runSync(L *lua.LState, fname string, req client.SessionExecReq
 	return 1
 }
 
-// sessionStart is session:start(command, {on_stdout=, on_stderr=, on_exit=,
-// suppress_echo=, tee=, detach=}): it starts command and returns a command
-// handle at once. Unless detached, the command is killed when the run ends
+// sessionStart is session:start(command, {on_stdout=, on_stderr=, on_data=,
+// on_exit=, suppress_echo=, tee=, detach=, stdin=}): it starts command (shell text or
+// an argv list) and returns a command handle at once (once stdin, if given,
+// was written and closed). Unless detached, the command is killed when the run ends
 // and, if it has callbacks, the run waits for it first. A detached command
 // still ends when its session is deleted, so to keep it running past the
 // run, detach the session too.
@@ -236,12 +248,15 @@ func (s *session) runSync(L *lua.LState, fname string, req client.SessionExecReq
 func sessionStart(L *lua.LState) int {
 	s := self[*session](L, "session:start")
 	fname := "session:start"
-	command := luaargs.CheckString(L, fname, 2, "command")
+	command := commandArg(L, fname, 2)
 	o := luaargs.CheckOpts(L, fname, 3)
 	onStdout, onStderr, onExit := o.Function("on_stdout"), o.Function("on_stderr"), o.Function("on_exit")
+	onData := o.Function("on_data")
 	tee := o.Bool("tee", false)
 	detach := o.Bool("detach", false)
 	req := client.SessionExecRequest{Command: command, Async: true, SuppressInputEcho: o.Bool("suppress_echo", false)}
+	hasStdin := o.Has("stdin")
+	stdin := o.Str("stdin", "")
 	o.Done()
 	c, n := s.startCommand(L, fname, req, !detach)
 	if c == nil {
@@ -251,9 +266,14 @@ func sessionStart(L *lua.LState) int {
 	if tee {
 		c.startTee()
 	}
-	if onStdout != nil || onStderr != nil || onExit != nil {
-		c.onStdout, c.onStderr, c.onExit = onStdout, onStderr, onExit
+	if onStdout != nil || onStderr != nil || onExit != nil || onData != nil {
+		c.onStdout, c.onStderr, c.onExit, c.onData = onStdout, onStderr, onExit, onData
 		c.startCallbacks()
+	}
+	if hasStdin {
+		if err := c.feed(L, fname, stdin); err != nil {
+			return luaargs.Fail(L, fname, err)
+		}
 	}
 	L.Push(c.ud)
 	return 1

@@ -9,6 +9,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/procsh/procsh/internal/luaargs"
+	"github.com/procsh/procsh/luabind/lua51"
 )
 
 // task is a function running concurrently under process.spawn.
@@ -32,12 +33,6 @@ type task struct {
 
 func (t *task) String() string { return fmt.Sprintf("task %d", t.id) }
 
-var taskMethods = map[string]lua.LGFunction{
-	"wait":   taskWait,
-	"cancel": taskCancel,
-	"done":   taskDone,
-}
-
 // spawn is process.spawn(fn, ...): it runs fn(...) as a concurrent task and
 // returns a task handle at once. The task starts running when the spawner
 // next blocks (or returns); the run does not end before it finishes.
@@ -60,6 +55,9 @@ func (h *Host) spawn(L *lua.LState) int {
 	t.id = r.addTask(t)
 	t.node.name = t.String()
 	h.waitNodes[th] = &t.node
+	if d := h.defaultsOf(L); d != nil {
+		h.scoped[th] = []*defaults{d} // the spawner's process.with defaults
+	}
 	r.pending.Add()
 	r.wg.Add(1)
 	go func() {
@@ -69,7 +67,7 @@ func (h *Host) spawn(L *lua.LState) int {
 		for _, a := range args {
 			th.Push(a)
 		}
-		err := th.PCall(len(args), lua.MultRet, nil)
+		err := lua51.Translate(th, th.PCall(len(args), lua.MultRet, nil))
 		if err != nil {
 			t.err = toScriptError(err)
 			t.errObj = lua.LString(t.err.(*ScriptError).Message)
@@ -90,6 +88,7 @@ func (h *Host) spawn(L *lua.LState) int {
 			th.Pop(n)
 		}
 		delete(h.waitNodes, th)
+		delete(h.scoped, th)
 		t.th = nil // the thread is recycled below
 		h.gil.Unlock()
 		release()

@@ -4,11 +4,12 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/procsh/procsh/luabind/lua51"
 )
 
 // FormatOptions tunes Format.
@@ -95,17 +96,7 @@ func (f *formatter) value(v lua.LValue, depth int, indent string) string {
 }
 
 func formatNumber(n float64) string {
-	switch {
-	case math.IsInf(n, 1):
-		return "inf"
-	case math.IsInf(n, -1):
-		return "-inf"
-	case math.IsNaN(n):
-		return "nan"
-	case n == math.Trunc(n) && math.Abs(n) < 1e15:
-		return strconv.FormatInt(int64(n), 10)
-	}
-	return strconv.FormatFloat(n, 'g', 14, 64)
+	return lua51.FormatNumber(lua.LNumber(n)) // as print shows it
 }
 
 // userdata prints a Go value through its __tostring metamethod when it has

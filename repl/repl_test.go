@@ -146,7 +146,7 @@ func TestLoopLuaCSemantics(t *testing.T) {
 	if got := r.stdout.String(); got != wantOut {
 		t.Errorf("stdout:\n%q\nwant\n%q", got, wantOut)
 	}
-	for _, want := range []string{"stdin:1: boom", "with key 'field'", "syntax error near '='"} {
+	for _, want := range []string{"stdin:1: boom", "attempt to index global 'nosuch' (a nil value)", "syntax error near '='"} {
 		if !strings.Contains(r.stderr.String(), want) {
 			t.Errorf("stderr lacks %q:\n%s", want, r.stderr.String())
 		}

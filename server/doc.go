@@ -2,17 +2,17 @@
 // under the Daytona toolbox /process routes, so Daytona's SDKs (and the
 // procsh remote client) can drive processes on this machine.
 //
-// The wire protocol follows the project's toolbox-process-api spec: route
+// The wire protocol follows docs/protocol.md in this repository: route
 // set, JSON field names, status codes, the five error shapes E1–E5, the SDK
 // version gates (modern split output, legacy combined output, no server-side
 // demux), the version subprotocol echo, binary log frames with stdout/stderr
 // markers, and the PTY WebSocket with its control frames and close codes.
-// The interpreter routes (spec §8) are not served: they answer 404 like any
+// The interpreter routes (docs/protocol.md §8) are not served: they answer 404 like any
 // unknown route.
 //
 // # Deliberate divergences from the reference daemon
 //
-// Each fixes a defect of spec §10 without changing what a client parses:
+// Each fixes a defect of docs/protocol.md §10 without changing what a client parses:
 //
 //   - Output is byte-exact. The backend keeps each command's output as
 //     chunks {stream, data}; on the wire every chunk becomes marker+data, so
@@ -21,7 +21,7 @@
 //     stderr keep their arrival order. The stdout/stderr fields are the
 //     backend's own streams, so output containing marker bytes is still
 //     attributed correctly there.
-//   - Log frames always start at a marker boundary (spec §9.4), so stateless
+//   - Log frames always start at a marker boundary (docs/protocol.md §9.4), so stateless
 //     clients (Ruby) demultiplex correctly; frames carry up to 64 KiB.
 //   - A followed log closes (1000) right after the last byte, because the
 //     backend signals completion; the reference needs ~1 s of polling.

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/procsh/procsh/client"
-	"github.com/procsh/procsh/internal/wire"
 )
 
 // hiddenEntrypointSID is the backend session that holds the entrypoint
@@ -65,7 +64,7 @@ func (s *Server) backendCID(sid, cid string) string {
 
 func (s *Server) handleGetEntrypoint(w http.ResponseWriter, r *http.Request) {
 	if s.entrypoint == nil {
-		writeE1(w, r, http.StatusNotFound, "NOT_FOUND", "not found: session not found", wire.KindNotFound)
+		writeE1(w, r, http.StatusNotFound, "NOT_FOUND", "not found: session not found", client.ErrNotFound)
 		return
 	}
 	si, err := s.backend.GetSession(r.Context(), s.entrypoint.sid)

@@ -62,62 +62,68 @@ func writeResult(w http.ResponseWriter, r *http.Request, status int, meta any, p
 	_ = wire.WriteRawResult(w, meta, parts...)
 }
 
-func writeE1(w http.ResponseWriter, r *http.Request, status int, code, msg, kind string) {
-	if !ext(r) {
-		kind = ""
+func writeE1(w http.ResponseWriter, r *http.Request, status int, code, msg string, kind error) {
+	if structured(r) {
+		writeErrorResponse(w, r, modernE1(r, status, code, msg), kind)
+		return
 	}
 	b, _ := json.Marshal(e1Body{
 		StatusCode: status, Message: msg, Code: code,
 		Timestamp: time.Now().UTC().Format(time.RFC3339Nano),
-		Path:      r.URL.Path, Method: r.Method, Kind: kind,
+		Path:      r.URL.Path, Method: r.Method, Kind: wireKind(r, kind),
 	})
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 }
 
-func writeE2(w http.ResponseWriter, r *http.Request, msg, kind string) {
-	if !ext(r) {
-		kind = ""
+func writeE2(w http.ResponseWriter, r *http.Request, msg string, kind error) {
+	if structured(r) {
+		writeErrorResponse(w, r, modernE2(msg, kind), kind)
+		return
 	}
-	b, _ := json.Marshal(e2Body{StatusCode: 500, Message: msg, Timestamp: "0001-01-01T00:00:00Z", Kind: kind})
+	b, _ := json.Marshal(e2Body{StatusCode: 500, Message: msg, Timestamp: "0001-01-01T00:00:00Z", Kind: wireKind(r, kind)})
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusInternalServerError)
 	_, _ = w.Write(b)
 }
 
-func writeE3(w http.ResponseWriter, r *http.Request, status int, msg, kind string) {
-	if !ext(r) {
-		kind = ""
+func writeE3(w http.ResponseWriter, r *http.Request, status int, msg string, kind error) {
+	if structured(r) {
+		writeErrorResponse(w, r, modernE3(status, msg), kind)
+		return
 	}
-	writeJSON(w, status, e3Body{Error: msg, Kind: kind})
+	writeJSON(w, status, e3Body{Error: msg, Kind: wireKind(r, kind)})
 }
 
-// writeE4 is the empty-body error of session exec validation.
-func writeE4(w http.ResponseWriter, status int) {
+// writeE4 is the empty-body error of session exec validation; detail is
+// what a structured client reads instead.
+func writeE4(w http.ResponseWriter, r *http.Request, status int, detail string) {
+	if structured(r) {
+		writeErrorResponse(w, r, apiError{status, wire.CodeInvalidRequestBody, "invalid body request: " + detail}, client.ErrInvalidArgument)
+		return
+	}
 	w.Header().Set("Content-Length", "0")
 	w.WriteHeader(status)
 }
 
-// kindName maps a backend error to its procshKind.
-func kindName(err error) string {
-	switch client.KindOf(err) {
-	case client.ErrNotFound:
-		return wire.KindNotFound
-	case client.ErrConflict:
-		return wire.KindConflict
-	case client.ErrInvalidArgument:
-		return wire.KindInvalidArgument
-	case client.ErrTimeout:
-		return wire.KindTimeout
-	case client.ErrClosed:
-		return wire.KindClosed
-	case client.ErrUnsupported:
-		return wire.KindUnsupported
-	case client.ErrUnauthorized:
-		return wire.KindUnauthorized
+// kindOf is the sentinel an error reply names: err's kind, or
+// ErrUnavailable for an error that matches none.
+func kindOf(err error) error {
+	if k := client.KindOf(err); k != nil {
+		return k
 	}
-	return wire.KindUnavailable
+	return client.ErrUnavailable
+}
+
+// wireKind is the procshKind sent with an error reply: the wire name of
+// kind from client's kind table, only for clients that opted into the
+// extensions.
+func wireKind(r *http.Request, kind error) string {
+	if !ext(r) {
+		return ""
+	}
+	return client.WireKind(kind)
 }
 
 // e1For maps a backend error to an E1 status, code and message prefix.
@@ -143,7 +149,7 @@ func writeBackendE1(w http.ResponseWriter, r *http.Request, err error, detail st
 	if detail == "" {
 		detail = err.Error()
 	}
-	writeE1(w, r, status, code, prefix+detail, kindName(err))
+	writeE1(w, r, status, code, prefix+detail, kindOf(err))
 }
 
 // badBody answers a request body that failed to decode.
@@ -151,10 +157,10 @@ func badBody(w http.ResponseWriter, r *http.Request, code, prefix string, err er
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		writeE1(w, r, http.StatusRequestEntityTooLarge, "REQUEST_ENTITY_TOO_LARGE",
-			"request entity too large: body exceeds "+itoa(mbe.Limit)+" bytes", wire.KindInvalidArgument)
+			"request entity too large: body exceeds "+itoa(mbe.Limit)+" bytes", client.ErrInvalidArgument)
 		return
 	}
-	writeE1(w, r, http.StatusBadRequest, code, prefix+err.Error(), wire.KindInvalidArgument)
+	writeE1(w, r, http.StatusBadRequest, code, prefix+err.Error(), client.ErrInvalidArgument)
 }
 
 // decode reads a JSON body into v. Unknown fields are ignored, as in the

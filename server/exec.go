@@ -18,12 +18,12 @@ import (
 // env key message is the reference server's) and returns the timeout.
 func checkRun(w http.ResponseWriter, r *http.Request, env map[string]string, sec uint32, ms uint64) (time.Duration, bool) {
 	if p := envProblem(env); p != "" {
-		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: "+p, wire.KindInvalidArgument)
+		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: "+p, client.ErrInvalidArgument)
 		return 0, false
 	}
 	d, p := timeoutFrom(sec, ms)
 	if p != "" {
-		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: "+p, wire.KindInvalidArgument)
+		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: "+p, client.ErrInvalidArgument)
 		return 0, false
 	}
 	return d, true
@@ -38,11 +38,11 @@ func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request) {
 	if req.Command == "" {
 		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST",
 			"bad request: invalid request body: Key: 'ExecuteRequest.Command' Error:Field validation for 'Command' failed on the 'required' tag",
-			wire.KindInvalidArgument)
+			client.ErrInvalidArgument)
 		return
 	}
 	if blank(req.Command) {
-		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: command cannot be empty or whitespace-only", wire.KindInvalidArgument)
+		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: command cannot be empty or whitespace-only", client.ErrInvalidArgument)
 		return
 	}
 	timeout, ok := checkRun(w, r, req.Envs, req.Timeout, req.TimeoutMs)
@@ -72,7 +72,7 @@ func (s *Server) writeExecResult(w http.ResponseWriter, r *http.Request, ctx con
 	}
 	if ctx.Err() != nil {
 		// Cancelled by the procsh client, which is waiting for this.
-		writeE1(w, r, 499, "CANCELLED", "cancelled: "+ctx.Err().Error(), wire.KindClosed)
+		writeE1(w, r, 499, "CANCELLED", "cancelled: "+ctx.Err().Error(), client.ErrClosed)
 		return
 	}
 	if err != nil && res == nil {
@@ -84,11 +84,11 @@ func (s *Server) writeExecResult(w http.ResponseWriter, r *http.Request, ctx con
 		return
 	}
 	if res == nil {
-		writeE1(w, r, http.StatusInternalServerError, "INTERNAL_SERVER_ERROR", "internal server error: no result", wire.KindUnavailable)
+		writeE1(w, r, http.StatusInternalServerError, "INTERNAL_SERVER_ERROR", "internal server error: no result", client.ErrUnavailable)
 		return
 	}
 	if res.TimedOut && !ext(r) {
-		writeE1(w, r, http.StatusRequestTimeout, "REQUEST_TIMEOUT", "request timeout: command execution timeout", wire.KindTimeout)
+		writeE1(w, r, http.StatusRequestTimeout, "REQUEST_TIMEOUT", "request timeout: command execution timeout", client.ErrTimeout)
 		return
 	}
 	out := wire.ExecuteResponse{ExitCode: res.ExitCode, Result: res.Result}
@@ -136,14 +136,14 @@ func (s *Server) handleCodeRun(w http.ResponseWriter, r *http.Request) {
 		if f.val == "" {
 			writeE1(w, r, http.StatusBadRequest, "INVALID_REQUEST_BODY",
 				"invalid body request: Key: 'CodeRunRequest."+f.name+"' Error:Field validation for '"+f.name+"' failed on the 'required' tag",
-				wire.KindInvalidArgument)
+				client.ErrInvalidArgument)
 			return
 		}
 	}
 	switch req.Language {
 	case client.Python, client.JavaScript, client.TypeScript:
 	default:
-		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: unsupported language: "+req.Language, wire.KindInvalidArgument)
+		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: unsupported language: "+req.Language, client.ErrInvalidArgument)
 		return
 	}
 	timeout, ok := checkRun(w, r, req.Envs, req.Timeout, req.TimeoutMs)

@@ -17,7 +17,7 @@ import (
 )
 
 // maxFrame bounds the payload of one log frame. Every frame starts at a
-// marker boundary (a courtesy to stateless clients, spec §9.4).
+// marker boundary (a courtesy to stateless clients, docs/protocol.md §9.4).
 const maxFrame = 64 << 10
 
 // maxRawFrame bounds the payload of one extended (raw) log frame.
@@ -33,7 +33,7 @@ func (s *Server) handleLogs(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.isHidden(sid) {
-		writeE1(w, r, http.StatusNotFound, "NOT_FOUND", "not found: session not found", wire.KindNotFound)
+		writeE1(w, r, http.StatusNotFound, "NOT_FOUND", "not found: session not found", client.ErrNotFound)
 		return
 	}
 	s.serveLogs(w, r, s.backendSID(sid), s.backendCID(sid, cid), sid != entrypointID)
@@ -41,7 +41,7 @@ func (s *Server) handleLogs(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleEntrypointLogs(w http.ResponseWriter, r *http.Request) {
 	if s.entrypoint == nil {
-		writeE1(w, r, http.StatusNotFound, "NOT_FOUND", "not found: session not found", wire.KindNotFound)
+		writeE1(w, r, http.StatusNotFound, "NOT_FOUND", "not found: session not found", client.ErrNotFound)
 		return
 	}
 	s.serveLogs(w, r, s.entrypoint.sid, s.entrypoint.cid, false)
@@ -109,9 +109,12 @@ func writePlain(w http.ResponseWriter, b []byte) {
 // upgrade switches to WebSocket, echoing the version subprotocol, and
 // registers the connection for Shutdown.
 func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, cls wire.Class) (*websocket.Conn, bool) {
+	// Echo exactly one offered subprotocol when any we know is offered,
+	// none otherwise: Node's ws client aborts on anything else
+	// (docs/protocol.md §12.1). The version gates already used cls.
 	var h http.Header
-	if cls.Subprotocol != "" {
-		h = http.Header{"Sec-Websocket-Protocol": {cls.Subprotocol}}
+	if p := wire.SelectSubprotocol(r); p != "" {
+		h = http.Header{"Sec-Websocket-Protocol": {p}}
 	}
 	conn, err := s.upgrader.Upgrade(w, r, h)
 	if err != nil {
@@ -165,7 +168,7 @@ func (s *Server) serveLogWS(w http.ResponseWriter, r *http.Request, sid, cid str
 	if extended && q.Get("offset") != "" {
 		n, err := strconv.ParseInt(q.Get("offset"), 10, 64)
 		if err != nil || n < 0 {
-			writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: invalid offset", wire.KindInvalidArgument)
+			writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: invalid offset", client.ErrInvalidArgument)
 			return
 		}
 		offset = n
@@ -295,7 +298,7 @@ func (s *Server) serveLogWS(w http.ResponseWriter, r *http.Request, sid, cid str
 		code = websocket.CloseNormalClosure
 	}
 	if extended {
-		s.sendText(conn, wire.LogTextFrame{Type: wire.LogFrameError, Kind: kindName(recvErr), Message: recvErr.Error()})
+		s.sendText(conn, wire.LogTextFrame{Type: wire.LogFrameError, Kind: client.WireKind(kindOf(recvErr)), Message: recvErr.Error()})
 	}
 	s.closeWS(conn, readerDone, code, "")
 }

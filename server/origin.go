@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/procsh/procsh/client"
 	"github.com/procsh/procsh/internal/wire"
 )
 
@@ -86,7 +87,7 @@ func (s *Server) checkBrowser(w http.ResponseWriter, r *http.Request) bool {
 	if !s.hostAllowed(r) {
 		s.log.Warn("refused host", "host", r.Host, "path", r.URL.Path, "remote", r.RemoteAddr)
 		writeE1(w, r, http.StatusForbidden, "FORBIDDEN",
-			"forbidden: host "+quote(r.Host)+" is not this server's (DNS rebinding protection); use localhost or a loopback address", wire.KindUnauthorized)
+			"forbidden: host "+quote(r.Host)+" is not this server's (DNS rebinding protection); use localhost or a loopback address", client.ErrUnauthorized)
 		return false
 	}
 	if origin := r.Header.Get("Origin"); origin != "" {
@@ -94,7 +95,7 @@ func (s *Server) checkBrowser(w http.ResponseWriter, r *http.Request) bool {
 		if !allowed {
 			s.log.Warn("refused origin", "origin", origin, "path", r.URL.Path, "remote", r.RemoteAddr)
 			writeE1(w, r, http.StatusForbidden, "FORBIDDEN",
-				"forbidden: origin "+quote(origin)+" is not allowed (start the server with --allow-origin to admit a browser front-end)", wire.KindUnauthorized)
+				"forbidden: origin "+quote(origin)+" is not allowed (start the server with --allow-origin to admit a browser front-end)", client.ErrUnauthorized)
 			return false
 		}
 		if cross {
@@ -106,7 +107,7 @@ func (s *Server) checkBrowser(w http.ResponseWriter, r *http.Request) bool {
 	}
 	if !contentTypeAllowed(r) {
 		writeE1(w, r, http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE",
-			"unsupported media type: "+quote(r.Header.Get("Content-Type"))+": request bodies must be application/json", wire.KindInvalidArgument)
+			"unsupported media type: "+quote(r.Header.Get("Content-Type"))+": request bodies must be application/json", client.ErrInvalidArgument)
 		return false
 	}
 	return true

@@ -41,7 +41,7 @@ func wirePTYAny(p client.PTYInfo, extended bool) any {
 func (s *Server) handleListPTYs(w http.ResponseWriter, r *http.Request) {
 	list, err := s.backend.ListPTYs(r.Context())
 	if err != nil {
-		writeE3(w, r, http.StatusInternalServerError, err.Error(), kindName(err))
+		writeE3(w, r, http.StatusInternalServerError, err.Error(), kindOf(err))
 		return
 	}
 	out := wire.PtyListResponse[any]{Sessions: []any{}}
@@ -56,7 +56,7 @@ func (s *Server) handleListPTYs(w http.ResponseWriter, r *http.Request) {
 
 func validPTYID(w http.ResponseWriter, r *http.Request, id string) bool {
 	if p := idProblem(id); p != "" {
-		writeE3(w, r, http.StatusBadRequest, "invalid PTY session ID: "+p, wire.KindInvalidArgument)
+		writeE3(w, r, http.StatusBadRequest, "invalid PTY session ID: "+p, client.ErrInvalidArgument)
 		return false
 	}
 	return true
@@ -69,25 +69,29 @@ func (s *Server) handleCreatePTY(w http.ResponseWriter, r *http.Request) {
 			badBody(w, r, "", "", err)
 			return
 		}
-		writeE3(w, r, http.StatusBadRequest, err.Error(), wire.KindInvalidArgument)
+		writeE3(w, r, http.StatusBadRequest, err.Error(), client.ErrInvalidArgument)
 		return
 	}
 	switch {
 	case req.ID == "":
-		writeE3(w, r, http.StatusBadRequest, "session ID is required", wire.KindInvalidArgument)
+		writeE3(w, r, http.StatusBadRequest, "session ID is required", client.ErrInvalidArgument)
 		return
 	case req.Cols > 1000:
-		writeE3(w, r, http.StatusBadRequest, "invalid value for cols - must be less than 1000", wire.KindInvalidArgument)
+		writeE3(w, r, http.StatusBadRequest, "invalid value for cols - must be less than 1000", client.ErrInvalidArgument)
 		return
 	case req.Rows > 1000:
-		writeE3(w, r, http.StatusBadRequest, "invalid value for rows - must be less than 1000", wire.KindInvalidArgument)
+		writeE3(w, r, http.StatusBadRequest, "invalid value for rows - must be less than 1000", client.ErrInvalidArgument)
 		return
 	}
 	if !validPTYID(w, r, req.ID) {
 		return
 	}
+	if req.ID == createConnectID {
+		writeE3(w, r, http.StatusBadRequest, "invalid PTY session ID: '"+createConnectID+"' is reserved", client.ErrInvalidArgument)
+		return
+	}
 	if p := envProblem(req.Envs); p != "" {
-		writeE3(w, r, http.StatusBadRequest, p, wire.KindInvalidArgument)
+		writeE3(w, r, http.StatusBadRequest, p, client.ErrInvalidArgument)
 		return
 	}
 	opts := client.PTYOptions{ID: req.ID, Cwd: req.Cwd, Env: req.Envs, Cols: req.Cols, Rows: req.Rows, LazyStart: req.LazyStart}
@@ -97,15 +101,15 @@ func (s *Server) handleCreatePTY(w http.ResponseWriter, r *http.Request) {
 	if _, err := s.backend.CreatePTY(context.WithoutCancel(r.Context()), opts); err != nil {
 		switch {
 		case errors.Is(err, client.ErrConflict):
-			writeE3(w, r, http.StatusConflict, "PTY session with ID '"+req.ID+"' already exists", wire.KindConflict)
+			writeE3(w, r, http.StatusConflict, "PTY session with ID '"+req.ID+"' already exists", client.ErrConflict)
 		case errors.Is(err, client.ErrInvalidArgument):
-			writeE3(w, r, http.StatusBadRequest, err.Error(), wire.KindInvalidArgument)
+			writeE3(w, r, http.StatusBadRequest, err.Error(), client.ErrInvalidArgument)
 		default:
 			msg := "failed to start PTY session"
 			if ext(r) {
 				msg += ": " + err.Error()
 			}
-			writeE3(w, r, http.StatusInternalServerError, msg, kindName(err))
+			writeE3(w, r, http.StatusInternalServerError, msg, kindOf(err))
 		}
 		return
 	}
@@ -133,10 +137,10 @@ func (s *Server) handleGetPTY(w http.ResponseWriter, r *http.Request) {
 	p, err := s.lookupPTY(r.Context(), id, ext(r))
 	if err != nil {
 		if errors.Is(err, client.ErrNotFound) || errors.Is(err, client.ErrClosed) {
-			writeE3(w, r, http.StatusNotFound, "PTY session not found", wire.KindNotFound)
+			writeE3(w, r, http.StatusNotFound, "PTY session not found", client.ErrNotFound)
 			return
 		}
-		writeE3(w, r, http.StatusInternalServerError, err.Error(), kindName(err))
+		writeE3(w, r, http.StatusInternalServerError, err.Error(), kindOf(err))
 		return
 	}
 	writeJSON(w, http.StatusOK, wirePTYAny(*p, ext(r)))
@@ -149,10 +153,10 @@ func (s *Server) handleDeletePTY(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := s.backend.KillPTY(context.WithoutCancel(r.Context()), id); err != nil {
 		if errors.Is(err, client.ErrNotFound) {
-			writeE3(w, r, http.StatusNotFound, "PTY session not found", wire.KindNotFound)
+			writeE3(w, r, http.StatusNotFound, "PTY session not found", client.ErrNotFound)
 			return
 		}
-		writeE3(w, r, http.StatusInternalServerError, err.Error(), kindName(err))
+		writeE3(w, r, http.StatusInternalServerError, err.Error(), kindOf(err))
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"message": "PTY session deleted"})
@@ -166,71 +170,92 @@ func (s *Server) handleResizePTY(w http.ResponseWriter, r *http.Request) {
 			badBody(w, r, "", "", err)
 			return
 		}
-		writeE3(w, r, http.StatusBadRequest, err.Error(), wire.KindInvalidArgument)
+		writeE3(w, r, http.StatusBadRequest, err.Error(), client.ErrInvalidArgument)
 		return
 	}
 	switch {
 	case req.Cols > 1000:
-		writeE3(w, r, http.StatusBadRequest, "cols must be less than 1000", wire.KindInvalidArgument)
+		writeE3(w, r, http.StatusBadRequest, "cols must be less than 1000", client.ErrInvalidArgument)
 		return
 	case req.Rows > 1000:
-		writeE3(w, r, http.StatusBadRequest, "rows must be less than 1000", wire.KindInvalidArgument)
+		writeE3(w, r, http.StatusBadRequest, "rows must be less than 1000", client.ErrInvalidArgument)
 		return
 	}
 	if !validPTYID(w, r, id) {
 		return
 	}
 	if _, err := s.lookupPTY(r.Context(), id, ext(r)); err != nil && (errors.Is(err, client.ErrNotFound) || errors.Is(err, client.ErrClosed)) {
-		writeE3(w, r, http.StatusGone, "PTY session "+id+" not found", wire.KindNotFound)
+		writeE3(w, r, http.StatusGone, "PTY session "+id+" not found", client.ErrNotFound)
 		return
 	}
 	p, err := s.backend.ResizePTY(r.Context(), id, req.Cols, req.Rows)
 	if err != nil {
 		switch {
 		case errors.Is(err, client.ErrNotFound):
-			writeE3(w, r, http.StatusGone, "PTY session "+id+" not found", wire.KindNotFound)
+			writeE3(w, r, http.StatusGone, "PTY session "+id+" not found", client.ErrNotFound)
 		case errors.Is(err, client.ErrInvalidArgument):
-			writeE3(w, r, http.StatusBadRequest, err.Error(), wire.KindInvalidArgument)
+			writeE3(w, r, http.StatusBadRequest, err.Error(), client.ErrInvalidArgument)
 		default:
-			writeE3(w, r, http.StatusInternalServerError, err.Error(), kindName(err))
+			writeE3(w, r, http.StatusInternalServerError, err.Error(), kindOf(err))
 		}
 		return
 	}
 	writeJSON(w, http.StatusOK, wirePTYAny(*p, ext(r)))
 }
 
-// ptyCloseFor maps how a PTY program ended to the close frame of spec §7.4.
+// exitReasonFor is the reason string of docs/protocol.md §7.4 for how a
+// PTY program ended; "" for exit 0.
+func exitReasonFor(res client.PTYResult) string {
+	code := res.ExitCode
+	switch {
+	case code == 0:
+		return ""
+	case res.Reason != "":
+		return res.Reason
+	case code == 130:
+		return "Ctrl+C"
+	case code == 137:
+		return "SIGKILL"
+	case code == 143:
+		return "SIGTERM"
+	case code > 128:
+		return "signal " + strconv.Itoa(code-128)
+	}
+	return "non-zero exit"
+}
+
+// ptyCloseFor maps how a PTY program ended to the close frame of docs/protocol.md §7.4.
 func ptyCloseFor(res client.PTYResult) (int, string) {
 	code := res.ExitCode
+	reason := exitReasonFor(res)
+	b, _ := json.Marshal(wire.PtyExit{ExitCode: &code, ExitReason: reason})
 	if code == 0 {
-		b, _ := json.Marshal(wire.PtyExit{ExitCode: &code})
 		return websocket.CloseNormalClosure, string(b)
 	}
-	reason := res.Reason
-	if reason == "" {
-		switch {
-		case code == 130:
-			reason = "Ctrl+C"
-		case code == 137:
-			reason = "SIGKILL"
-		case code == 143:
-			reason = "SIGTERM"
-		case code > 128:
-			reason = "signal " + strconv.Itoa(code-128)
-		default:
-			reason = "non-zero exit"
-		}
-	}
-	b, _ := json.Marshal(wire.PtyExit{ExitCode: &code, ExitReason: reason})
 	return websocket.CloseInternalServerErr, string(b)
 }
 
+// exitedFrame is the "exited" control frame sent, before the close frame,
+// to connections that offered exit control (docs/protocol.md §12.2).
+func exitedFrame(res client.PTYResult) []byte {
+	code := res.ExitCode
+	b, _ := json.Marshal(wire.PtyControl{Type: "control", Status: "exited", ExitCode: &code, ExitReason: exitReasonFor(res)})
+	return b
+}
+
 func (s *Server) handleConnectPTY(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
+	s.connectPTY(w, r, r.PathValue("id"))
+}
+
+// connectPTY attaches the upgrade r to PTY id (docs/protocol.md §7.4, and
+// the exited frame of §12.2 for connections that offered exit control). It
+// reports false when the upgrade itself failed.
+func (s *Server) connectPTY(w http.ResponseWriter, r *http.Request, id string) bool {
 	extended := ext(r)
+	exitControl := wire.Offers(r, wire.ExitControlProtocol)
 	conn, ok := s.upgrade(w, r, wire.ClassOf(r))
 	if !ok {
-		return
+		return false
 	}
 	defer s.untrackConn(conn)
 	var wmu sync.Mutex
@@ -257,7 +282,7 @@ func (s *Server) handleConnectPTY(w http.ResponseWriter, r *http.Request) {
 		default:
 			fail(err.Error(), err)
 		}
-		return
+		return true
 	}
 	h, err := s.backend.ConnectPTY(ctx, id, client.PTYConnectOptions{Scrollback: extended && r.URL.Query().Get("scrollback") == "true"})
 	if err != nil {
@@ -266,7 +291,7 @@ func (s *Server) handleConnectPTY(w http.ResponseWriter, r *http.Request) {
 		} else {
 			fail("failed to start PTY session: "+err.Error(), err)
 		}
-		return
+		return true
 	}
 	defer h.Close()
 	hello := wire.PtyControl{Status: "connected", Type: "control"}
@@ -276,7 +301,7 @@ func (s *Server) handleConnectPTY(w http.ResponseWriter, r *http.Request) {
 	b, _ := json.Marshal(hello)
 	if err := write(websocket.TextMessage, b); err != nil {
 		conn.Close()
-		return
+		return true
 	}
 
 	// Input: client frames go to the PTY verbatim. A message over the
@@ -315,7 +340,7 @@ func (s *Server) handleConnectPTY(w http.ResponseWriter, r *http.Request) {
 		if n > 0 {
 			if werr := write(websocket.BinaryMessage, buf[:n]); werr != nil {
 				conn.Close()
-				return
+				return true
 			}
 		}
 		if err == nil {
@@ -327,7 +352,7 @@ func (s *Server) handleConnectPTY(w http.ResponseWriter, r *http.Request) {
 				s.closeWS(conn, nil, websocket.CloseInternalServerErr, "PTY session unavailable")
 			}
 			conn.Close()
-			return
+			return true
 		}
 		if err == io.EOF {
 			wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
@@ -335,18 +360,21 @@ func (s *Server) handleConnectPTY(w http.ResponseWriter, r *http.Request) {
 			wcancel()
 			if werr != nil {
 				s.closeWS(conn, inputDone, websocket.CloseInternalServerErr, "PTY session unavailable")
-				return
+				return true
+			}
+			if exitControl {
+				_ = write(websocket.TextMessage, exitedFrame(res))
 			}
 			code, reason := ptyCloseFor(res)
 			s.closeWS(conn, inputDone, code, reason)
-			return
+			return true
 		}
 		if strings.Contains(err.Error(), "slow consumer") {
 			s.closeWS(conn, inputDone, websocket.ClosePolicyViolation, "slow consumer")
-			return
+			return true
 		}
 		s.closeWS(conn, inputDone, websocket.CloseInternalServerErr, "PTY session unavailable")
-		return
+		return true
 	}
 }
 
@@ -354,5 +382,5 @@ func kindIf(extended bool, err error) string {
 	if !extended || err == nil {
 		return ""
 	}
-	return kindName(err)
+	return client.WireKind(kindOf(err))
 }

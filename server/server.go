@@ -2,9 +2,7 @@ package server
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/subtle"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +16,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/procsh/procsh/client"
+	"github.com/procsh/procsh/internal/ids"
 	"github.com/procsh/procsh/internal/wire"
 )
 
@@ -73,7 +72,7 @@ func WithMaxBodyBytes(n int64) Option { return func(s *Server) { s.maxBody = n }
 // larger message closes the connection with 1009.
 func WithMaxMessageBytes(n int64) Option { return func(s *Server) { s.maxMsg = n } }
 
-// WithEntrypoint runs argv as the entrypoint session's command (spec §5.9).
+// WithEntrypoint runs argv as the entrypoint session's command (docs/protocol.md §5.9).
 func WithEntrypoint(argv []string) Option {
 	return func(s *Server) { s.entryArgv = append([]string(nil), argv...) }
 }
@@ -130,6 +129,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /process/session/{sid}/command/{cid}/close-input", s.handleCloseInput)
 	m.HandleFunc("GET /process/pty", s.handleListPTYs)
 	m.HandleFunc("POST /process/pty", s.handleCreatePTY)
+	m.HandleFunc("GET /process/pty/"+createConnectID, s.handleCreateConnectPTY)
 	m.HandleFunc("GET /process/pty/{id}", s.handleGetPTY)
 	m.HandleFunc("DELETE /process/pty/{id}", s.handleDeletePTY)
 	m.HandleFunc("POST /process/pty/{id}/resize", s.handleResizePTY)
@@ -143,14 +143,14 @@ func (s *Server) routes() {
 // methods answer 404 "404 page not found" (as gin does, never 405), and a
 // trailing slash is redirected to the path without it.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set(wire.HeaderRequestID, newUUID())
+	w.Header().Set(wire.HeaderRequestID, ids.UUID())
 	s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr)
 	if !s.checkBrowser(w, r) || s.preflight(w, r) {
 		return
 	}
 	if !s.authorized(r) {
 		s.log.Warn("unauthorized request", "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr)
-		writeE1(w, r, http.StatusUnauthorized, "UNAUTHORIZED", "unauthorized: missing or invalid bearer token", wire.KindUnauthorized)
+		writeE1(w, r, http.StatusUnauthorized, "UNAUTHORIZED", "unauthorized: missing or invalid bearer token", client.ErrUnauthorized)
 		return
 	}
 	s.mu.Lock()
@@ -160,7 +160,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 	if closing {
-		writeE1(w, r, http.StatusServiceUnavailable, "SERVICE_UNAVAILABLE", "service unavailable: server is shutting down", wire.KindUnavailable)
+		writeE1(w, r, http.StatusServiceUnavailable, "SERVICE_UNAVAILABLE", "service unavailable: server is shutting down", client.ErrUnavailable)
 		return
 	}
 	defer s.handlers.Done()
@@ -226,7 +226,7 @@ func (s *Server) callContext(r *http.Request) (context.Context, func()) {
 func (s *Server) handleCancel(w http.ResponseWriter, r *http.Request) {
 	v, ok := s.calls.Load(r.PathValue("call"))
 	if !ok {
-		writeE1(w, r, http.StatusNotFound, "NOT_FOUND", "not found: call not found", wire.KindNotFound)
+		writeE1(w, r, http.StatusNotFound, "NOT_FOUND", "not found: call not found", client.ErrNotFound)
 		return
 	}
 	v.(context.CancelFunc)()
@@ -356,15 +356,6 @@ func Serve(ctx context.Context, ln net.Listener, s *Server) error {
 	}
 	<-errc
 	return err
-}
-
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
 var errBodyTooLarge = errors.New("request body too large")

@@ -20,7 +20,7 @@ const entrypointID = "entrypoint"
 func validID(w http.ResponseWriter, r *http.Request, what, id string) bool {
 	if p := idProblem(id); p != "" {
 		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST",
-			"bad request: invalid "+what+" ID: "+p, wire.KindInvalidArgument)
+			"bad request: invalid "+what+" ID: "+p, client.ErrInvalidArgument)
 		return false
 	}
 	return true
@@ -67,19 +67,19 @@ func (s *Server) handleCreateSession(w http.ResponseWriter, r *http.Request) {
 	if req.SessionID == "" {
 		writeE1(w, r, http.StatusBadRequest, "INVALID_REQUEST_BODY",
 			"invalid body request: Key: 'CreateSessionRequest.SessionId' Error:Field validation for 'SessionId' failed on the 'required' tag",
-			wire.KindInvalidArgument)
+			client.ErrInvalidArgument)
 		return
 	}
 	if req.SessionID == entrypointID || s.isHidden(req.SessionID) {
 		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST",
-			"bad request: provided session ID is reserved and cannot be created/overridden", wire.KindInvalidArgument)
+			"bad request: provided session ID is reserved and cannot be created/overridden", client.ErrInvalidArgument)
 		return
 	}
 	if !validID(w, r, "session", req.SessionID) {
 		return
 	}
 	if p := envProblem(req.Envs); p != "" {
-		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: "+p, wire.KindInvalidArgument)
+		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: "+p, client.ErrInvalidArgument)
 		return
 	}
 	opts := client.SessionOptions{ID: req.SessionID, Cwd: req.Cwd, Env: req.Envs}
@@ -105,7 +105,7 @@ func (s *Server) handleGetSession(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.isHidden(sid) {
-		writeE1(w, r, http.StatusNotFound, "NOT_FOUND", "not found: session not found", wire.KindNotFound)
+		writeE1(w, r, http.StatusNotFound, "NOT_FOUND", "not found: session not found", client.ErrNotFound)
 		return
 	}
 	si, err := s.backend.GetSession(r.Context(), s.backendSID(sid))
@@ -126,14 +126,14 @@ func notFoundDetail(err error, msg string) string {
 func (s *Server) handleDeleteSession(w http.ResponseWriter, r *http.Request) {
 	sid := r.PathValue("sid")
 	if sid == entrypointID {
-		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: can't delete entrypoint session", wire.KindInvalidArgument)
+		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: can't delete entrypoint session", client.ErrInvalidArgument)
 		return
 	}
 	if !validID(w, r, "session", sid) {
 		return
 	}
 	if s.isHidden(sid) {
-		writeE1(w, r, http.StatusNotFound, "NOT_FOUND", "not found: session not found", wire.KindNotFound)
+		writeE1(w, r, http.StatusNotFound, "NOT_FOUND", "not found: session not found", client.ErrNotFound)
 		return
 	}
 	if err := s.backend.DeleteSession(context.WithoutCancel(r.Context()), sid); err != nil {
@@ -146,7 +146,7 @@ func (s *Server) handleDeleteSession(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleSessionExec(w http.ResponseWriter, r *http.Request) {
 	sid := r.PathValue("sid")
 	if sid == entrypointID {
-		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: can't execute command in entrypoint session", wire.KindInvalidArgument)
+		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: can't execute command in entrypoint session", client.ErrInvalidArgument)
 		return
 	}
 	if !validID(w, r, "session", sid) {
@@ -158,15 +158,15 @@ func (s *Server) handleSessionExec(w http.ResponseWriter, r *http.Request) {
 			badBody(w, r, "", "", err)
 			return
 		}
-		writeE4(w, http.StatusBadRequest)
+		writeE4(w, r, http.StatusBadRequest, "invalid request body: "+err.Error())
 		return
 	}
 	if blank(req.Command) {
-		writeE4(w, http.StatusBadRequest)
+		writeE4(w, r, http.StatusBadRequest, "command cannot be empty or whitespace-only")
 		return
 	}
 	if s.isHidden(sid) {
-		writeE2(w, r, "failed to execute command: not found: session not found", wire.KindNotFound)
+		writeE2(w, r, "failed to execute command: not found: session not found", client.ErrNotFound)
 		return
 	}
 	async := req.RunAsync || req.Async
@@ -184,7 +184,7 @@ func (s *Server) handleSessionExec(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil && ctx.Err() != nil && ext(r) {
-		writeE1(w, r, 499, "CANCELLED", "cancelled: "+ctx.Err().Error(), wire.KindClosed)
+		writeE1(w, r, 499, "CANCELLED", "cancelled: "+ctx.Err().Error(), client.ErrClosed)
 		return
 	}
 	if err != nil {
@@ -197,7 +197,7 @@ func (s *Server) handleSessionExec(w http.ResponseWriter, r *http.Request) {
 		default:
 			detail = "bad request: " + err.Error()
 		}
-		writeE2(w, r, "failed to execute command: "+detail, kindName(err))
+		writeE2(w, r, "failed to execute command: "+detail, kindOf(err))
 		return
 	}
 	if async {
@@ -334,7 +334,7 @@ func (s *Server) handleGetCommand(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleInput(w http.ResponseWriter, r *http.Request) {
 	sid, cid := r.PathValue("sid"), r.PathValue("cid")
 	if sid == entrypointID {
-		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: can't send input to entrypoint session", wire.KindInvalidArgument)
+		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: can't send input to entrypoint session", client.ErrInvalidArgument)
 		return
 	}
 	if !validID(w, r, "session", sid) {
@@ -357,7 +357,7 @@ func (s *Server) handleInput(w http.ResponseWriter, r *http.Request) {
 		if req.Data == "" {
 			writeE1(w, r, http.StatusBadRequest, "INVALID_REQUEST_BODY",
 				"invalid body request: Key: 'SessionSendInputRequest.Data' Error:Field validation for 'Data' failed on the 'required' tag",
-				wire.KindInvalidArgument)
+				client.ErrInvalidArgument)
 			return
 		}
 		if !strings.HasSuffix(req.Data, "\n") {
@@ -366,7 +366,7 @@ func (s *Server) handleInput(w http.ResponseWriter, r *http.Request) {
 		data = []byte(req.Data)
 	}
 	if s.isHidden(sid) {
-		writeE1(w, r, http.StatusNotFound, "NOT_FOUND", "not found: session not found", wire.KindNotFound)
+		writeE1(w, r, http.StatusNotFound, "NOT_FOUND", "not found: session not found", client.ErrNotFound)
 		return
 	}
 	if err := s.backend.SendInput(r.Context(), sid, cid, data); err != nil {
@@ -381,7 +381,7 @@ func (s *Server) handleInput(w http.ResponseWriter, r *http.Request) {
 func (s *Server) inputErr(w http.ResponseWriter, r *http.Request, sid, cid string, err error) {
 	if errors.Is(err, client.ErrClosed) {
 		if ci, e := s.backend.GetCommand(r.Context(), sid, cid); e == nil && ci.ExitCode != nil {
-			writeE1(w, r, http.StatusGone, "GONE", "gone: command has already completed with exit code "+strconv.Itoa(*ci.ExitCode), wire.KindClosed)
+			writeE1(w, r, http.StatusGone, "GONE", "gone: command has already completed with exit code "+strconv.Itoa(*ci.ExitCode), client.ErrClosed)
 			return
 		}
 	}
@@ -400,7 +400,7 @@ func (s *Server) handleKill(w http.ResponseWriter, r *http.Request) {
 	}
 	sig, p := signalFrom(req.Signal)
 	if p != "" {
-		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: "+p, wire.KindInvalidArgument)
+		writeE1(w, r, http.StatusBadRequest, "BAD_REQUEST", "bad request: "+p, client.ErrInvalidArgument)
 		return
 	}
 	if err := s.backend.KillCommand(r.Context(), s.backendSID(sid), cid, sig); err != nil {

@@ -3,11 +3,11 @@ package stdlib
 import (
 	"embed"
 	"fmt"
-	"strings"
 	"sync"
 
 	lua "github.com/yuin/gopher-lua"
-	"github.com/yuin/gopher-lua/parse"
+
+	"github.com/procsh/procsh/luabind/lua51"
 )
 
 // The modules that are easier to write in Lua than in Go (str, t) live in
@@ -34,11 +34,7 @@ func compiled(name string) *lua.FunctionProto {
 		panic(fmt.Sprintf("stdlib: embedded module %s: %v", name, err))
 	}
 	chunkName := "stdlib/" + name + ".lua"
-	chunk, err := parse.Parse(strings.NewReader(string(src)), chunkName)
-	if err != nil {
-		panic(fmt.Sprintf("stdlib: embedded module %s: %v", name, err))
-	}
-	p, err := lua.Compile(chunk, chunkName)
+	p, err := lua51.Compile(chunkName, string(src))
 	if err != nil {
 		panic(fmt.Sprintf("stdlib: embedded module %s: %v", name, err))
 	}

@@ -30,6 +30,7 @@ func runSession(t *testing.T, nb NewFunc) {
 		t.Run("StreamExactlyOnce", func(t *testing.T) { t.Parallel(); sessStream(t, nb) })
 		t.Run("Stdin", func(t *testing.T) { t.Parallel(); sessStdin(t, nb) })
 		t.Run("KillCommand", func(t *testing.T) { t.Parallel(); sessKill(t, nb) })
+		t.Run("Kill", func(t *testing.T) { t.Parallel(); runSessionKill(t, nb) })
 		t.Run("DeleteKillsEverything", func(t *testing.T) { t.Parallel(); sessDelete(t, nb) })
 		t.Run("DeleteFailsWaiters", func(t *testing.T) { t.Parallel(); sessDeleteWaiters(t, nb) })
 		t.Run("SyncContextCancel", func(t *testing.T) { t.Parallel(); sessCancel(t, nb) })

@@ -36,6 +36,51 @@
 // PROCSH_SESSION (and the current command's PROCSH_CMD) in its environment,
 // which is how KillCommand and DeleteSession find them all.
 //
+// # Kill and timeout of a session command
+//
+// A session command is sourced by the long-lived session shell, so the
+// command's later steps (`sleep 3; echo STILL`, or the next iteration of a
+// loop) are run by that shell itself: signalling only the command's
+// processes ends the step that runs at that moment and the shell goes on
+// with the next. Killing the shell ends the command but loses the session's
+// state. The design interrupts the shell in a way it can act on, and lets
+// it carry its state over:
+//
+//   - Each session shell traps a private real-time signal (SIGRTMIN+3 as
+//     the shell numbers it, 37) with __procsh_intr. A command cannot take it
+//     away by accident, unlike TERM, which a sourced `trap "" TERM`
+//     would take from us.
+//   - A kill first creates the command's kill file, then sends the
+//     interrupt to the shell, then the requested signal to every process
+//     carrying the command's PROCSH_CMD marker (and their descendants). The
+//     shell defers a trap until its foreground process ends; sending the
+//     interrupt first makes sure the trap is pending when that process dies,
+//     so the shell runs no further step.
+//   - __procsh_intr acts only if the current command's kill file exists, so
+//     an interrupt that arrives late cannot abandon the next command; and
+//     each command's wrapper checks its kill file before the command's first
+//     line, so an interrupt that arrived before the shell reached the
+//     command is not lost. A kill right after start always takes effect.
+//   - The trap saves the shell's state (as on `exit`) and exits; the runner
+//     reports the command as killed, and the next command runs in a fresh
+//     shell that restores the state. A kill costs one shell start.
+//   - TERM, INT and the other catchable signals escalate: after the kill
+//     grace (WithKillGrace) the command's processes get KILL, and if the
+//     shell still has not left the command (it removed the trap), the shell
+//     itself gets KILL (its state since the last save is then lost). Once
+//     the command has ended, whatever still carries its marker (a job put
+//     in the background while the kill was on its way, a `setsid` daemon)
+//     gets TERM, the grace, then KILL.
+//   - Signals that do not end a process (STOP, CONT, WINCH, ...) are only
+//     delivered to the command's processes.
+//
+// A context that ends during a synchronous ExecSession kills the command
+// this way (TERM, then KILL) and waits for it. A killed command's status
+// follows the one convention: exit code 128+n and Signal naming the signal
+// that ended it (KILL when TERM had to be escalated). When the session
+// shell is killed from outside mid-command, the command reports the shell's
+// signal the same way and the processes it started are ended with it.
+//
 // Limits of the state keeping: the state is saved by the session shell's
 // EXIT, TERM, INT and HUP traps, so a command that installs its own EXIT
 // trap, or a SIGKILL to the shell itself, loses what changed since the last

@@ -21,7 +21,7 @@ import (
 //
 // The script is written to a private (0600) temporary file and run as
 // `<shell> <file>` with stdin from /dev/null. This keeps the toolbox's
-// properties (no -c, so no ARG_MAX limit; the shell chosen as spec §2 says;
+// properties (no -c, so no ARG_MAX limit; the shell chosen as docs/protocol.md §2 says;
 // its own process group) but not its quirk: a `read` in the script gets EOF
 // instead of swallowing the next script line, which is what someone reading
 // the script expects. $0 in the script is the temporary file's path.
@@ -185,7 +185,7 @@ func tsRunner() ([]string, error) {
 	return nil, fmt.Errorf("typescript needs tsx, ts-node, or node >= 22.6 (found node %s)", strings.TrimSpace(string(out)))
 }
 
-// chartPrefix starts a chart artifact line (spec §4).
+// chartPrefix starts a chart artifact line (docs/protocol.md §4).
 const chartPrefix = "dtn_artifact_k39fd2:"
 
 // extractCharts removes artifact lines from out and parses their charts.

@@ -17,7 +17,7 @@ type Backend struct {
 	opts options
 	ptys *ptyManager
 
-	shell     string // exec shell (spec §2 rule or WithShell)
+	shell     string // exec shell (docs/protocol.md §2 rule or WithShell)
 	sessShell string // session shell (bash preferred, see sessionShell)
 	sessBash  bool   // whether sessShell is bash (full state keeping)
 	tmp       string // where scripts, FIFOs and session state live

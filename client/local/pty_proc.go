@@ -77,7 +77,7 @@ func ptyExit(ws syscall.WaitStatus) (code int, reason string) {
 	return code, ptyExitReason(code)
 }
 
-// ptyExitReason is the reason string of spec §7.4 for an exit code.
+// ptyExitReason is the reason string of docs/protocol.md §7.4 for an exit code.
 func ptyExitReason(code int) string {
 	switch {
 	case code == 0:

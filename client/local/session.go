@@ -61,10 +61,9 @@ type command struct {
 	started   bool
 	exitCode  *int
 	signal    string
-	killSig   syscall.Signal // last signal sent by KillCommand
+	killSig   syscall.Signal // last ending signal sent by a kill
 	cancelled bool           // killed before it started
 	deleted   bool           // ended because the session was deleted
-	viaShell  bool           // KillCommand had to signal the session shell
 	stdin     *os.File       // async: our O_RDWR end of the stdin FIFO
 	opened    bool           // async: the shell has opened the stdin FIFO
 	closeSoon bool           // async: CloseInput came before opened

@@ -5,6 +5,7 @@ package local
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -13,13 +14,13 @@ import (
 	"github.com/procsh/procsh/client"
 )
 
-// KillCommand implements client.Client. The command's processes are the
-// ones carrying PROCSH_CMD=<id> in their environment, plus their
-// descendants; the session shell itself is spared. A command made only of
-// shell builtins (a `while` loop, `read`) has no process of its own: then
-// the session shell is signalled, TERM first for signals it cannot trap so
-// that it saves its state, and the session carries on in a new shell with
-// that state; the command reports the requested signal.
+// KillCommand implements client.Client. A signal that ends a process by
+// default (TERM, KILL, INT, HUP, USR1...) ends the whole command: no later
+// step of it runs, every process it started ends, and the session lives on
+// with its state (see "Kill and timeout" in the package doc). TERM and the
+// other catchable signals escalate to KILL after the kill grace period. A
+// signal that does not end a process (STOP, CONT, WINCH...) is only
+// delivered to the command's processes.
 func (b *Backend) KillCommand(ctx context.Context, sessionID, commandID string, sig syscall.Signal) error {
 	const op = "kill command"
 	if sig <= 0 || sig > 64 {
@@ -35,16 +36,49 @@ func (b *Backend) KillCommand(ctx context.Context, sessionID, commandID string, 
 	return nil
 }
 
-// kill signals a command; terminate escalates TERM to KILL after the grace
-// period. It reports false if the command had already ended.
-func (s *session) kill(c *command, sig syscall.Signal, terminate bool) bool {
+// interruptSignal is what the session shell traps to abandon the command it
+// runs (see shellInterrupt): a real-time signal (SIGRTMIN+3 as the shell
+// numbers them) that commands have no reason to trap or ignore, unlike TERM,
+// which `trap ” TERM` in a sourced command would take away from us.
+const interruptSignal = syscall.Signal(37)
+
+// endsProcess reports whether sig's default action ends a process.
+func endsProcess(sig syscall.Signal) bool {
+	switch sig {
+	case syscall.SIGCHLD, syscall.SIGCONT, syscall.SIGSTOP, syscall.SIGTSTP,
+		syscall.SIGTTIN, syscall.SIGTTOU, syscall.SIGURG, syscall.SIGWINCH:
+		return false
+	}
+	return true
+}
+
+// killFile is the file whose existence tells the session shell that the
+// command cid is being killed.
+func (s *session) killFile(cid string) string { return filepath.Join(s.dir, cid+".kill") }
+
+// kill ends a command: sig to all its processes, the interrupt to the
+// session shell, KILL after the grace period, and a sweep of what is left
+// once the command is over. wait makes it return only once the command has
+// ended. It reports false if the command had already ended.
+//
+// A command that has not started yet is taken out of the queue. One that
+// has started gets its kill file first and then the signals, so that the
+// shell abandons the command whether the interrupt arrives before the
+// command's first line (the wrapper checks the file) or during it (the
+// trap checks it): a kill right after start cannot be lost.
+func (s *session) kill(c *command, sig syscall.Signal, wait bool) bool {
 	s.mu.Lock()
 	if c.exitCode != nil {
 		s.mu.Unlock()
 		return false
 	}
-	c.killSig = sig
+	if !endsProcess(sig) {
+		s.mu.Unlock()
+		treeSpec{marker: "PROCSH_CMD=" + c.id, skip: s.shellPID()}.signal(sig)
+		return true
+	}
 	if !c.started {
+		c.killSig = sig
 		c.cancelled = true
 		for i, q := range s.queue {
 			if q == c {
@@ -53,50 +87,83 @@ func (s *session) kill(c *command, sig syscall.Signal, terminate bool) bool {
 			}
 		}
 		s.mu.Unlock()
-		s.finish(c, 128+int(sig), client.SignalName(sig))
+		s.finish(c, client.ExitCodeForSignal(sig), client.SignalName(sig))
 		return true
 	}
-	shell := 0
-	if s.sh != nil {
-		shell = s.sh.pid
-	}
+	first := c.killSig == 0
+	c.killSig = sig
 	s.mu.Unlock()
-	tree := treeSpec{marker: "PROCSH_CMD=" + c.id, skip: shell}
-	if terminate {
-		tree.terminate(s.b.opts.killGrace)
-	} else if tree.signal(sig) > 0 {
-		return true
+	if f, err := os.OpenFile(s.killFile(c.id), os.O_CREATE|os.O_WRONLY, 0o600); err == nil {
+		f.Close()
 	}
-	select {
-	case <-c.done:
-		return true
-	case <-time.After(10 * time.Millisecond):
+	s.signalCommand(c, sig)
+	if first {
+		go s.escalate(c)
 	}
-	// Nothing of the command's own was found (or it outlived its
-	// processes): it runs in the shell itself.
-	if shell <= 0 {
-		return true
-	}
-	s.mu.Lock()
-	c.viaShell = true
-	s.mu.Unlock()
-	switch {
-	case terminate:
-		treeSpec{pgid: shell, roots: []int{shell}}.terminate(s.b.opts.killGrace)
-	case sig == syscall.SIGTERM || sig == syscall.SIGINT || sig == syscall.SIGHUP:
-		_ = unix.Kill(shell, sig) // trapped: the shell saves its state first
-	default:
-		// The session shell cannot save its state when it dies of an
-		// untrapped signal (KILL above all), so it gets a TERM first and
-		// the requested signal only if that did not end the command.
-		_ = unix.Kill(shell, syscall.SIGTERM)
-		select {
-		case <-c.done:
-		case <-time.After(s.b.opts.killGrace):
-			_ = unix.Kill(shell, sig)
-		}
+	if wait {
+		<-c.done
 	}
 	return true
+}
+
+// shellPID is the pid of the live shell, or 0 (caller holds s.mu).
+func (s *session) shellPID() int {
+	if s.sh != nil && s.sh.alive() {
+		return s.sh.pid
+	}
+	return 0
+}
+
+// signalCommand sends sig to the command's processes and the interrupt to
+// the shell running it.
+func (s *session) signalCommand(c *command, sig syscall.Signal) {
+	s.mu.Lock()
+	sh := s.sh
+	if sh != nil && !sh.alive() {
+		sh = nil
+	}
+	skip := s.shellPID()
+	s.mu.Unlock()
+	// The shell first: its trap must be pending when the foreground
+	// process dies of sig, or it would run the command's next step first.
+	if sh != nil {
+		// Through the os.Process (a pidfd): the shell may have been reaped
+		// and its pid reused since we looked.
+		_ = sh.cmd.Process.Signal(interruptSignal)
+	}
+	treeSpec{marker: "PROCSH_CMD=" + c.id, skip: skip}.signal(sig)
+}
+
+// escalate follows a kill: KILL to the command's processes when the grace
+// period passes, then KILL to the shell itself if even that did not end
+// the command (a command that took the interrupt trap away), and once the
+// command is over, the end of every process still carrying its marker
+// (background jobs started while the kill was on its way).
+func (s *session) escalate(c *command) {
+	grace := s.b.opts.killGrace
+	t := time.NewTimer(grace)
+	defer t.Stop()
+	select {
+	case <-c.done:
+	case <-t.C:
+		s.mu.Lock()
+		c.killSig = syscall.SIGKILL
+		s.mu.Unlock()
+		s.signalCommand(c, syscall.SIGKILL)
+		t.Reset(grace)
+		select {
+		case <-c.done:
+		case <-t.C:
+			s.mu.Lock()
+			sh := s.sh
+			s.mu.Unlock()
+			if sh != nil {
+				_ = sh.cmd.Process.Signal(syscall.SIGKILL)
+			}
+			<-c.done
+		}
+	}
+	treeSpec{marker: "PROCSH_CMD=" + c.id}.terminate(grace)
 }
 
 // destroy ends every process the session started (TERM, grace, KILL),

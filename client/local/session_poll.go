@@ -46,6 +46,8 @@ type cmdPoll struct {
 	code      int
 	haveCode  bool // the command's status line arrived
 	shellDied bool // the shell exited first
+	// shellSignalled: the shell was killed by a signal (not an `exit`).
+	shellSignalled bool
 }
 
 // wait follows a started command until its status line arrives or the
@@ -79,6 +81,14 @@ func (s *session) wait(c *command, sh *shellProc, fds [2]int) {
 	p.drain()
 	code, sig := p.result()
 	s.finish(c, code, sig)
+	s.mu.Lock()
+	killed := c.killSig != 0
+	s.mu.Unlock()
+	if p.shellSignalled && !killed {
+		// The shell was killed from outside mid-command: what the command
+		// started goes with it (a kill sweeps in escalate instead).
+		treeSpec{marker: "PROCSH_CMD=" + c.id}.terminate(s.b.opts.killGrace)
+	}
 }
 
 // readOutput reads what poll reported on an output FIFO.
@@ -162,6 +172,7 @@ func (p *cmdPoll) result() (int, string) {
 			ws, _ = ps.Sys().(syscall.WaitStatus)
 		}
 		if ws.Signaled() {
+			p.shellSignalled = true
 			code = client.ExitCodeForSignal(ws.Signal())
 			sig = client.SignalName(ws.Signal())
 		} else {
@@ -170,8 +181,11 @@ func (p *cmdPoll) result() (int, string) {
 	}
 	p.s.mu.Lock()
 	defer p.s.mu.Unlock()
-	if c := p.c; c.killSig != 0 && (c.viaShell || sig == "" && code == client.ExitCodeForSignal(c.killSig)) {
-		sig = client.SignalName(c.killSig)
+	// A killed command reports the signal that ended it (the last one
+	// sent), however the shell got out of it: the interrupt trap, or a
+	// status line when the kill came as the command's last step finished.
+	if k := p.c.killSig; k != 0 {
+		return client.ExitCodeForSignal(k), client.SignalName(k)
 	}
 	return code, sig
 }

@@ -97,6 +97,7 @@ func (s *session) execute(c *command) {
 	base := filepath.Join(s.dir, c.id)
 	outP, errP := base+".out", base+".err"
 	defer func() {
+		os.Remove(s.killFile(c.id))
 		os.Remove(base + ".sh")
 		os.Remove(outP)
 		os.Remove(errP)

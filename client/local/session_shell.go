@@ -40,20 +40,28 @@ func (sh *shellProc) alive() bool {
 // functions, aliases, shopt and set options, cwd) to the state file, and a
 // new shell sources that file first. Options come last so that a restored
 // errexit cannot stop the restore half way. TERM, INT and HUP aimed at the
-// shell itself (KillCommand on a command made of builtins, or a user's
-// `kill $$`) save the state too before the shell exits with 128+n.
+// shell itself (a user's `kill $$`) save the state too before the shell
+// exits with 128+n. The interrupt signal runs __procsh_intr, which abandons
+// the current command (saving the state first) only when that command's
+// kill file exists, so a late interrupt cannot hit the next command.
 const bashInit = `__procsh_save() { { builtin declare -p; builtin declare -f; builtin alias -p; builtin printf 'builtin cd -- %%q\n' "$PWD"; builtin shopt -p; builtin set +o; } >|%[1]s 2>/dev/null; }
+__procsh_intr() { if builtin test -n "$__procsh_cur" && builtin test -e %[2]s/"$__procsh_cur".kill; then __procsh_save; builtin trap - EXIT; builtin exit 143; fi; }
 if [ -f %[1]s ]; then { builtin . %[1]s; } </dev/null >/dev/null 2>&1; fi
+__procsh_cur=
 builtin trap __procsh_save EXIT
 builtin trap '__procsh_save; builtin trap - EXIT; builtin exit 143' TERM
 builtin trap '__procsh_save; builtin trap - EXIT; builtin exit 130' INT
 builtin trap '__procsh_save; builtin trap - EXIT; builtin exit 129' HUP
+builtin trap __procsh_intr %[3]d
 `
 
 // shInit is the reduced POSIX-sh variant: exported variables and cwd.
 const shInit = `__procsh_save() { { export -p; printf 'cd %%s\n' "'$(printf %%s "$PWD" | sed "s/'/'\\\\''/g")'"; } >|%[1]s 2>/dev/null; }
+__procsh_intr() { if test -n "$__procsh_cur" && test -e %[2]s/"$__procsh_cur".kill; then __procsh_save; trap - EXIT; exit 143; fi; }
 if [ -f %[1]s ]; then { . %[1]s; } </dev/null >/dev/null 2>&1; fi
+__procsh_cur=
 trap __procsh_save EXIT
+trap __procsh_intr %[3]d
 `
 
 // spawnShell starts a new shell for the session (caller holds s.mu and has
@@ -118,7 +126,7 @@ func (s *session) spawnShell() (*shellProc, error) {
 	if !s.b.sessBash {
 		init = shInit
 	}
-	if _, err := stdinW.WriteString(fmt.Sprintf(init, state)); err != nil {
+	if _, err := stdinW.WriteString(fmt.Sprintf(init, state, shell.Quote(s.dir), int(interruptSignal))); err != nil {
 		s.dropShell(sh)
 		return nil, err
 	}
@@ -155,6 +163,12 @@ func (s *session) wrapper(c *command, out, errp, in string) string {
 		started = fmt.Sprintf("%[1]sprintf '%[2]s S\\n' >&9; %[1]sexec 9>&-; ", bi, c.id)
 		fd9 = " 9>&3"
 	}
-	return fmt.Sprintf("%[1]sexport PROCSH_CMD=%[2]s\n{ %[7]s%[1]s. %[3]s; } <%[4]s >%[5]s 2>%[6]s%[8]s 3>&-\n%[1]sprintf '%[2]s %%d\\n' \"$?\" >&3\n",
-		bi, c.id, shell.Quote(filepath.Join(s.dir, c.id+".sh")), shell.Quote(in), shell.Quote(out), shell.Quote(errp), started, fd9)
+	// __procsh_cur names the command the interrupt trap may abandon; the
+	// kill-file test right after it catches a kill whose interrupt came
+	// before the shell reached this command.
+	return fmt.Sprintf("%[1]sexport PROCSH_CMD=%[2]s; __procsh_cur=%[2]s; %[1]stest -e %[9]s && __procsh_intr\n"+
+		"{ %[7]s%[1]s. %[3]s; } <%[4]s >%[5]s 2>%[6]s%[8]s 3>&-\n"+
+		"__procsh_st=$?; __procsh_cur=; %[1]sprintf '%[2]s %%d\\n' \"$__procsh_st\" >&3\n",
+		bi, c.id, shell.Quote(filepath.Join(s.dir, c.id+".sh")), shell.Quote(in), shell.Quote(out), shell.Quote(errp), started, fd9,
+		shell.Quote(s.killFile(c.id)))
 }

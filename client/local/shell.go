@@ -9,7 +9,7 @@ import (
 	"strings"
 )
 
-// toolboxShells are the shells the toolbox rule (spec §2) looks for in
+// toolboxShells are the shells the toolbox rule (docs/protocol.md §2) looks for in
 // /etc/shells, in order of preference: zsh beats bash.
 var toolboxShells = []string{"/usr/bin/zsh", "/bin/zsh", "/usr/bin/bash", "/bin/bash"}
 

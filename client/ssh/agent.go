@@ -20,6 +20,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/procsh/procsh/client"
+	"github.com/procsh/procsh/client/remote"
 	"github.com/procsh/procsh/internal/ids"
 	"github.com/procsh/procsh/internal/shell"
 )
@@ -32,7 +33,7 @@ const AgentReadyPrefix = "procsh: agent socket "
 type agentConn struct {
 	sess   *ssh.Session
 	stdin  io.WriteCloser
-	remote *client.Remote
+	remote *remote.Client
 	done   chan struct{} // closed when the remote server has exited
 	once   sync.Once
 }
@@ -285,7 +286,7 @@ func launch(ctx context.Context, conn *ssh.Client, path string, o Options) (*age
 		MaxIdleConnsPerHost: 64,
 		IdleConnTimeout:     90 * time.Second,
 	}
-	r, err := client.NewRemote("http://procsh-agent", client.WithToken(token), client.WithHTTPClient(&http.Client{Transport: tr}))
+	r, err := remote.New("http://procsh-agent", remote.WithToken(token), remote.WithHTTPClient(&http.Client{Transport: tr}))
 	if err != nil {
 		return fail(client.ErrUnavailable, "remote client", err)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/procsh/procsh/client"
 	"github.com/procsh/procsh/client/local"
+	"github.com/procsh/procsh/client/remote"
 	"github.com/procsh/procsh/luabind"
 	"github.com/procsh/procsh/repl"
 )
@@ -220,7 +221,7 @@ func (a *app) newBackend(ctx context.Context) (client.Client, error) {
 // connectRemote opens a remote backend and checks that the server answers
 // and accepts the token; tokenHint says where the token came from.
 func connectRemote(ctx context.Context, url, token, tokenHint string) (client.Client, error) {
-	r, err := client.NewRemote(url, client.WithToken(token))
+	r, err := remote.New(url, remote.WithToken(token))
 	if err != nil {
 		return nil, fmt.Errorf("server %s: %w", url, err)
 	}

@@ -12,8 +12,9 @@
 // works and scripts can branch on the kind. Kinds are the short names of
 // the client package's kind table (client.KindName: "not_found",
 // "conflict", "invalid", "timeout", "closed", "unsupported", "unauthorized",
-// "unavailable") plus two that only Lua has: "canceled" (the run or the
-// evaluation was cancelled) and "error" (anything else). Errors of the
+// "unavailable") plus three that only Lua has: "canceled" (the run or the
+// evaluation was cancelled), "failed" (a command run with check=true did
+// not succeed) and "error" (anything else). Errors of the
 // io/fs family map onto the same names (a missing file is "not_found", an
 // existing one "conflict", a permission problem "unauthorized").
 package luaargs
@@ -33,8 +34,10 @@ import (
 	"github.com/procsh/procsh/client"
 )
 
-// The kinds a failed call returns as its third value. All but KindCanceled
-// and KindError are names from client's kind table (a test checks that).
+// The kinds a failed call returns as its third value (or, for KindFailed,
+// the kind of the error that check=true raises). All but KindCanceled,
+// KindFailed and KindError are names from client's kind table (a test
+// checks that).
 const (
 	KindNotFound     = "not_found"    // unknown session, command, PTY or file
 	KindConflict     = "conflict"     // the id or file already exists
@@ -45,6 +48,7 @@ const (
 	KindUnauthorized = "unauthorized" // a missing or wrong token, or no permission
 	KindUnavailable  = "unavailable"  // the backend could not be reached or failed
 	KindCanceled     = "canceled"     // the run or the evaluation was cancelled
+	KindFailed       = "failed"       // a command run with check=true exited non-zero or was killed
 	KindError        = "error"        // anything else
 )
 
@@ -55,7 +59,7 @@ func Kinds() []string {
 	for _, k := range client.Kinds() {
 		out = append(out, k.Name)
 	}
-	return append(out, KindCanceled, KindError)
+	return append(out, KindCanceled, KindFailed, KindError)
 }
 
 // Kind classifies err: context errors first (a cancelled context is
@@ -207,8 +211,18 @@ func CheckOpts(L *lua.LState, fname string, n int) *Opts {
 // Table returns the options table, or nil when none was given.
 func (o *Opts) Table() *lua.LTable { return o.t }
 
+// Trace, when set, is called with the function name and the key of every
+// option a binding reads, whether or not the table holds it. The tests of
+// the documented surface set it, before any Lua code runs, to learn which
+// options each function really accepts; it is called from whichever
+// goroutine runs Lua.
+var Trace func(fname, key string)
+
 // Get returns the raw value of key (nil when absent) and marks it used.
 func (o *Opts) Get(key string) lua.LValue {
+	if Trace != nil {
+		Trace(o.fname, key)
+	}
 	if o.t == nil {
 		return lua.LNil
 	}

@@ -41,7 +41,7 @@ func TestKind(t *testing.T) {
 }
 
 // TestKindsAreClientNames: the constants are client's names, and Kinds
-// lists client's table plus exactly the two Lua-only kinds.
+// lists client's table plus exactly the three Lua-only kinds.
 func TestKindsAreClientNames(t *testing.T) {
 	for _, k := range client.Kinds() {
 		if got := Kind(client.Errorf("x", k.Err, "m")); got != k.Name {
@@ -49,7 +49,7 @@ func TestKindsAreClientNames(t *testing.T) {
 		}
 	}
 	all := Kinds()
-	if len(all) != len(client.Kinds())+2 || all[len(all)-2] != KindCanceled || all[len(all)-1] != KindError {
+	if len(all) != len(client.Kinds())+3 || all[len(all)-3] != KindCanceled || all[len(all)-2] != KindFailed || all[len(all)-1] != KindError {
 		t.Errorf("Kinds() = %v", all)
 	}
 }

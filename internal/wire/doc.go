@@ -3,6 +3,6 @@
 // structs, the stdout/stderr marker encoding of session logs and its
 // demultiplexer, the SDK-version gates, and the procsh protocol extensions.
 //
-// The protocol itself is described in the project's toolbox-process-api spec;
+// The protocol itself is described in docs/protocol.md;
 // names here follow its JSON field names.
 package wire

@@ -72,15 +72,3 @@ type LogTextFrame struct {
 	Kind     string `json:"procshKind,omitempty"`
 	Message  string `json:"message,omitempty"`
 }
-
-// Error kinds carried in procshKind; they name the client sentinel errors.
-const (
-	KindNotFound        = "not_found"
-	KindConflict        = "conflict"
-	KindInvalidArgument = "invalid_argument"
-	KindTimeout         = "timeout"
-	KindClosed          = "closed"
-	KindUnsupported     = "unsupported"
-	KindUnavailable     = "unavailable"
-	KindUnauthorized    = "unauthorized"
-)

@@ -165,10 +165,14 @@ type PtyResizeRequest struct {
 }
 
 // PtyControl is a text control frame on the PTY WebSocket. Keys are
-// declared in sorted order, as the reference server emits them. Scrollback
-// and Truncated are procsh extensions (base64 of the recent output).
+// declared in sorted order, as the reference server emits them. ExitCode
+// and ExitReason belong to the "exited" frame of clients that offered exit
+// control (docs/protocol.md §12.2). Scrollback and Truncated are procsh
+// extensions (base64 of the recent output).
 type PtyControl struct {
 	Error      string `json:"error,omitempty"`
+	ExitCode   *int   `json:"exitCode,omitempty"`
+	ExitReason string `json:"exitReason,omitempty"`
 	Kind       string `json:"procshKind,omitempty"`
 	Scrollback []byte `json:"scrollback,omitempty"`
 	Status     string `json:"status"`
@@ -194,4 +198,9 @@ type ErrorBody struct {
 	Method     string `json:"method,omitempty"`
 	Error      string `json:"error,omitempty"`
 	Kind       string `json:"procshKind,omitempty"`
+	// Source and ErrorCode come with structured ErrorResponse bodies
+	// (docs/protocol.md §12.3); some generated clients name the code
+	// error_code.
+	Source    string `json:"source,omitempty"`
+	ErrorCode string `json:"error_code,omitempty"`
 }

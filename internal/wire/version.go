@@ -1,6 +1,9 @@
 package wire
 
 import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -14,14 +17,21 @@ const (
 	HeaderRequestID   = "X-Request-Id"
 	// SubprotocolPrefix starts a WebSocket subprotocol carrying the version.
 	SubprotocolPrefix = "X-Daytona-SDK-Version~"
+	// ExitControlProtocol is the PTY subprotocol by which a client says it
+	// understands the "exited" control frame (docs/protocol.md §12.2).
+	ExitControlProtocol = "X-Daytona-Pty-Exit-Control"
+	// EnvsProtocolPrefix starts the create-connect subprotocol carrying
+	// the PTY's environment as unpadded base64url JSON (§12.1).
+	EnvsProtocolPrefix = "X-Daytona-Pty-Envs~"
 )
 
 // ClientVersion is the SDK version the remote client announces: modern, so
-// the server splits stdout and stderr.
-const ClientVersion = "0.190.0"
+// the server splits stdout and stderr, and recent enough for structured
+// error bodies (docs/protocol.md §12.3).
+const ClientVersion = "0.218.0"
 
 // Class is how the server must treat a client, derived from its SDK version
-// (spec §1.4).
+// (docs/protocol.md §1.4).
 type Class struct {
 	// Version is the resolved version string ("" when none was sent).
 	Version string
@@ -31,8 +41,11 @@ type Class struct {
 	SkipDemux bool
 	// LegacyCwd: new session shells start in $HOME.
 	LegacyCwd bool
-	// Subprotocol is the offered version subprotocol to echo, if any.
+	// Subprotocol is the offered version subprotocol, if any.
 	Subprotocol string
+	// Structured: the client reads structured ErrorResponse bodies with
+	// daemon codes (SDK 0.201.0 and later, or a dev version).
+	Structured bool
 }
 
 // Modern reports whether the client gets split stdout/stderr and JSON logs.
@@ -62,7 +75,67 @@ func ClassOf(r *http.Request) Class {
 	c.Combined = (ok && below(0, 27, 0) && !dev) ||
 		(v == "" && r.Header.Get(HeaderSplitOutput) != "true")
 	c.SkipDemux = v == "" || !ok || (!dev && below(0, 167, 0))
+	c.Structured = ok && (dev || !below(0, 201, 0))
 	return c
+}
+
+// Offers reports whether the WebSocket upgrade r offers subprotocol token.
+func Offers(r *http.Request, token string) bool {
+	for _, p := range websocketProtocols(r) {
+		if p == token {
+			return true
+		}
+	}
+	return false
+}
+
+// SelectSubprotocol picks the subprotocol a server echoes for the upgrade r
+// (docs/protocol.md §12.1): the exit-control token when offered, else the
+// first version token, else none. An envs token is never echoed (it is long
+// and may hold secrets), nor any token the server does not know.
+func SelectSubprotocol(r *http.Request) string {
+	offered := websocketProtocols(r)
+	for _, p := range offered {
+		if p == ExitControlProtocol {
+			return p
+		}
+	}
+	for _, p := range offered {
+		if strings.HasPrefix(p, SubprotocolPrefix) {
+			return p
+		}
+	}
+	return ""
+}
+
+// EnvsFromProtocols decodes the create-connect envs token of r, if one was
+// offered: base64url (padded or not) of a JSON object of strings. ok is
+// false when no token was offered.
+func EnvsFromProtocols(r *http.Request) (env map[string]string, ok bool, err error) {
+	for _, p := range websocketProtocols(r) {
+		enc, found := strings.CutPrefix(p, EnvsProtocolPrefix)
+		if !found {
+			continue
+		}
+		b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(enc, "="))
+		if err != nil {
+			return nil, true, fmt.Errorf("envs subprotocol: %w", err)
+		}
+		if err := json.Unmarshal(b, &env); err != nil {
+			return nil, true, fmt.Errorf("envs subprotocol: %w", err)
+		}
+		return env, true, nil
+	}
+	return nil, false, nil
+}
+
+// EnvsProtocol encodes env as the create-connect envs token.
+func EnvsProtocol(env map[string]string) (string, error) {
+	b, err := json.Marshal(env)
+	if err != nil {
+		return "", err
+	}
+	return EnvsProtocolPrefix + base64.RawURLEncoding.EncodeToString(b), nil
 }
 
 func websocketProtocols(r *http.Request) []string {

@@ -126,22 +126,6 @@ func TestClassOf(t *testing.T) {
 	}
 }
 
-func TestParseSignal(t *testing.T) {
-	for in, want := range map[string]int{"TERM": 15, "sigkill": 9, "": 15, "9": 9, "INT": 2} {
-		if s, ok := ParseSignal(in); !ok || int(s) != want {
-			t.Errorf("%q: %v %v", in, s, ok)
-		}
-	}
-	for _, bad := range []string{"BOGUS", "0", "99", "-1"} {
-		if _, ok := ParseSignal(bad); ok {
-			t.Errorf("%q accepted", bad)
-		}
-	}
-	if SignalName(9) != "KILL" || SignalName(40) != "40" {
-		t.Error("SignalName")
-	}
-}
-
 func TestRecordsAndRawResults(t *testing.T) {
 	var b []byte
 	b = AppendRecord(b, StreamStdout, []byte("out"))

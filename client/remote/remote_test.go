@@ -1,4 +1,4 @@
-package client_test
+package remote_test
 
 import (
 	"context"
@@ -15,7 +15,9 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/procsh/procsh/client"
+	"github.com/procsh/procsh/client/remote"
 	"github.com/procsh/procsh/internal/proctable"
+	"github.com/procsh/procsh/internal/wire"
 	"github.com/procsh/procsh/server"
 )
 
@@ -25,9 +27,9 @@ func ctxT(t *testing.T) context.Context {
 	return ctx
 }
 
-func mustRemote(t *testing.T, url string, opts ...client.RemoteOption) *client.Remote {
+func mustRemote(t *testing.T, url string, opts ...remote.Option) *remote.Client {
 	t.Helper()
-	r, err := client.NewRemote(url, opts...)
+	r, err := remote.New(url, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +81,7 @@ func TestRemoteHeaders(t *testing.T) {
 		s.ServeHTTP(w, r)
 	}))
 	t.Cleanup(func() { s.Shutdown(context.Background()); ts.CloseClientConnections(); ts.Close() })
-	r := mustRemote(t, ts.URL, client.WithToken("tok"), client.WithHTTPClient(&http.Client{Transport: &http.Transport{}}))
+	r := mustRemote(t, ts.URL, remote.WithToken("tok"), remote.WithHTTPClient(&http.Client{Transport: &http.Transport{}}))
 	ctx := ctxT(t)
 	if err := r.CreateSession(ctx, client.SessionOptions{ID: "h"}); err != nil {
 		t.Fatal(err)
@@ -113,7 +115,7 @@ func TestRemoteHeaders(t *testing.T) {
 	}
 	sawWS := 0
 	for _, line := range b {
-		if !strings.HasSuffix(line, " Bearer tok|procsh|0.190.0") {
+		if !strings.HasSuffix(line, " Bearer tok|procsh|"+wire.ClientVersion) {
 			t.Errorf("request without the required headers: %q", line)
 		}
 		if strings.HasSuffix(strings.Fields(line)[1], "/logs") || strings.HasSuffix(strings.Fields(line)[1], "/connect") {
@@ -327,7 +329,7 @@ func TestRemoteErrorShapes(t *testing.T) {
 	check("refused", err, client.ErrUnavailable, "")
 	// Bad base URLs.
 	for _, u := range []string{"ftp://x", "::", "http://"} {
-		if _, err := client.NewRemote(u); !errors.Is(err, client.ErrInvalidArgument) {
+		if _, err := remote.New(u); !errors.Is(err, client.ErrInvalidArgument) {
 			t.Errorf("NewRemote(%q): %v", u, err)
 		}
 	}
@@ -401,7 +403,7 @@ func TestRemotePrefixAndAuth(t *testing.T) {
 	t.Cleanup(func() { s.Shutdown(context.Background()); ts.CloseClientConnections(); ts.Close() })
 	ctx := ctxT(t)
 
-	r := mustRemote(t, ts.URL+"/toolbox/sbx-1/", client.WithToken("right"))
+	r := mustRemote(t, ts.URL+"/toolbox/sbx-1/", remote.WithToken("right"))
 	if err := r.CreateSession(ctx, client.SessionOptions{ID: "s"}); err != nil {
 		t.Fatal(err)
 	}
@@ -414,7 +416,7 @@ func TestRemotePrefixAndAuth(t *testing.T) {
 		t.Errorf("logs %+v %v", logs, err)
 	}
 
-	bad := mustRemote(t, ts.URL+"/toolbox/sbx-1", client.WithToken("wrong"))
+	bad := mustRemote(t, ts.URL+"/toolbox/sbx-1", remote.WithToken("wrong"))
 	if _, err := bad.ListSessions(ctx); !errors.Is(err, client.ErrUnauthorized) {
 		t.Errorf("HTTP with a wrong token: %v", err)
 	}

@@ -1,4 +1,4 @@
-package client_test
+package remote_test
 
 import (
 	"context"
@@ -7,12 +7,13 @@ import (
 
 	"github.com/procsh/procsh/client"
 	"github.com/procsh/procsh/client/local"
+	"github.com/procsh/procsh/client/remote"
 	"github.com/procsh/procsh/server"
 )
 
 // A remote client talking to `procsh serve` (here started in-process on a
 // loopback port) runs commands exactly like the local backend.
-func ExampleNewRemote() {
+func ExampleNew() {
 	backend, _ := local.New()
 	srv := server.New(backend, server.WithToken("secret"))
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
@@ -21,7 +22,7 @@ func ExampleNewRemote() {
 	go func() { done <- server.Serve(ctx, ln, srv) }()
 	defer func() { stop(); <-done }()
 
-	r, err := client.NewRemote("http://"+ln.Addr().String(), client.WithToken("secret"))
+	r, err := remote.New("http://"+ln.Addr().String(), remote.WithToken("secret"))
 	if err != nil {
 		panic(err)
 	}

@@ -100,3 +100,45 @@ cb:wait()
 release = true
 ca:wait()
 t.eq(order, {"B:b1", "B:b2", "A:a"})
+
+-- on_data: raw chunks, byte-exact, beside line callbacks; every callback
+-- receives the command handle (on_exit: result, cmd).
+do
+	local s2 = process.session()
+	local data, streams, lines, handles = {}, {}, {}, {}
+	local c
+	c = s2:start([[printf 'a\0b\n'; printf 'err' >&2; sleep 0.05; printf 'Name? '; read x; echo "hi $x"]], {
+		on_data = function(d, stream, h)
+			data[#data + 1] = d
+			streams[stream] = true
+			handles[#handles + 1] = h
+			if table.concat(data):find("Name%? $") then h:send("bob\n") end
+		end,
+		on_stdout = function(line, stream, h) lines[#lines + 1] = line; handles[#handles + 1] = h end,
+		on_exit = function(r, h) handles[#handles + 1] = h; lines[#lines + 1] = "exit " .. r.exit_code end,
+	})
+	local r = c:wait()
+	t.eq(r.exit_code, 0)
+	local all = table.concat(data)
+	t.ok(all:find("a\0b\n", 1, true) and all:find("err", 1, true) and all:find("Name? hi bob\n", 1, true), all)
+	t.eq(#all, #"a\0b\n" + #"err" + #"Name? hi bob\n")
+	t.eq(streams, {stdout = true, stderr = true})
+	t.eq(lines, {"a\0b", "Name? hi bob", "exit 0"})
+	for _, h in ipairs(handles) do t.ok(rawequal(h, c), "callback got another handle") end
+	t.ok(#handles >= 4)
+	-- on_data set later with cmd:on_data; lines still start at a line boundary
+	local got = {}
+	local c2 = s2:start("printf 'x\\ny'")
+	c2:on_data(function(d) got[#got + 1] = d end)
+	c2:wait()
+	t.eq(table.concat(got), "x\ny")
+end
+
+-- PTY on_output receives the PTY object
+do
+	local seen
+	local p = process.pty{command = "printf hello", on_output = function(d, pty) seen = pty end}
+	p:wait(10)
+	for _ = 1, 500 do if seen then break end process.sleep(0.01) end
+	t.ok(rawequal(seen, p))
+end

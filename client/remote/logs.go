@@ -1,4 +1,4 @@
-package client
+package remote
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/procsh/procsh/client"
 	"github.com/procsh/procsh/internal/wire"
 )
 
@@ -23,20 +24,20 @@ type remoteLogStream struct {
 	skip    int64 // bytes still to drop (client-side offset on Daytona)
 	offset  int64 // offset of the next byte delivered
 	demux   wire.Demuxer
-	pending []Chunk
+	pending []client.Chunk
 	err     error // terminal: io.EOF or the failure
 	exit    *wire.LogTextFrame
 	hint    int // size of the last frame, to allocate the next in one go
 }
 
 // StreamCommandLogs implements Client.
-func (r *Remote) StreamCommandLogs(ctx context.Context, sessionID, commandID string, opts LogOptions) (LogStream, error) {
+func (r *Client) StreamCommandLogs(ctx context.Context, sessionID, commandID string, opts client.LogOptions) (client.LogStream, error) {
 	const op = "stream command logs"
 	if err := checkIDs(op, sessionID, commandID); err != nil {
 		return nil, err
 	}
 	if opts.Offset < 0 {
-		return nil, Errorf(op, ErrInvalidArgument, "negative offset %d", opts.Offset)
+		return nil, client.Errorf(op, client.ErrInvalidArgument, "negative offset %d", opts.Offset)
 	}
 	q, raw, err := r.extQuery(ctx, wire.FeatLogRaw)
 	if err != nil {
@@ -62,7 +63,7 @@ func (r *Remote) StreamCommandLogs(ctx context.Context, sessionID, commandID str
 }
 
 // Recv implements LogStream.
-func (s *remoteLogStream) Recv() (Chunk, error) {
+func (s *remoteLogStream) Recv() (client.Chunk, error) {
 	const op = "receive logs"
 	for {
 		if len(s.pending) > 0 {
@@ -71,13 +72,13 @@ func (s *remoteLogStream) Recv() (Chunk, error) {
 			return c, nil
 		}
 		if s.err != nil {
-			return Chunk{}, s.err
+			return client.Chunk{}, s.err
 		}
 		typ, data, err := s.readFrame()
 		if err != nil {
 			if websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway) && s.ctx.Err() == nil {
 				if ce, ok := err.(*websocket.CloseError); ok && ce.Code == websocket.CloseGoingAway {
-					s.err = Errorf(op, ErrUnavailable, "server went away")
+					s.err = client.Errorf(op, client.ErrUnavailable, "server went away")
 				} else {
 					s.err = io.EOF
 				}
@@ -101,11 +102,11 @@ func (s *remoteLogStream) Recv() (Chunk, error) {
 				case wire.LogFrameExit:
 					s.exit = &f
 				case wire.LogFrameError:
-					kind := kindFromName(f.Kind)
+					kind := client.KindFromWire(f.Kind)
 					if kind == nil {
-						kind = ErrUnavailable
+						kind = client.ErrUnavailable
 					}
-					s.err = &Error{Op: op, Kind: kind, Msg: f.Message}
+					s.err = &client.Error{Op: op, Kind: kind, Msg: f.Message}
 					s.release()
 				}
 			}
@@ -151,14 +152,14 @@ func (s *remoteLogStream) deliver(stream byte, data []byte, copyData bool) {
 	if len(data) == 0 {
 		return
 	}
-	st := Stdout
+	st := client.Stdout
 	if stream == wire.StreamStderr {
-		st = Stderr
+		st = client.Stderr
 	}
 	if copyData {
 		data = append([]byte(nil), data...)
 	}
-	c := Chunk{Stream: st, Offset: s.offset, Data: data}
+	c := client.Chunk{Stream: st, Offset: s.offset, Data: data}
 	s.offset += int64(len(data))
 	s.pending = append(s.pending, c)
 }

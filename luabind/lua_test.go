@@ -1,4 +1,4 @@
-package tests
+package luabind_test
 
 import (
 	"bytes"
@@ -22,8 +22,8 @@ import (
 	"github.com/procsh/procsh/server"
 )
 
-// The Lua tests run every tests/lua/*.lua script as a subtest against the
-// real local backend. A script passes when it returns without error; it
+// The process module's Lua tests: TestLuaScripts runs every
+// testdata/*.lua script as a subtest against the real local backend. A script passes when it returns without error; it
 // asserts with the stdlib t module. Scripts named sandbox_*.lua run in the
 // sandbox profile. After each script no process it started may be left:
 // every process the backend starts carries a marker in its environment,
@@ -109,7 +109,7 @@ func luaHost(t testing.TB, backend client.Client, stdout, stderr *luaSyncBuffer,
 }
 
 func TestLuaScripts(t *testing.T) {
-	scripts, err := filepath.Glob("lua/*.lua")
+	scripts, err := filepath.Glob("testdata/*.lua")
 	if err != nil || len(scripts) == 0 {
 		t.Fatalf("no Lua test scripts found (%v)", err)
 	}
@@ -389,7 +389,7 @@ func TestLuaScriptErrorPosition(t *testing.T) {
 	}
 }
 
-// TestLuaConnectRemote runs tests/lua/remote/connect.lua against a real
+// TestLuaConnectRemote runs testdata/remote/connect.lua against a real
 // procsh server on loopback, with the host's default connector.
 func TestLuaConnectRemote(t *testing.T) {
 	marker := luaMarker(t)
@@ -401,7 +401,7 @@ func TestLuaConnectRemote(t *testing.T) {
 	h := luaHost(t, other, &stdout, &stderr)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	if err := h.RunFile(ctx, "lua/remote/connect.lua", ts.URL, "sekrit"); err != nil {
+	if err := h.RunFile(ctx, "testdata/remote/connect.lua", ts.URL, "sekrit"); err != nil {
 		t.Fatalf("%v\nstderr:\n%s", err, stderr.String())
 	}
 	luaAssertNoProcs(t, marker)
@@ -454,5 +454,21 @@ func TestLuaDetachedDoesNotKeepRunAlive(t *testing.T) {
 		t.Errorf("detached command not running after the run: %+v %v", info, err)
 	}
 	_ = b.DeleteSession(context.Background(), "lua-detached-keep")
+	luaAssertNoProcs(t, marker)
+}
+
+// TestLuaCheckErrorEndsRun: an uncaught check=true failure ends the run
+// with a ScriptError whose message is the error's (position, command,
+// status, stderr tail).
+func TestLuaCheckErrorEndsRun(t *testing.T) {
+	marker := luaMarker(t)
+	out, _, err := luaRun(t, context.Background(), marker, "print('before')\nprocess.exec('echo bad >&2; exit 7', {check = true})\nprint('after')")
+	var se *luabind.ScriptError
+	if !errors.As(err, &se) || se.Message != "test.lua:2: process.exec: echo bad >&2; exit 7: exit status 7\nbad" {
+		t.Fatalf("err = %#v", err)
+	}
+	if out != "before\n" {
+		t.Errorf("stdout = %q", out)
+	}
 	luaAssertNoProcs(t, marker)
 }

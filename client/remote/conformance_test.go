@@ -1,4 +1,4 @@
-package client_test
+package remote_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"github.com/procsh/procsh/client"
 	"github.com/procsh/procsh/client/clienttest"
 	"github.com/procsh/procsh/client/local"
+	"github.com/procsh/procsh/client/remote"
 	"github.com/procsh/procsh/server"
 )
 
@@ -42,7 +43,7 @@ func startServer(t testing.TB, opts ...server.Option) (string, func()) {
 func newRemote(t *testing.T) client.Client {
 	t.Helper()
 	url, stop := startServer(t, server.WithToken("conformance-token"))
-	r, err := client.NewRemote(url, client.WithToken("conformance-token"))
+	r, err := remote.New(url, remote.WithToken("conformance-token"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package client
+package remote
 
 import (
 	"context"
@@ -13,19 +13,20 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/procsh/procsh/client"
 	"github.com/procsh/procsh/internal/wire"
 )
 
-func ptyInfo(p wire.PtySessionInfoExt) PTYInfo {
+func ptyInfo(p wire.PtySessionInfoExt) client.PTYInfo {
 	t, _ := time.Parse(time.RFC3339Nano, p.CreatedAt)
-	return PTYInfo{
+	return client.PTYInfo{
 		ID: p.ID, Cwd: p.Cwd, Env: p.Envs, Cols: p.Cols, Rows: p.Rows, CreatedAt: t,
 		Active: p.Active, LazyStart: p.LazyStart, Exited: p.Exited, ExitCode: p.ExitCode, ExitReason: p.ExitReason,
 	}
 }
 
 // CreatePTY implements Client.
-func (r *Remote) CreatePTY(ctx context.Context, opts PTYOptions) (*PTYInfo, error) {
+func (r *Client) CreatePTY(ctx context.Context, opts client.PTYOptions) (*client.PTYInfo, error) {
 	const op = "create pty"
 	if err := checkID(op, "PTY", opts.ID); err != nil {
 		return nil, err
@@ -35,10 +36,10 @@ func (r *Remote) CreatePTY(ctx context.Context, opts PTYOptions) (*PTYInfo, erro
 		return nil, err
 	}
 	if len(opts.Command) > 0 && !extended {
-		return nil, Errorf(op, ErrUnsupported, "the server cannot run a custom PTY command")
+		return nil, client.Errorf(op, client.ErrUnsupported, "the server cannot run a custom PTY command")
 	}
 	in := wire.PtyCreateRequest{ID: opts.ID, Cwd: opts.Cwd, Envs: opts.Env, Cols: opts.Cols, Rows: opts.Rows, LazyStart: opts.LazyStart, Command: opts.Command}
-	if _, err := r.call(ctx, op, http.MethodPost, "/process/pty", q, in, nil); err != nil {
+	if _, err := r.call(ctx, op, http.MethodPost, "/process/pty", q, jsonBody(in), nil); err != nil {
 		return nil, err
 	}
 	r.own(r.ownPTYs, opts.ID, true)
@@ -46,7 +47,7 @@ func (r *Remote) CreatePTY(ctx context.Context, opts PTYOptions) (*PTYInfo, erro
 }
 
 // GetPTY implements Client.
-func (r *Remote) GetPTY(ctx context.Context, id string) (*PTYInfo, error) {
+func (r *Client) GetPTY(ctx context.Context, id string) (*client.PTYInfo, error) {
 	const op = "get pty"
 	if err := checkID(op, "PTY", id); err != nil {
 		return nil, err
@@ -56,7 +57,7 @@ func (r *Remote) GetPTY(ctx context.Context, id string) (*PTYInfo, error) {
 		return nil, err
 	}
 	var p wire.PtySessionInfoExt
-	if _, err := r.call(ctx, op, http.MethodGet, "/process/pty/"+pe(id), q, nil, &p); err != nil {
+	if _, err := r.call(ctx, op, http.MethodGet, "/process/pty/"+pe(id), q, noBody, jsonInto(&p)); err != nil {
 		return nil, err
 	}
 	info := ptyInfo(p)
@@ -64,25 +65,25 @@ func (r *Remote) GetPTY(ctx context.Context, id string) (*PTYInfo, error) {
 }
 
 // ListPTYs implements Client.
-func (r *Remote) ListPTYs(ctx context.Context) ([]PTYInfo, error) {
+func (r *Client) ListPTYs(ctx context.Context) ([]client.PTYInfo, error) {
 	q, _, err := r.extQuery(ctx, wire.FeatPtyExit)
 	if err != nil {
 		return nil, err
 	}
 	var list wire.PtyListResponse[wire.PtySessionInfoExt]
-	if _, err := r.call(ctx, "list ptys", http.MethodGet, "/process/pty", q, nil, &list); err != nil {
+	if _, err := r.call(ctx, "list ptys", http.MethodGet, "/process/pty", q, noBody, jsonInto(&list)); err != nil {
 		return nil, err
 	}
-	out := make([]PTYInfo, 0, len(list.Sessions))
+	out := make([]client.PTYInfo, 0, len(list.Sessions))
 	for _, p := range list.Sessions {
 		out = append(out, ptyInfo(p))
 	}
-	slices.SortFunc(out, func(a, b PTYInfo) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b client.PTYInfo) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil
 }
 
 // ResizePTY implements Client.
-func (r *Remote) ResizePTY(ctx context.Context, id string, cols, rows uint16) (*PTYInfo, error) {
+func (r *Client) ResizePTY(ctx context.Context, id string, cols, rows uint16) (*client.PTYInfo, error) {
 	const op = "resize pty"
 	if err := checkID(op, "PTY", id); err != nil {
 		return nil, err
@@ -92,7 +93,7 @@ func (r *Remote) ResizePTY(ctx context.Context, id string, cols, rows uint16) (*
 		return nil, err
 	}
 	var p wire.PtySessionInfoExt
-	if _, err := r.call(ctx, op, http.MethodPost, "/process/pty/"+pe(id)+"/resize", q, wire.PtyResizeRequest{Cols: cols, Rows: rows}, &p); err != nil {
+	if _, err := r.call(ctx, op, http.MethodPost, "/process/pty/"+pe(id)+"/resize", q, jsonBody(wire.PtyResizeRequest{Cols: cols, Rows: rows}), jsonInto(&p)); err != nil {
 		return nil, err
 	}
 	info := ptyInfo(p)
@@ -100,7 +101,7 @@ func (r *Remote) ResizePTY(ctx context.Context, id string, cols, rows uint16) (*
 }
 
 // KillPTY implements Client.
-func (r *Remote) KillPTY(ctx context.Context, id string) error {
+func (r *Client) KillPTY(ctx context.Context, id string) error {
 	const op = "kill pty"
 	if err := checkID(op, "PTY", id); err != nil {
 		return err
@@ -109,8 +110,8 @@ func (r *Remote) KillPTY(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	_, err = r.call(ctx, op, http.MethodDelete, "/process/pty/"+pe(id), q, nil, nil)
-	if err == nil || errors.Is(err, ErrNotFound) {
+	_, err = r.call(ctx, op, http.MethodDelete, "/process/pty/"+pe(id), q, noBody, nil)
+	if err == nil || errors.Is(err, client.ErrNotFound) {
 		r.own(r.ownPTYs, id, false)
 	}
 	return err
@@ -124,7 +125,7 @@ const maxPTYBuffer = 4 << 20
 
 // remotePTY is a PTYHandle over the PTY WebSocket.
 type remotePTY struct {
-	r       *Remote
+	r       *Client
 	id      string
 	conn    *websocket.Conn
 	release func()
@@ -142,14 +143,14 @@ type remotePTY struct {
 	slowErr error // set when the handle fell maxPTYBuffer behind
 	ended   bool  // reader finished
 	endErr  error // nil: program exited (result valid)
-	result  PTYResult
+	result  client.PTYResult
 	closed  bool
 	done    chan struct{}
 }
 
 // ConnectPTY implements Client. It waits for the server's "connected"
 // control frame; an "error" control frame is a connection error.
-func (r *Remote) ConnectPTY(ctx context.Context, id string, opts PTYConnectOptions) (PTYHandle, error) {
+func (r *Client) ConnectPTY(ctx context.Context, id string, opts client.PTYConnectOptions) (client.PTYHandle, error) {
 	const op = "connect pty"
 	if err := checkID(op, "PTY", id); err != nil {
 		return nil, err
@@ -203,16 +204,16 @@ func (r *Remote) ConnectPTY(ctx context.Context, id string, opts PTYConnectOptio
 				if msg == "" {
 					msg = "Unknown connection error"
 				}
-				kind := kindFromName(c.Kind)
+				kind := client.KindFromWire(c.Kind)
 				if kind == nil {
-					kind = ErrUnavailable
+					kind = client.ErrUnavailable
 					if strings.Contains(msg, "not found") {
-						kind = ErrNotFound
+						kind = client.ErrNotFound
 					} else if strings.Contains(msg, "terminated") {
-						kind = ErrClosed
+						kind = client.ErrClosed
 					}
 				}
-				return nil, &Error{Op: op, Kind: kind, Msg: msg}
+				return nil, &client.Error{Op: op, Kind: kind, Msg: msg}
 			}
 		}
 		// PTY output may precede the control frame.
@@ -229,7 +230,7 @@ func (r *Remote) ConnectPTY(ctx context.Context, id string, opts PTYConnectOptio
 func (h *remotePTY) readLoop() {
 	defer close(h.done)
 	var endErr error
-	var res PTYResult
+	var res client.PTYResult
 	for {
 		typ, data, err := h.conn.ReadMessage()
 		if err != nil {
@@ -253,7 +254,7 @@ func (h *remotePTY) readLoop() {
 		case h.slowErr != nil || h.closed:
 			// Disconnected from the output; keep draining for the exit.
 		case len(h.buf)+len(data) > maxPTYBuffer:
-			h.slowErr = Errorf("read pty", ErrClosed,
+			h.slowErr = client.Errorf("read pty", client.ErrClosed,
 				"slow consumer: handle disconnected after %d bytes of unread output (limit %d); the PTY keeps running",
 				len(h.buf)+len(data), maxPTYBuffer)
 		default:
@@ -269,10 +270,10 @@ func (h *remotePTY) readLoop() {
 	h.release()
 }
 
-// closeResult reads the program's end from the close frame (spec §7.4):
+// closeResult reads the program's end from the close frame (docs/protocol.md §7.4):
 // 1000 with {"exitCode":0} or an empty reason is exit 0; 1011 with a JSON
 // reason carries the exit code and reason; anything else is an error.
-func (h *remotePTY) closeResult(err error) (error, PTYResult) {
+func (h *remotePTY) closeResult(err error) (error, client.PTYResult) {
 	const op = "pty"
 	var ce *websocket.CloseError
 	if !errors.As(err, &ce) {
@@ -280,25 +281,25 @@ func (h *remotePTY) closeResult(err error) (error, PTYResult) {
 		closed := h.closed
 		h.mu.Unlock()
 		if closed {
-			return Errorf(op, ErrClosed, "handle closed"), PTYResult{}
+			return client.Errorf(op, client.ErrClosed, "handle closed"), client.PTYResult{}
 		}
-		return &Error{Op: op, Kind: ErrUnavailable, Msg: "connection lost", Err: err}, PTYResult{}
+		return &client.Error{Op: op, Kind: client.ErrUnavailable, Msg: "connection lost", Err: err}, client.PTYResult{}
 	}
 	var ex wire.PtyExit
 	parsed := json.Unmarshal([]byte(ce.Text), &ex) == nil && ex.ExitCode != nil
 	switch {
 	case ce.Code == websocket.CloseNormalClosure && (parsed || ce.Text == ""):
-		res := PTYResult{}
+		res := client.PTYResult{}
 		if parsed {
 			res.ExitCode, res.Reason = *ex.ExitCode, ex.ExitReason
 		}
 		return nil, res
 	case parsed:
-		return nil, PTYResult{ExitCode: *ex.ExitCode, Reason: ex.ExitReason}
+		return nil, client.PTYResult{ExitCode: *ex.ExitCode, Reason: ex.ExitReason}
 	case ce.Code == websocket.ClosePolicyViolation:
-		return Errorf(op, ErrClosed, "disconnected by the server: %s", ce.Text), PTYResult{}
+		return client.Errorf(op, client.ErrClosed, "disconnected by the server: %s", ce.Text), client.PTYResult{}
 	}
-	return Errorf(op, ErrUnavailable, "connection closed (%d %s)", ce.Code, ce.Text), PTYResult{}
+	return client.Errorf(op, client.ErrUnavailable, "connection closed (%d %s)", ce.Code, ce.Text), client.PTYResult{}
 }
 
 // ID implements PTYHandle.
@@ -312,7 +313,7 @@ func (h *remotePTY) Read(p []byte) (int, error) {
 		h.cond.Wait()
 	}
 	if h.closed {
-		return 0, Errorf("read pty", ErrClosed, "handle is closed")
+		return 0, client.Errorf("read pty", client.ErrClosed, "handle is closed")
 	}
 	if len(h.buf) > 0 {
 		n := copy(p, h.buf)
@@ -339,7 +340,7 @@ func (h *remotePTY) Write(p []byte) (int, error) {
 	ended, closed := h.ended, h.closed
 	h.mu.Unlock()
 	if closed || ended {
-		return 0, Errorf("pty write", ErrClosed, "PTY connection has ended")
+		return 0, client.Errorf("pty write", client.ErrClosed, "PTY connection has ended")
 	}
 	h.wmu.Lock()
 	defer h.wmu.Unlock()
@@ -349,7 +350,7 @@ func (h *remotePTY) Write(p []byte) (int, error) {
 		m := min(len(p)-n, chunk)
 		_ = h.conn.SetWriteDeadline(time.Now().Add(30 * time.Second))
 		if err := h.conn.WriteMessage(websocket.BinaryMessage, p[n:n+m]); err != nil {
-			return n, &Error{Op: "pty write", Kind: ErrClosed, Err: err}
+			return n, &client.Error{Op: "pty write", Kind: client.ErrClosed, Err: err}
 		}
 		if h.acked {
 			select {
@@ -362,7 +363,7 @@ func (h *remotePTY) Write(p []byte) (int, error) {
 				endErr := h.endErr
 				h.mu.Unlock()
 				if endErr != nil {
-					return n, &Error{Op: "pty write", Kind: ErrClosed, Msg: "PTY connection ended before the input was acknowledged", Err: endErr}
+					return n, &client.Error{Op: "pty write", Kind: client.ErrClosed, Msg: "PTY connection ended before the input was acknowledged", Err: endErr}
 				}
 			}
 		}
@@ -378,11 +379,11 @@ func (h *remotePTY) Resize(ctx context.Context, cols, rows uint16) error {
 }
 
 // Wait implements PTYHandle.
-func (h *remotePTY) Wait(ctx context.Context) (PTYResult, error) {
+func (h *remotePTY) Wait(ctx context.Context) (client.PTYResult, error) {
 	select {
 	case <-h.done:
 	case <-ctx.Done():
-		return PTYResult{}, &Error{Op: "pty wait", Kind: ErrTimeout, Err: ctx.Err()}
+		return client.PTYResult{}, &client.Error{Op: "pty wait", Kind: client.ErrTimeout, Err: ctx.Err()}
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()

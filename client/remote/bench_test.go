@@ -1,4 +1,4 @@
-package client_test
+package remote_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/procsh/procsh/client"
+	"github.com/procsh/procsh/client/remote"
 )
 
 func median(d []time.Duration) time.Duration {
@@ -24,7 +25,7 @@ func benchPair(b *testing.B) (client.Client, client.Client) {
 	b.Cleanup(func() { loc.Close() })
 	url, stop := startServer(b)
 	b.Cleanup(stop)
-	r, err := client.NewRemote(url)
+	r, err := remote.New(url)
 	if err != nil {
 		b.Fatal(err)
 	}

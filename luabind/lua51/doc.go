@@ -1,0 +1,24 @@
+// Package lua51 makes the gopher-lua that procsh embeds behave as PUC-Rio
+// Lua 5.1 does, in procsh's own code: gopher-lua is used unmodified.
+//
+// Two parts:
+//
+//   - Compile parses a chunk, runs Rewrite over gopher-lua's AST to turn
+//     each shape its compiler gets wrong into an equivalent one it compiles
+//     correctly (multiple assignment with local targets, generic-for
+//     headers, concatenation), and compiles the result. Every chunk procsh
+//     compiles goes through it: scripts, -e, REPL lines, required modules,
+//     load, loadstring, loadfile and dofile.
+//   - Open replaces the standard-library functions whose behaviour differs
+//     from Lua 5.1 (tostring and number formatting as "%.14g", tonumber,
+//     error levels, the load family, require's file searcher, string.find,
+//     match, gmatch and gsub with a pattern matcher that has %f and %b,
+//     string.format with C's printf semantics and %q, string.rep,
+//     table.concat, math.huge) and installs the function the rewritten ..
+//     operator calls.
+//
+// Strings built by string.rep, string.format, string.gsub, table.concat,
+// load and .. are bounded (Options.MaxStringSize): beyond the bound they
+// raise a Lua error that pcall catches, so a script cannot take the host
+// down with pcall(string.rep, "x", 1e12).
+package lua51

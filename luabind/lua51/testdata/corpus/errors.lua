@@ -1,0 +1,37 @@
+-- pcall/error levels and values.
+print(pcall(error, "msg"))
+print(pcall(error, "msg", 0))
+print(pcall(error))
+print(pcall(error, nil))
+print(pcall(error, 42))
+local ok, e = pcall(error, {k = "v"})
+print(ok, type(e), e.k)
+local function lvl1() error("one", 1) end
+local function lvl2() error("two", 2) end
+local function caller() lvl2() end
+print(pcall(lvl1))
+print(pcall(caller))
+local function deep() local function inner() error("three", 3) end inner() end
+local function outer() deep() end
+print(pcall(outer))
+print(pcall(function() local x = nil; return x.y end) == false)
+print(select("#", pcall(function() return 1, 2, 3 end)))
+print(xpcall(function() error("xp") end, function(m) return "handled: " .. m end))
+print(xpcall(function() return "fine", 2 end, print))
+print(pcall(pcall, error, "nested"))
+local ok2, e2 = pcall(function() error(setmetatable({}, {__tostring = function() return "custom" end})) end)
+print(ok2, tostring(e2))
+print(pcall(string.rep))
+print(pcall(string.sub))
+print(pcall(("x").rep, "x", "y"))
+print(string.format("%s", tostring(pcall(error, "s", 1))))
+local ok3, e3 = pcall(function() local a = "x" .. {} end)
+print(ok3, e3)
+local ok4, e4 = pcall(function() local t = {} return "x" .. t.missing end)
+print(ok4, e4)
+local ok5, e5 = pcall(function() return undefinedglobal .. "x" end)
+print(ok5, e5)
+print(tostring(nil), tostring(true), tostring(12), tostring("s"))
+print(pcall(tostring))
+print(assert(1, "unused"), pcall(assert, false, "assert msg"), pcall(assert, nil))
+error("uncaught at the end")
