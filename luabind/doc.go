@@ -159,6 +159,10 @@
 //	process.quote(s) → one shell word · process.quote{words...} → quoted words joined by spaces
 //	process.with({cwd=, env=, timeout=, check=}, fn, ...) → fn's results, with those
 //	    options as the defaults of exec, code_run, session and session:run inside fn
+//	process.map(items, fn, {limit=, fail_fast=}) → results in input order, each
+//	    {ok=true, value=} or {ok=false, error=, kind=}
+//	process.daytona{api_key=, api_url=, organization_id=, poll_interval=} → a Daytona API client
+//	    (get, list, create, delete; sandbox:connect() → remote)
 //
 // stdin=data writes data to the command's stdin, then EOF. check=true makes
 // a non-zero exit or a signal raise an error of kind "failed" (a timeout:

@@ -163,6 +163,7 @@ type Host struct {
 	process *lua.LTable // the default process module
 
 	markerEOF, markerTimeout *lua.LUserData // process.EOF, process.TIMEOUT
+	mapImpl                  lua.LValue     // process.map's Lua side, compiled on first use
 
 	scoped map[*lua.LState][]*defaults // guarded by the GIL: process.with defaults by thread
 }

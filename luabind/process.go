@@ -151,9 +151,7 @@ func (a *api) exec(L *lua.LState) int {
 	command := commandArg(L, fname, 1)
 	o := luaargs.CheckOpts(L, fname, 2)
 	req := client.ExecRequest{Command: command, Cwd: o.Str("cwd", ""), Env: o.Env("env"), Timeout: o.Seconds("timeout")}
-	if o.Bool("tee", false) {
-		req.OnOutput = a.h.teeChunk
-	}
+	req.OnOutput = a.h.teeOpt(o)
 	hasStdin := o.Has("stdin")
 	stdin := o.Str("stdin", "")
 	hasCheck := o.Has("check")
@@ -187,9 +185,7 @@ func (a *api) codeRun(L *lua.LState) int {
 	code := luaargs.CheckString(L, fname, 1, "code")
 	o := luaargs.CheckOpts(L, fname, 2)
 	req := client.CodeRunRequest{Code: code, Language: o.Str("language", ""), Argv: o.Strings("argv"), Env: o.Env("env"), Timeout: o.Seconds("timeout")}
-	if o.Bool("tee", false) {
-		req.OnOutput = a.h.teeChunk
-	}
+	req.OnOutput = a.h.teeOpt(o)
 	hasCheck := o.Has("check")
 	check := o.Bool("check", false)
 	o.Done()
@@ -312,6 +308,9 @@ func (a *api) connect(L *lua.LState) int {
 	fname := a.name + ".connect"
 	url := luaargs.CheckString(L, fname, 1, "url")
 	o := luaargs.CheckOpts(L, fname, 2)
+	if isSSHURL(url) {
+		return a.connectSSH(L, fname, url, o)
+	}
 	token := o.Str("token", "")
 	detach := o.Bool("detach", false)
 	o.Done()

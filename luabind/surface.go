@@ -107,6 +107,8 @@ func processObject() Object {
 		fn("wait_all", "(list, timeout?)", nil, "{outcome...}", "Waits for every task and command in list.", hostFn((*Host).waitAll)),
 		fn("wait_any", "(list, timeout?)", nil, "index, outcome", "Waits until one task or command in list is done.", hostFn((*Host).waitAny)),
 		fn("sleep", "(seconds)", nil, "", "Sleeps; other tasks run meanwhile.", hostFn((*Host).luaSleep)),
+		fn("map", "(items, fn, {})", []string{"limit", "fail_fast"}, "{{ok=, value=} | {ok=false, error=, kind=}...}", "Runs fn(item, i) for every item in tasks, at most limit at once; results in input order.", mapCall),
+		fn("daytona", "{}", []string{"api_key", "api_url", "organization_id", "poll_interval"}, "daytona", "A Daytona API client: get(id), list(), create{}, delete(id); a sandbox's connect() gives a module like process.", (*api).luaDaytona),
 		fn("quote", "(s | {words})", nil, "string", "Quotes s as one shell word, or a list of words joined with spaces.", quote),
 		fn("with", "({}, fn, ...)", []string{"cwd", "env", "timeout", "check"}, "fn's results", "Calls fn with these options as defaults for exec, code_run, session and session:run.", with),
 		field("EOF", "Expect pattern that matches the end of output."),

@@ -36,7 +36,10 @@
 //     keys match ^[A-Za-z_][A-Za-z0-9_]*$ (no '=') and no key or value holds
 //     NUL, on execute, code-run, session and PTY create alike; kill signals
 //     parse strictly (a bare "SIG" or an unknown name is refused; an empty
-//     one is TERM); PTY sizes are whole numbers up to 1000.
+//     one is TERM); PTY sizes are whole numbers up to 1000. The fuzz targets
+//     FuzzJSONHandlers and FuzzWebSocketFrames (go test -fuzz) hold the
+//     request decoding and the WebSocket frame handling to this; their seed
+//     corpora run with every go test.
 //   - code-run argv elements are passed as separate arguments, never re-split
 //     by a shell.
 //   - Exec scripts: whether a `read` in an exec script consumes the next

@@ -157,18 +157,18 @@ func TestCLITimeout(t *testing.T) {
 
 func TestCLISandbox(t *testing.T) {
 	probe := `print(io == nil, os.execute == nil, dofile == nil, type(process.exec))`
-	res := cliRun(t, cliCmd{args: []string{"--sandbox", "-e", probe}})
+	res := cliRun(t, cliCmd{args: []string{"--restricted", "-e", probe}})
 	if res.code != 0 || res.stdout != "true\ttrue\ttrue\tfunction\n" {
-		t.Errorf("--sandbox: code %d stdout %q stderr %s", res.code, res.stdout, res.stderr)
+		t.Errorf("--restricted: code %d stdout %q stderr %s", res.code, res.stdout, res.stderr)
 	}
 	res = cliRun(t, cliCmd{args: []string{"-e", probe}})
 	if res.code != 0 || res.stdout != "false\tfalse\tfalse\tfunction\n" {
 		t.Errorf("full profile: code %d stdout %q stderr %s", res.code, res.stdout, res.stderr)
 	}
 	// os.exit stays host-safe in the sandbox.
-	res = cliRun(t, cliCmd{args: []string{"--sandbox", "-e", "os.exit(5)"}})
+	res = cliRun(t, cliCmd{args: []string{"--restricted", "-e", "os.exit(5)"}})
 	if res.code != 5 {
-		t.Errorf("--sandbox os.exit(5): code %d stderr %s", res.code, res.stderr)
+		t.Errorf("--restricted os.exit(5): code %d stderr %s", res.code, res.stderr)
 	}
 }
 

@@ -52,13 +52,14 @@ func (b *Backend) Exec(ctx context.Context, req client.ExecRequest) (*client.Exe
 		return nil, &client.Error{Op: op, Kind: client.ErrUnavailable, Msg: "script file", Err: err}
 	}
 	return b.run(ctx, runSpec{
-		op:       op,
-		argv:     []string{b.shell, f.Name()},
-		dir:      b.resolveDir(req.Cwd),
-		env:      mergeEnv(b.baseEnv(), req.Env),
-		timeout:  req.Timeout,
-		onOutput: req.OnOutput,
-		marker:   "PROCSH_EXEC=" + ids.UUID(),
+		op:        op,
+		argv:      []string{b.shell, f.Name()},
+		dir:       b.resolveDir(req.Cwd),
+		env:       mergeEnv(b.baseEnv(), req.Env),
+		timeout:   req.Timeout,
+		onOutput:  req.OnOutput,
+		maxOutput: req.MaxOutput,
+		marker:    "PROCSH_EXEC=" + ids.UUID(),
 	})
 }
 
@@ -111,12 +112,13 @@ func (b *Backend) CodeRun(ctx context.Context, req client.CodeRunRequest) (*clie
 		lang = client.Python
 	}
 	spec := runSpec{
-		op:       op,
-		dir:      b.opts.dir,
-		env:      mergeEnv(b.baseEnv(), req.Env),
-		timeout:  req.Timeout,
-		onOutput: req.OnOutput,
-		marker:   "PROCSH_EXEC=" + ids.UUID(),
+		op:        op,
+		dir:       b.opts.dir,
+		env:       mergeEnv(b.baseEnv(), req.Env),
+		timeout:   req.Timeout,
+		onOutput:  req.OnOutput,
+		maxOutput: req.MaxOutput,
+		marker:    "PROCSH_EXEC=" + ids.UUID(),
 	}
 	switch lang {
 	case client.Python:

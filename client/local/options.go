@@ -9,6 +9,7 @@ type options struct {
 	env       []string      // base environment; nil = os.Environ()
 	killGrace time.Duration // TERM → KILL grace period
 	tmp       string        // where scripts, FIFOs and session state live; "" = pickTmp
+	logs      logConfig     // command log retention (logs.go)
 }
 
 // Option configures a Backend.

@@ -202,4 +202,10 @@ func (s *session) destroy() {
 	unix.Close(s.wakeR)
 	unix.Close(s.wakeW)
 	os.RemoveAll(s.dir)
+	s.mu.Lock()
+	cmds := s.order
+	s.mu.Unlock()
+	for _, c := range cmds {
+		c.log.release() // log files and memory go with the session
+	}
 }

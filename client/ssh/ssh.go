@@ -21,6 +21,7 @@ type Client struct {
 
 	mu     sync.Mutex
 	closed bool
+	raw    *rawPTYs // raw mode's PTYs, created on first use
 }
 
 var _ client.Client = (*Client)(nil)
@@ -76,6 +77,8 @@ func (c *Client) Close() error {
 	c.mu.Unlock()
 	if c.agent != nil {
 		c.agent.close()
+	} else {
+		c.closePTYs()
 	}
 	return c.conn.Close()
 }
@@ -104,7 +107,8 @@ func (c *Client) Exec(ctx context.Context, req client.ExecRequest) (*client.Exec
 	return c.rawExec(ctx, req)
 }
 
-// CodeRun runs a program in an interpreter.
+// CodeRun runs a program in an interpreter (raw mode: python and
+// javascript).
 func (c *Client) CodeRun(ctx context.Context, req client.CodeRunRequest) (*client.ExecResult, error) {
 	if c.agent != nil {
 		return c.agent.remote.CodeRun(ctx, req)

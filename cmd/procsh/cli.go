@@ -15,8 +15,10 @@ import (
 	"time"
 
 	"github.com/procsh/procsh/client"
+	"github.com/procsh/procsh/client/daytona"
 	"github.com/procsh/procsh/client/local"
 	"github.com/procsh/procsh/client/remote"
+	clientssh "github.com/procsh/procsh/client/ssh"
 	"github.com/procsh/procsh/luabind"
 	"github.com/procsh/procsh/luadoc"
 	"github.com/procsh/procsh/repl"
@@ -37,9 +39,12 @@ type options struct {
 	exprs   []string
 	server  string
 	token   string
-	sandbox bool
+	sandbox bool // --restricted (old name --sandbox)
 	timeout time.Duration
-	version bool
+	// SSH settings for --server ssh://…
+	identity, knownHosts, sshMode string
+	sandboxID                     string // --sandbox-id
+	version                       bool
 }
 
 // exprFlag collects every -e, run in order as lua.c does.
@@ -117,9 +122,14 @@ func newFlagSet(opts *options, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("procsh", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Var(exprFlag{&opts.exprs}, "e", "run `code` (may be repeated; runs before a script)")
-	fs.StringVar(&opts.server, "server", os.Getenv("PROCSH_SERVER"), "run processes on the procsh/Daytona toolbox server at `URL` instead of this machine")
+	fs.StringVar(&opts.server, "server", os.Getenv("PROCSH_SERVER"), "run processes on the procsh/Daytona toolbox server at `URL` (http[s]://…), or on an SSH host (ssh://[user@]host[:port]), instead of this machine")
+	fs.StringVar(&opts.identity, "identity", "", "SSH private key `file` for --server ssh://… (besides ~/.ssh/config, the agent and ~/.ssh/id_*)")
+	fs.StringVar(&opts.knownHosts, "known-hosts", "", "known_hosts `file` for --server ssh://… (default ~/.ssh/known_hosts)")
+	fs.StringVar(&opts.sshMode, "ssh-mode", "", "`mode` for --server ssh://…: agent (upload procsh, full API) or raw (plain SSH channels); default agent on Linux amd64/arm64 hosts")
 	fs.StringVar(&opts.token, "token", os.Getenv("PROCSH_TOKEN"), "bearer `token` for --server")
-	fs.BoolVar(&opts.sandbox, "sandbox", false, "sandboxed library profile: no os, io or file access in Lua")
+	fs.StringVar(&opts.sandboxID, "sandbox-id", "", "run processes in the Daytona sandbox with this `id` (or name), reached through the Daytona API ($DAYTONA_API_KEY, $DAYTONA_API_URL)")
+	fs.BoolVar(&opts.sandbox, "restricted", false, "restricted (sandboxed) library profile: no os, io or file access in Lua")
+	fs.BoolVar(&opts.sandbox, "sandbox", false, "old name of --restricted")
 	fs.Var(durationFlag{&opts.timeout}, "timeout", "bound the whole run of a script (`duration` such as 30s, 5m, or seconds)")
 	fs.BoolVar(&opts.version, "version", false, "print the version and exit")
 	return fs
@@ -212,12 +222,35 @@ func (e *signalError) Error() string { return "interrupted by " + e.sig.String()
 // set, checked with one request so that a wrong URL or token is reported
 // before the script starts rather than as its first failure.
 func (a *app) newBackend(ctx context.Context) (client.Client, error) {
+	if a.opts.sandboxID != "" {
+		if a.opts.server != "" {
+			return nil, fmt.Errorf("--sandbox-id and --server exclude each other")
+		}
+		dc, err := daytona.New(daytona.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("sandbox %s: %w", a.opts.sandboxID, err)
+		}
+		r, err := dc.Connect(ctx, a.opts.sandboxID)
+		if err != nil {
+			return nil, fmt.Errorf("sandbox %s: %w", a.opts.sandboxID, err)
+		}
+		return r, nil
+	}
 	if a.opts.server == "" {
 		b, err := local.New()
 		if err != nil {
 			return nil, fmt.Errorf("local backend: %w", err)
 		}
 		return b, nil
+	}
+	if strings.HasPrefix(a.opts.server, "ssh://") {
+		c, err := clientssh.Dial(ctx, a.opts.server, clientssh.Options{
+			Identity: a.opts.identity, KnownHosts: a.opts.knownHosts, Mode: clientssh.Mode(a.opts.sshMode),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("server %s: %w", a.opts.server, err)
+		}
+		return c, nil
 	}
 	return connectRemote(ctx, a.opts.server, a.opts.token, "--token or PROCSH_TOKEN")
 }

@@ -1,0 +1,67 @@
+package server
+
+import (
+	"encoding/base64"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+func seqText(t *testing.T, n string) string {
+	b, err := exec.Command("seq", "1", n).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// Synchronous results are capped (the server's default for Daytona
+// clients, the client's maxOutput for procsh clients) and say truncated.
+func TestMaxOutputOverHTTP(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, WithMaxOutput(1000))
+	full := seqText(t, "100000")
+	h.createSession("s")
+	// Daytona: the server's cap, the first bytes, valid JSON.
+	m := h.do("POST", "/process/execute", `{"command":"seq 1 100000"}`, nil).json(t)
+	if m["result"] != full[:1000] {
+		t.Errorf("execute result %d bytes, want the first 1000", len(m["result"].(string)))
+	}
+	m = h.execSync("s", "seq 1 100000")
+	if m["stdout"] != full[:1000] || m["output"] != mark1+full[:1000] {
+		t.Errorf("session exec: stdout %d bytes, output %q…", len(m["stdout"].(string)), m["output"].(string)[:10])
+	}
+	// procsh: the client's cap, and truncated.
+	for _, c := range []struct {
+		body      string
+		n         int
+		truncated bool
+	}{
+		{`{"command":"seq 1 100000","maxOutput":100}`, 100, true},
+		{`{"command":"seq 1 100000","maxOutput":-1}`, len(full), false},
+	} {
+		m := h.do("POST", "/process/execute?procsh=1", c.body, nil).json(t)
+		raw, _ := base64.StdEncoding.DecodeString(m["procshRaw"].(map[string]any)["output"].(string))
+		if string(raw) != full[:c.n] || (m["truncated"] == true) != c.truncated {
+			t.Errorf("%s: %d bytes, truncated %v", c.body, len(raw), m["truncated"])
+		}
+		m = h.do("POST", "/process/session/s/exec?procsh=1", strings.Replace(c.body, "command", "command", 1), nil).json(t)
+		raw, _ = base64.StdEncoding.DecodeString(m["procshRaw"].(map[string]any)["stdout"].(string))
+		if string(raw) != full[:c.n] || (m["truncated"] == true) != c.truncated {
+			t.Errorf("session %s: %d bytes, truncated %v", c.body, len(raw), m["truncated"])
+		}
+	}
+}
+
+// Mixed output streamed from the log gives the same marker-encoded output
+// as the log itself, capped where the result is.
+func TestSessionExecMixedStreamed(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.createSession("s")
+	m := h.execSync("s", `printf 'o1\n'; sleep 0.05; printf 'e1\n' >&2; sleep 0.05; printf 'o2 <&> \xff\n'`)
+	want := mark1 + "o1\n" + mark2 + "e1\n" + mark1 + "o2 <&> \ufffd\n"
+	if m["output"] != want || m["stdout"] != "o1\no2 <&> \ufffd\n" || m["stderr"] != "e1\n" {
+		t.Errorf("output %q stdout %q stderr %q", m["output"], m["stdout"], m["stderr"])
+	}
+}
