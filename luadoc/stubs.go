@@ -29,7 +29,7 @@ var paramTypes = map[string]string{
 	"default": "string", "timeout": "number", "seconds": "number", "cols": "integer", "rows": "integer",
 	"n": "integer", "t": "number|table", "fn": "function", "list": "table", "signal": "procsh.Signal|integer",
 	"patterns": "string|table|userdata", "value": "any", "v": "any", "actual": "any", "expected": "any",
-	"other": "any", "fields": "table",
+	"other": "any", "fields": "table", "items": "table",
 }
 
 // returnTypes maps the result words of the registration tables to types.
@@ -95,6 +95,26 @@ func params(e Entry, optsClass string) []param {
 	return out
 }
 
+// splitTop splits s at the commas outside braces.
+func splitTop(s string) []string {
+	var out []string
+	depth, start := 0, 0
+	for i, c := range s {
+		switch c {
+		case '{':
+			depth++
+		case '}':
+			depth--
+		case ',':
+			if depth == 0 {
+				out = append(out, s[start:i])
+				start = i + 1
+			}
+		}
+	}
+	return append(out, s[start:])
+}
+
 func typeOf(name string) string {
 	if t, ok := paramTypes[name]; ok {
 		return t
@@ -107,8 +127,17 @@ func returns(e Entry) []string {
 	var out []string
 	r := strings.TrimSpace(e.Returns)
 	if r != "" {
-		for i, w := range strings.Split(r, ",") {
+		for i, w := range splitTop(r) {
 			w = strings.TrimSpace(w)
+			if strings.HasPrefix(w, "{") && returnTypes[w] == "" {
+				// A table described by its fields: {output, stdout, stderr}.
+				t := "table"
+				if e.Fails && i == 0 {
+					t += "|nil"
+				}
+				out = append(out, t+" # "+w)
+				continue
+			}
 			if w == "..." || w == "fn's results" {
 				out = append(out, "any ...")
 				continue
@@ -198,13 +227,13 @@ func fieldType(m Module, e Entry) string {
 // optType types an option key by name.
 func optType(key string) string {
 	switch key {
-	case "timeout", "cols", "rows", "indent":
+	case "timeout", "cols", "rows", "indent", "limit", "poll_interval":
 		return "number"
 	case "env":
 		return "table<string, string>"
 	case "argv", "stdin", "command":
 		return "any"
-	case "tee", "detach", "check", "suppress_echo", "strip_ansi", "scrollback", "plain", "utc", "append", "parents", "recursive":
+	case "tee", "detach", "check", "suppress_echo", "strip_ansi", "scrollback", "plain", "utc", "append", "parents", "recursive", "fail_fast":
 		return "boolean"
 	case "on_stdout", "on_stderr", "on_data", "on_exit", "on_output":
 		return "function"

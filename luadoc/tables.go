@@ -72,7 +72,7 @@ var processDocs = map[string]struct{ class, doc, typeName string }{
 // noFail lists the process members that never return nil, msg, kind.
 var noFail = map[string]bool{
 	"process.spawn": true, "process.quote": true, "process.with": true, "process.sleep": true,
-	"process.wait_all": true, "process.wait_any": true,
+	"process.wait_all": true, "process.wait_any": true, "process.map": true,
 	"task:wait": true, "task:cancel": true, "task:done": true, "cmd:lines": true,
 	"cmd:on_stdout": true, "cmd:on_stderr": true, "cmd:on_data": true, "cmd:on_exit": true,
 	"pty:on_output": true, "pty:buffered": true, "remote:close": true,
