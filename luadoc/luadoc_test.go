@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -18,6 +19,7 @@ import (
 	"github.com/procsh/procsh/client/local"
 	"github.com/procsh/procsh/luabind"
 	"github.com/procsh/procsh/luadoc"
+	"github.com/procsh/procsh/luatest"
 	"github.com/procsh/procsh/server"
 )
 
@@ -107,6 +109,9 @@ func stubNames(t *testing.T) (funcs, fields map[string][]string) {
 	for name, src := range luadoc.Files() {
 		if !strings.HasPrefix(src, "---@meta") {
 			t.Errorf("%s does not start with ---@meta", name)
+		}
+		if name == "procsh_test.lua" {
+			continue // TestDSLStubMatchesRunner
 		}
 		cur := ""
 		for _, line := range strings.Split(src, "\n") {
@@ -292,4 +297,68 @@ func TestEveryEntryHasDoc(t *testing.T) {
 			}
 		}
 	}
+}
+
+// The test DSL stub names what the procsh test runner defines.
+func TestDSLStubMatchesRunner(t *testing.T) {
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "names_spec.lua")
+	if err := os.WriteFile(spec, []byte(`
+		it("lists", function()
+			local g, a = {}, {}
+			for _, k in ipairs{`+quoteAll(luadoc.Globals()[1:])+`} do
+				if type(_G[k]) == "function" then g[#g + 1] = k end
+			end
+			for k, v in pairs(assert) do a[#a + 1] = k end
+			print(table.concat(g, " "))
+			print(table.concat(a, " "))
+		end)`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b, err := local.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	sum, err := luatest.Run(context.Background(), []string{spec}, luatest.Config{
+		Format: luatest.JUnit,
+		NewHost: func(stdout, stderr io.Writer, extra ...luabind.Option) (*luabind.Host, error) {
+			return luabind.New(b, append(extra, luabind.WithStdout(stdout), luabind.WithStderr(stderr))...)
+		},
+	})
+	if err != nil || sum.Passed != 1 {
+		t.Fatalf("%v %+v", err, sum)
+	}
+	lines := strings.Split(strings.TrimSpace(sum.Results[0].Output), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("output %q", sum.Results[0].Output)
+	}
+	defined := strings.Fields(lines[0])
+	if len(defined) != len(luadoc.Globals())-1 {
+		t.Errorf("the runner defines %q of %q", defined, luadoc.Globals()[1:])
+	}
+	live := map[string]bool{}
+	for _, k := range strings.Fields(lines[1]) {
+		live[k] = true
+	}
+	stub := luadoc.Files()["procsh_test.lua"]
+	for _, g := range luadoc.Globals()[1:] {
+		if !strings.Contains(stub, "\nfunction "+g+"(") {
+			t.Errorf("stub lacks %s", g)
+		}
+	}
+	for _, m := range regexp.MustCompile(`(?m)^(?:function assert\.(\w+)\(|---@field (\w+) procsh\.assert)`).FindAllStringSubmatch(stub, -1) {
+		name := m[1] + m[2]
+		if !live[name] {
+			t.Errorf("stub names assert.%s, which the runner does not define", name)
+		}
+	}
+}
+
+func quoteAll(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = `"` + n + `"`
+	}
+	return strings.Join(q, ", ")
 }

@@ -280,8 +280,9 @@ const resultClass = `---What exec, code_run, session:run and cmd:wait return.
 
 // Files returns the stub files by name, each a "---@meta" definition file
 // in the LuaLS format: process.lua (the module and its objects, the result
-// table, the kind and signal aliases) and one file per stdlib module, named
-// after it so that require("json") finds its types.
+// table, the kind and signal aliases), one file per stdlib module, named
+// after it so that require("json") finds its types, and procsh_test.lua
+// (the globals of procsh test spec files).
 func Files() map[string]string {
 	files := map[string]string{}
 	var proc strings.Builder
@@ -301,6 +302,7 @@ func Files() map[string]string {
 	}
 	proc.WriteString("return process\n")
 	files["process.lua"] = proc.String()
+	files["procsh_test.lua"] = testDSLStub()
 	return files
 }
 
