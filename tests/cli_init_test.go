@@ -61,3 +61,22 @@ func TestCLIInit(t *testing.T) {
 		t.Errorf("a file as dir: exit %d: %s", res.code, res.stderr)
 	}
 }
+
+func TestCLISubcommandHelp(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"test", "--help"}, "Usage: procsh [flags] test"},
+		{[]string{"init", "-h"}, "Usage: procsh init"},
+	} {
+		res := cliRun(t, cliCmd{args: c.args})
+		if res.code != 0 || !strings.Contains(res.stdout, c.want) || !strings.Contains(res.stdout, "-") {
+			t.Errorf("%q: exit %d\nstdout: %s\nstderr: %s", c.args, res.code, res.stdout, res.stderr)
+		}
+	}
+	res := cliRun(t, cliCmd{args: []string{"init", "--bogus"}})
+	if res.code != 2 || !strings.Contains(res.stderr, "flag provided but not defined: -bogus") || !strings.Contains(res.stderr, "procsh init --help") {
+		t.Errorf("bad flag: exit %d: %s", res.code, res.stderr)
+	}
+}

@@ -12,14 +12,15 @@ func (a *app) initMain(args []string) int {
 	fs := flag.NewFlagSet("procsh init", flag.ContinueOnError)
 	fs.SetOutput(a.stderr)
 	force := fs.Bool("force", false, "replace an existing .luarc.json")
-	fs.Usage = func() {
-		fmt.Fprintf(a.stderr, "Usage: procsh init [--force] [dir]\n\nWrites %s/*.lua (LuaLS type stubs for every procsh module) and\n.luarc.json (Lua 5.1, procsh's globals, the stubs as a library) into dir\n(default .). An existing .luarc.json is kept unless --force.\n\n", luadoc.LibraryDir)
-		fs.PrintDefaults()
-	}
+	fs.Usage = func() {}
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
+			fmt.Fprintf(a.stdout, "Usage: procsh init [--force] [dir]\n\nWrites %s/*.lua (LuaLS type stubs for every procsh module) and\n.luarc.json (Lua 5.1, procsh's globals, the stubs as a library) into dir\n(default .). An existing .luarc.json is kept unless --force.\n\n", luadoc.LibraryDir)
+			fs.SetOutput(a.stdout)
+			fs.PrintDefaults()
 			return exitOK
 		}
+		fmt.Fprintln(a.stderr, "Run 'procsh init --help' for usage.")
 		return exitUsage
 	}
 	if fs.NArg() > 1 {
