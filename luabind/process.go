@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -17,9 +18,10 @@ import (
 // api is one instance of the process module, bound to one backend: the
 // host's own, or one returned by process.connect.
 type api struct {
-	h    *Host
-	c    client.Client
-	name string // "process", or "remote" for connected modules (used in messages)
+	h      *Host
+	c      client.Client
+	name   string // "process", or "remote" for connected modules (used in messages)
+	target string // what --trace calls the backend: the host's target, or a remote URL
 }
 
 // Type names of the userdata the module hands out.
@@ -141,9 +143,9 @@ func randomID(prefix string) string { return prefix + ids.Hex(6) }
 // --- exec and code_run ---
 
 // exec is process.exec(command, {cwd=, env=, timeout=, tee=, stdin=,
-// check=, max_output=}). command is shell text or an argv list. The result
-// keeps the first max_output bytes of output (default 64 MiB, -1 for no
-// cap) and has truncated = true when there was more.
+// check=, merge=, detach=, max_output=}). command is shell text or an argv
+// list. The result keeps the first max_output bytes of output (default 64
+// MiB, -1 for no cap) and has truncated = true when there was more.
 //
 //	local r = process.exec("make test", {timeout = 60})
 //	if not r.ok then print(r.stderr) end
@@ -152,7 +154,8 @@ func (a *api) exec(L *lua.LState) int {
 	fname := a.name + ".exec"
 	command := commandArg(L, fname, 1)
 	o := luaargs.CheckOpts(L, fname, 2)
-	req := client.ExecRequest{Command: command, Cwd: o.Str("cwd", ""), Env: o.Env("env"), Timeout: o.Seconds("timeout"), MaxOutput: maxOutputOpt(o)}
+	req := client.ExecRequest{Command: command, Cwd: o.Str("cwd", ""), Env: o.Env("env"), Timeout: o.Seconds("timeout"),
+		Merge: o.Bool("merge", false), Detach: o.Bool("detach", false), MaxOutput: maxOutputOpt(o)}
 	req.OnOutput = a.h.teeOpt(o)
 	hasStdin := o.Has("stdin")
 	stdin := o.Str("stdin", "")
@@ -164,6 +167,7 @@ func (a *api) exec(L *lua.LState) int {
 		req.Command = withStdin(command, stdin)
 	}
 	var res *client.ExecResult
+	defer a.trace("exec", command, time.Now(), &res)
 	err := a.h.wait(L, fname, "exec: "+firstLine(command), func(ctx context.Context) error {
 		var err error
 		res, err = a.c.Exec(ctx, req)
@@ -197,6 +201,7 @@ func (a *api) codeRun(L *lua.LState) int {
 		lang = client.Python
 	}
 	var res *client.ExecResult
+	defer a.trace("code_run", lang+": "+code, time.Now(), &res)
 	err := a.h.wait(L, fname, "code_run: "+lang, func(ctx context.Context) error {
 		var err error
 		res, err = a.c.CodeRun(ctx, req)
@@ -335,7 +340,7 @@ func (a *api) connect(L *lua.LState) int {
 	if !detach {
 		h.cur.add(resourceFunc(func(context.Context) { _ = c.Close() }))
 	}
-	mod := h.newProcessModule(L, &api{h: h, c: c, name: "remote"})
+	mod := h.newProcessModule(L, &api{h: h, c: c, name: "remote", target: url})
 	mod.RawSetString("url", lua.LString(url))
 	mod.RawSetString("close", L.NewFunction(func(L *lua.LState) int {
 		if err := c.Close(); err != nil {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/procsh/procsh/client"
@@ -114,6 +115,9 @@ func (r *Client) Exec(ctx context.Context, req client.ExecRequest) (*client.Exec
 	if extended && req.Timeout > 0 {
 		in.TimeoutMs = uint64(max(req.Timeout/time.Millisecond, 1))
 	}
+	if extended {
+		in.Merge, in.Detach = req.Merge, req.Detach
+	}
 	return r.execCall(ctx, op, "/process/execute", q, in, req.OnOutput)
 }
 
@@ -132,7 +136,7 @@ func (r *Client) execCall(ctx context.Context, op, path string, q url.Values, in
 	status, err := r.cancellableCall(ctx, op, http.MethodPost, path, q, jsonBody(in), dec)
 	if status == http.StatusRequestTimeout {
 		// Daytona: the run was killed and its output discarded.
-		return &client.ExecResult{ExitCode: -1, TimedOut: true, Signal: "KILL", Duration: time.Since(start)}, nil
+		return &client.ExecResult{ExitCode: client.ExitCodeForSignal(syscall.SIGKILL), TimedOut: true, Signal: "KILL", Duration: time.Since(start)}, nil
 	}
 	if err != nil {
 		return nil, err
@@ -143,6 +147,11 @@ func (r *Client) execCall(ctx context.Context, op, path string, q url.Values, in
 	}
 	if res.Duration == 0 {
 		res.Duration = time.Since(start)
+	}
+	if sig, err := client.ParseSignal(res.Signal); err == nil && res.ExitCode == -1 {
+		// Servers before the one exit-status convention sent -1 for a
+		// signalled run.
+		res.ExitCode = client.ExitCodeForSignal(sig)
 	}
 	if out.Stdout != nil && out.Stderr != nil {
 		res.Stdout, res.Stderr, res.HasStreams = *out.Stdout, *out.Stderr, true
