@@ -44,6 +44,7 @@ type options struct {
 	identity, knownHosts, sshMode string
 	sandboxID                     string // --sandbox-id
 	version                       bool
+	trace                         bool // --trace, PROCSH_TRACE=1
 }
 
 // exprFlag collects every -e, run in order as lua.c does.
@@ -103,17 +104,21 @@ Usage:
                                          serve the process API over HTTP/WebSocket
   procsh [flags] test [--filter P] [--format text|tap|junit] [paths...]
                                          run the *_test.lua / *_spec.lua tests
+  procsh init [dir]                      write editor stubs (.luarc.json, .procsh/meta)
 
 Flags (before the script name; everything after it goes to the script):
 `
 
 const usageTail = `
 Environment: PROCSH_SERVER and PROCSH_TOKEN are the defaults of --server and
---token.
+--token; PROCSH_TRACE=1 turns on --trace; --sandbox-id reads DAYTONA_API_KEY
+and DAYTONA_API_URL; --server ssh://… follows ~/.ssh/config and known_hosts
+and uses SSH_AUTH_SOCK.
 
 Exit status: 0 success; 1 script error (file:line: message and a traceback
 on stderr); n when the script calls os.exit(n); 124 --timeout expired;
-130 interrupted (Ctrl-C); 143 terminated (SIGTERM); 2 usage error.
+130 interrupted (Ctrl-C); 143 terminated (SIGTERM); 129 hung up (SIGHUP,
+handled like SIGTERM); 2 usage error.
 `
 
 func newFlagSet(opts *options, stderr io.Writer) *flag.FlagSet {
@@ -130,6 +135,7 @@ func newFlagSet(opts *options, stderr io.Writer) *flag.FlagSet {
 	fs.BoolVar(&opts.sandbox, "sandbox", false, "old name of --restricted")
 	fs.Var(durationFlag{&opts.timeout}, "timeout", "bound the whole run of a script (`duration` such as 30s, 5m, or seconds)")
 	fs.BoolVar(&opts.version, "version", false, "print the version and exit")
+	fs.BoolVar(&opts.trace, "trace", os.Getenv("PROCSH_TRACE") == "1", "print every command the script runs, with a timestamp, its target, exit status and duration, to stderr")
 	return fs
 }
 
@@ -173,6 +179,8 @@ func Main(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 			return serveMain(rest[1:], stdout, stderr)
 		case "test":
 			return (&app{opts: opts, stdin: stdin, stdout: stdout, stderr: stderr}).testMain(rest[1:])
+		case "init":
+			return initMain(rest[1:], stdout, stderr)
 		case "run":
 			if len(rest) < 2 {
 				fmt.Fprintln(stderr, "procsh run: missing script name")
@@ -303,6 +311,16 @@ func (a *app) newHost(backend client.Client, stdout, stderr io.Writer, extra ...
 	if a.status != nil {
 		hopts = append(hopts, luabind.WithWaitObserver(a.status.Observe))
 	}
+	if a.opts.trace {
+		target := "local"
+		switch {
+		case a.opts.server != "":
+			target = a.opts.server
+		case a.opts.sandboxID != "":
+			target = "daytona:" + a.opts.sandboxID
+		}
+		hopts = append(hopts, luabind.WithTrace(stderr, target))
+	}
 	return luabind.New(backend, append(hopts, extra...)...)
 }
 
@@ -317,7 +335,7 @@ func (a *app) runContext() (context.Context, func()) {
 		ctx, stopTimeout = context.WithTimeoutCause(ctx, a.opts.timeout, errTimeout)
 	}
 	sigc := make(chan os.Signal, 2)
-	signal.Notify(sigc, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(sigc, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	done := make(chan struct{})
 	go func() {
 		select {
@@ -350,8 +368,11 @@ func (a *app) runContext() (context.Context, func()) {
 }
 
 func exitCodeForSignal(sig os.Signal) int {
-	if sig == syscall.SIGTERM {
+	switch sig {
+	case syscall.SIGTERM:
 		return exitSIGTERM
+	case syscall.SIGHUP: // terminal closed, ssh dropped: like SIGTERM
+		return 128 + int(syscall.SIGHUP)
 	}
 	return exitSIGINT
 }
@@ -468,7 +489,7 @@ func (a *app) runREPL() int {
 	// SIGINT belongs to the REPL (it cancels the running line); SIGTERM
 	// ends the session after killing everything it started.
 	termc := make(chan os.Signal, 1)
-	signal.Notify(termc, syscall.SIGTERM)
+	signal.Notify(termc, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(termc)
 
 	backend, err := a.newBackend(ctx)
@@ -481,9 +502,9 @@ func (a *app) runREPL() int {
 		return a.finish(ctx, err)
 	}
 	go func() {
-		if _, ok := <-termc; ok {
+		if sig, ok := <-termc; ok {
 			_ = backend.Close()
-			os.Exit(exitSIGTERM)
+			os.Exit(exitCodeForSignal(sig))
 		}
 	}()
 
