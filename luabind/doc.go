@@ -119,15 +119,16 @@
 // (fractions allowed). Options tables reject unknown keys. Every name below
 // comes from one registration table (Surface, in surface.go) that also
 // carries a one-line doc string per name; a test checks this list, the
-// README and the table against each other. The global help(x) prints the
-// signature and doc string of a function, method or object from the same
-// table.
+// README and the table against each other. The REPL's help(x) and the
+// editor stubs of procsh init (package luadoc) read the same table.
 //
-//	process.exec(cmd, {cwd=, env=, timeout=, tee=, stdin=, check=}) → result
+//	process.exec(cmd, {cwd=, env=, timeout=, tee=, stdin=, check=,
+//	  merge=, detach=, max_output=}) → result
 //	  (cmd is shell text, or an argv list run word for word, quoted for the shell)
-//	process.code_run(code, {language=, argv=, env=, timeout=, tee=, check=}) → result
+//	process.code_run(code, {language=, argv=, env=, timeout=, tee=, check=, max_output=}) → result
 //	  result = {exit_code, result, stdout, stderr, artifacts={stdout, charts},
-//	            ok, timed_out, signal, duration}   (stdout/stderr when known)
+//	            ok, timed_out, signal, truncated, duration}   (stdout/stderr when known;
+//	            truncated when output passed max_output, default 64 MiB, -1: no cap)
 //	process.session(id | {id=, cwd=, env=, detach=}) → session
 //	process.get_session(id) → session · process.list_sessions() → {info...}
 //	process.delete_session(id) → true
@@ -157,6 +158,8 @@
 //	  pty:scrollback() → data, truncated
 //	process.connect(url, {token=, detach=}) → remote: the functions of process on a
 //	    remote server, plus remote.url and remote.close()
+//	process.connect("ssh://[user@]host[:port]", {identity=, known_hosts=, agent=, mode=,
+//	    password=, ssh_config=, detach=}) → remote on an SSH host (client/ssh), with a mode field
 //	process.spawn(fn, ...) → task · task:wait(timeout?) → fn's results · task:cancel()
 //	task:done() → boolean
 //	process.wait_all(list, timeout?) → firsts, all   (firsts[i]: a command's result or a

@@ -44,7 +44,6 @@ func (h *Host) newProcessModule(L *lua.LState, a *api) *lua.LTable {
 			mod.RawSetString(m.Name, L.NewFunction(func(L *lua.LState) int { return f(a, L) }))
 		}
 	}
-	h.recordDocs(L, mod, a.name)
 	mod.RawSetString("EOF", h.markerEOF)
 	mod.RawSetString("TIMEOUT", h.markerTimeout)
 	return mod
@@ -144,7 +143,9 @@ func randomID(prefix string) string { return prefix + ids.Hex(6) }
 // --- exec and code_run ---
 
 // exec is process.exec(command, {cwd=, env=, timeout=, tee=, stdin=,
-// check=}). command is shell text or an argv list.
+// check=, merge=, detach=, max_output=}). command is shell text or an argv
+// list. The result keeps the first max_output bytes of output (default 64
+// MiB, -1 for no cap) and has truncated = true when there was more.
 //
 //	local r = process.exec("make test", {timeout = 60})
 //	if not r.ok then print(r.stderr) end
@@ -153,7 +154,8 @@ func (a *api) exec(L *lua.LState) int {
 	fname := a.name + ".exec"
 	command := commandArg(L, fname, 1)
 	o := luaargs.CheckOpts(L, fname, 2)
-	req := client.ExecRequest{Command: command, Cwd: o.Str("cwd", ""), Env: o.Env("env"), Timeout: o.Seconds("timeout")}
+	req := client.ExecRequest{Command: command, Cwd: o.Str("cwd", ""), Env: o.Env("env"), Timeout: o.Seconds("timeout"),
+		Merge: o.Bool("merge", false), Detach: o.Bool("detach", false), MaxOutput: maxOutputOpt(o)}
 	req.OnOutput = a.h.teeOpt(o)
 	hasStdin := o.Has("stdin")
 	stdin := o.Str("stdin", "")
@@ -188,7 +190,7 @@ func (a *api) codeRun(L *lua.LState) int {
 	fname := a.name + ".code_run"
 	code := luaargs.CheckString(L, fname, 1, "code")
 	o := luaargs.CheckOpts(L, fname, 2)
-	req := client.CodeRunRequest{Code: code, Language: o.Str("language", ""), Argv: o.Strings("argv"), Env: o.Env("env"), Timeout: o.Seconds("timeout")}
+	req := client.CodeRunRequest{Code: code, Language: o.Str("language", ""), Argv: o.Strings("argv"), Env: o.Env("env"), Timeout: o.Seconds("timeout"), MaxOutput: maxOutputOpt(o)}
 	req.OnOutput = a.h.teeOpt(o)
 	hasCheck := o.Has("check")
 	check := o.Bool("check", false)
@@ -256,6 +258,9 @@ func execResult(L *lua.LState, r *client.ExecResult) *lua.LTable {
 	t.RawSetString("timed_out", lua.LBool(r.TimedOut))
 	if r.Signal != "" {
 		t.RawSetString("signal", lua.LString(r.Signal))
+	}
+	if r.Truncated {
+		t.RawSetString("truncated", lua.LTrue) // output past max_output was not kept
 	}
 	t.RawSetString("duration", lua.LNumber(r.Duration.Seconds()))
 	return t

@@ -80,8 +80,8 @@ func hostFn(f func(h *Host, L *lua.LState) int) func(a *api, L *lua.LState) int 
 }
 
 var (
-	execOpts    = []string{"cwd", "env", "timeout", "tee", "stdin", "check"}
-	codeRunOpts = []string{"language", "argv", "env", "timeout", "tee", "check"}
+	execOpts    = []string{"cwd", "env", "timeout", "tee", "stdin", "check", "merge", "detach", "max_output"}
+	codeRunOpts = []string{"language", "argv", "env", "timeout", "tee", "check", "max_output"}
 	attachOpts  = []string{"scrollback", "on_output", "strip_ansi", "timeout"}
 )
 
@@ -102,7 +102,7 @@ func processObject() Object {
 		fn("list_ptys", "()", nil, "{info...}", "Lists the backend's PTYs.", (*api).listPTYs),
 		fn("resize_pty", "(id, cols, rows)", nil, "info", "Resizes a PTY by id.", (*api).resizePTY),
 		fn("kill_pty", "(id)", nil, "true", "Kills a PTY by id.", (*api).killPTY),
-		fn("connect", "(url, {})", []string{"token", "detach"}, "remote", "Connects to a procsh or Daytona toolbox server: a module like process, plus url and close().", (*api).connect),
+		fn("connect", "(url, {})", []string{"token", "detach", "identity", "known_hosts", "agent", "mode", "password", "ssh_config"}, "remote", "Connects to a procsh or Daytona toolbox server, or an SSH host (ssh://…): a module like process, plus url and close().", (*api).connect),
 		fn("spawn", "(fn, ...)", nil, "task", "Runs fn(...) as a concurrent task.", hostFn((*Host).spawn)),
 		fn("wait_all", "(list, timeout?)", nil, "{outcome...}", "Waits for every task and command in list.", hostFn((*Host).waitAll)),
 		fn("wait_any", "(list, timeout?)", nil, "index, outcome", "Waits until one task or command in list is done.", hostFn((*Host).waitAny)),
