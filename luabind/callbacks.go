@@ -1,7 +1,6 @@
 package luabind
 
 import (
-
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/procsh/procsh/client"
