@@ -37,6 +37,26 @@ func runCallbacks[T any](h *Host, r *run, th *lua.LState, next func() (batch []T
 	}
 }
 
+// drain waits for the next batch and joins whatever else is already
+// queued, so that a fast producer costs one lock hand-over for many
+// batches.
+func drain(batches <-chan []line) ([]line, bool) {
+	b, ok := <-batches
+	for ok {
+		select {
+		case more, open := <-batches:
+			if !open {
+				return b, true // the next call sees the channel closed
+			}
+			b = append(b, more...)
+			continue
+		default:
+		}
+		break
+	}
+	return b, ok
+}
+
 // callback runs fn(args...) on th, which holds the lock. A failure is
 // reported on the host's stderr with its traceback, recorded as a
 // background error of the run and returned; it does not stop later
@@ -129,7 +149,7 @@ func (c *command) startCallbacks() {
 		}
 		defer st.Close()
 		batches := c.streamLines(st)
-		runCallbacks(h, r, th, func() ([]line, bool) { b, ok := <-batches; return b, ok }, c.deliverLine)
+		runCallbacks(h, r, th, func() ([]line, bool) { return drain(batches) }, c.deliverLine)
 		if r.ctx.Err() != nil {
 			return
 		}
