@@ -49,7 +49,13 @@ type ExecRequest struct {
 	// backend goroutine, one call at a time, and must not block for long; the
 	// chunk's Data is only valid during the call. A backend that cannot stream
 	// (Daytona's execute endpoint) calls it once with all output at the end.
+	// It sees all output, MaxOutput or not.
 	OnOutput func(Chunk)
+	// MaxOutput caps the output kept in the result, in bytes of the
+	// combined output; 0 means DefaultMaxOutput, a negative value no cap.
+	// Past the cap the result holds the first MaxOutput bytes and says
+	// Truncated; the command itself runs on unaffected.
+	MaxOutput int64
 	// Merge sends stderr into stdout (2>&1, one pipe), so that Result is
 	// in exact write order; Stdout then holds everything and Stderr is
 	// empty. Without it the streams are read apart and Result is in arrival
@@ -61,6 +67,22 @@ type ExecRequest struct {
 	Detach bool
 }
 
+// DefaultMaxOutput is the result output cap when a request sets none: a
+// result is held in memory (twice, when both streams are kept), so a command
+// that prints gigabytes must not be able to exhaust it by default.
+const DefaultMaxOutput = 64 << 20
+
+// OutputCap resolves a MaxOutput value: the cap in bytes, or -1 for none.
+func OutputCap(max int64) int64 {
+	switch {
+	case max == 0:
+		return DefaultMaxOutput
+	case max < 0:
+		return -1
+	}
+	return max
+}
+
 // CodeRunRequest runs a program in an interpreter.
 type CodeRunRequest struct {
 	Code     string
@@ -70,8 +92,9 @@ type CodeRunRequest struct {
 	Argv    []string
 	Env     map[string]string
 	Timeout time.Duration
-	// OnOutput is as in ExecRequest.
-	OnOutput func(Chunk)
+	// OnOutput and MaxOutput are as in ExecRequest.
+	OnOutput  func(Chunk)
+	MaxOutput int64
 }
 
 // ExecResult is the outcome of Exec or CodeRun. A non-zero exit is a result,
@@ -97,6 +120,9 @@ type ExecResult struct {
 	Signal string
 	// Duration is the wall time of the run as measured by the backend.
 	Duration time.Duration
+	// Truncated is set when the output exceeded MaxOutput: Result, Stdout
+	// and Stderr then hold only the output's first MaxOutput bytes.
+	Truncated bool
 }
 
 // Artifacts are the by-products of a run, as in the Daytona SDK.
@@ -159,6 +185,10 @@ type SessionExecRequest struct {
 	// SuppressInputEcho keeps data sent with SendInput out of the log.
 	// (The local backend never echoes input; the flag matters on Daytona.)
 	SuppressInputEcho bool
+	// MaxOutput caps the output of a synchronous result as in ExecRequest
+	// (the command's log keeps everything, subject to the backend's own
+	// retention).
+	MaxOutput int64
 }
 
 // SessionExecResult is the reply to ExecSession. For an async command only
@@ -170,12 +200,19 @@ type SessionExecResult struct {
 	Output         string
 	Stdout, Stderr string
 	Signal         string
+	// Truncated is set when the output exceeded MaxOutput.
+	Truncated bool
 }
 
 // Logs is a snapshot of a command's output.
 type Logs struct {
 	Output         string // both streams, in arrival order
 	Stdout, Stderr string
+	// Truncated is set when the output is not the whole log: the backend's
+	// retention limit dropped its start (FirstOffset is then the offset of
+	// Output[0] in the combined log) or the snapshot was capped.
+	Truncated   bool
+	FirstOffset int64
 }
 
 // Chunk is a piece of a command's output.

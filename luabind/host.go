@@ -51,7 +51,9 @@ type config struct {
 	globals        []namedValue
 	connector      func(ctx context.Context, url, token string) (client.Client, error)
 	waitObserver   func(what string) (done func())
-	maxString      int // lua51.Options.MaxStringSize; see WithMaxStringSize
+	maxString      int       // lua51.Options.MaxStringSize; see WithMaxStringSize
+	trace          io.Writer // nil: no tracing (WithTrace)
+	traceTarget    string
 }
 
 type namedLoader struct {
@@ -110,6 +112,22 @@ func WithWaitObserver(fn func(what string) (done func())) Option {
 	return func(c *config) { c.waitObserver = fn }
 }
 
+// WithTrace makes the host write one line to w for every command a script
+// runs (exec, code_run, session:run, session:start, process.pty): a
+// timestamp, the target (target for the host's own backend, such as
+// "local" or a server URL; the URL for process.connect modules), what ran,
+// and its exit status and duration. procsh --trace and PROCSH_TRACE=1 use
+// it with the standard error. w receives whole lines, possibly from several
+// goroutines.
+func WithTrace(w io.Writer, target string) Option {
+	return func(c *config) {
+		if w != nil {
+			c.trace = newSyncWriter(w)
+		}
+		c.traceTarget = target
+	}
+}
+
 // ErrIncomplete is returned (wrapped) by Eval when the input is an
 // unfinished chunk, so a REPL can read another line.
 var ErrIncomplete = errors.New("luabind: incomplete chunk")
@@ -163,8 +181,10 @@ type Host struct {
 	process *lua.LTable // the default process module
 
 	markerEOF, markerTimeout *lua.LUserData // process.EOF, process.TIMEOUT
+	mapImpl                  lua.LValue     // process.map's Lua side, compiled on first use
 
 	scoped map[*lua.LState][]*defaults // guarded by the GIL: process.with defaults by thread
+	docs   map[*lua.LFunction]docEntry // guarded by the GIL: what help(fn) shows
 }
 
 // New creates a host whose process module drives backend. The host owns the
@@ -217,15 +237,17 @@ func (h *Host) openLibs() error {
 		return err
 	}
 	openLua51(L, h)
-	h.process = h.newProcessModule(L, &api{h: h, c: h.backend, name: "process"})
+	h.process = h.newProcessModule(L, &api{h: h, c: h.backend, name: "process", target: h.cfg.traceTarget})
 	L.PreloadModule("process", func(L *lua.LState) int { L.Push(h.process); return 1 })
 	L.SetGlobal("process", h.process)
+	L.SetGlobal("help", L.NewFunction(h.luaHelp))
 	if err := openStdlib(L, h); err != nil {
 		return err
 	}
 	for _, m := range h.cfg.modules {
 		L.PreloadModule(m.name, m.loader)
 	}
+	openGoIterators(L)
 	for _, g := range h.cfg.globals {
 		L.SetGlobal(g.name, luar.New(L, g.v))
 	}
@@ -315,6 +337,12 @@ func (h *Host) RunFile(ctx context.Context, path string, args ...string) error {
 }
 
 func (h *Host) runProto(ctx context.Context, proto *lua.FunctionProto, setup func(L *lua.LState) []lua.LValue) error {
+	return h.runProtoResults(ctx, proto, setup, nil)
+}
+
+// runProtoResults is runProto that, when results is set, stores there what
+// the main chunk returned.
+func (h *Host) runProtoResults(ctx context.Context, proto *lua.FunctionProto, setup func(L *lua.LState) []lua.LValue, results *[]lua.LValue) error {
 	h.runMu.Lock()
 	defer h.runMu.Unlock()
 	if err := h.gil.LockContext(ctx, h.L); err != nil {
@@ -337,7 +365,19 @@ func (h *Host) runProto(ctx context.Context, proto *lua.FunctionProto, setup fun
 	for _, a := range args {
 		th.Push(a)
 	}
-	err := lua51.Translate(th, th.PCall(len(args), 0, nil))
+	nret := 0
+	if results != nil {
+		nret = lua.MultRet
+	}
+	err := lua51.Translate(th, th.PCall(len(args), nret, nil))
+	if err == nil && results != nil {
+		n := th.GetTop()
+		*results = make([]lua.LValue, n)
+		for i := range n {
+			(*results)[i] = th.Get(i + 1)
+		}
+		th.Pop(n)
+	}
 	release()
 	if err == nil {
 		// The main chunk is done (its thread already recycled); let tasks

@@ -184,10 +184,10 @@ func (c *command) streamLines(st client.LogStream) <-chan []line {
 	return batches
 }
 
-// startTee copies the command's output to the host's stdout and stderr as
-// it arrives.
-func (c *command) startTee() {
-	h, r := c.a.h, c.r
+// startTee copies the command's output to out (the host's stdout and
+// stderr, possibly line-prefixed) as it arrives.
+func (c *command) startTee(out func(client.Chunk)) {
+	r := c.r
 	done := make(chan struct{})
 	c.teeDone = done
 	r.wg.Add(1)
@@ -204,7 +204,7 @@ func (c *command) startTee() {
 			if err != nil {
 				return
 			}
-			h.teeChunk(ch)
+			out(ch)
 		}
 	}()
 }

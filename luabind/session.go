@@ -159,7 +159,7 @@ func sessionRun(L *lua.LState) int {
 	command := commandArg(L, fname, 2)
 	o := luaargs.CheckOpts(L, fname, 3)
 	timeout := o.Seconds("timeout")
-	tee := o.Bool("tee", false)
+	tee := s.a.h.teeOpt(o)
 	req := client.SessionExecRequest{Command: command, Async: true, SuppressInputEcho: o.Bool("suppress_echo", false)}
 	hasStdin := o.Has("stdin")
 	stdin := o.Str("stdin", "")
@@ -167,10 +167,15 @@ func sessionRun(L *lua.LState) int {
 	check := o.Bool("check", false)
 	o.Done()
 	s.a.h.defaultsOf(L).apply(nil, nil, &timeout, &check, hasCheck)
-	if timeout == 0 && !tee && !hasStdin {
+	var traced *lua.LTable
+	defer s.a.traceTable(time.Now(), "run", command, &traced)
+	if timeout == 0 && tee == nil && !hasStdin {
 		n := s.runSync(L, fname, req)
-		if check && n == 1 {
-			checkResult(L, fname, command, L.Get(-1).(*lua.LTable))
+		if n == 1 {
+			traced = L.Get(-1).(*lua.LTable)
+			if check {
+				checkResult(L, fname, command, traced)
+			}
 		}
 		return n
 	}
@@ -178,8 +183,8 @@ func sessionRun(L *lua.LState) int {
 	if c == nil {
 		return n
 	}
-	if tee {
-		c.startTee()
+	if tee != nil {
+		c.startTee(tee)
 	}
 	if hasStdin {
 		if err := c.feed(L, fname, stdin); err != nil {
@@ -199,6 +204,7 @@ func sessionRun(L *lua.LState) int {
 		return luaargs.Fail(L, fname, err)
 	}
 	t := c.result(L)
+	traced = t
 	if check {
 		checkResult(L, fname, command, t)
 	}
@@ -252,7 +258,7 @@ func sessionStart(L *lua.LState) int {
 	o := luaargs.CheckOpts(L, fname, 3)
 	onStdout, onStderr, onExit := o.Function("on_stdout"), o.Function("on_stderr"), o.Function("on_exit")
 	onData := o.Function("on_data")
-	tee := o.Bool("tee", false)
+	tee := s.a.h.teeOpt(o)
 	detach := o.Bool("detach", false)
 	req := client.SessionExecRequest{Command: command, Async: true, SuppressInputEcho: o.Bool("suppress_echo", false)}
 	hasStdin := o.Has("stdin")
@@ -262,9 +268,10 @@ func sessionStart(L *lua.LState) int {
 	if c == nil {
 		return n
 	}
+	s.a.traceLine(c.started, "start", command, "")
 	c.detached = detach
-	if tee {
-		c.startTee()
+	if tee != nil {
+		c.startTee(tee)
 	}
 	if onStdout != nil || onStderr != nil || onExit != nil || onData != nil {
 		c.onStdout, c.onStderr, c.onExit, c.onData = onStdout, onStderr, onExit, onData

@@ -144,8 +144,14 @@ func (s *Snapshot) Complete(line string) (names []string, prefixLen int) {
 			node = next
 		}
 	}
+	// Metamethods and other "__" names (the string table holds its own
+	// __index) are offered only once the user types "__".
+	hideMeta := !strings.HasPrefix(prefix, "__")
 	for name, child := range node.children {
 		if !strings.HasPrefix(name, prefix) || (methodsOnly && !child.isFunc) {
+			continue
+		}
+		if hideMeta && strings.HasPrefix(name, "__") {
 			continue
 		}
 		names = append(names, name)

@@ -63,6 +63,9 @@ func TestComplete(t *testing.T) {
 		{"nosuch.", nil, 0},
 		{"fun", []string{"function"}, 3}, // keywords at top level
 		{"string.for", []string{"format"}, 3},
+		// The string table is its own __index: "__" names only on request.
+		{"string.__", []string{"__index"}, 2},
+		{"obj.__", nil, 2},
 		{"x = 1.5", nil, 0},
 		{"a:b:", nil, 0},
 		{"", nil, 0}, // no completion of everything on an empty word? see below
@@ -91,5 +94,23 @@ func TestCompleterDo(t *testing.T) {
 	got, n := c.Do([]rune("x = prefix_t + 1"), len("x = prefix_t"))
 	if n != len("prefix_t") || len(got) != 1 || string(got[0]) != "wo" {
 		t.Fatalf("Do = %q, %d", got, n)
+	}
+}
+
+func TestCompleteHidesMetamethods(t *testing.T) {
+	snap := snapshotOf(t, `meta = {__index = 1, __call = 2, visible = 3}`)
+	for _, line := range []string{"string.", "meta.", "string.g"} {
+		names, _ := snap.Complete(line)
+		if len(names) == 0 {
+			t.Errorf("Complete(%q) offers nothing", line)
+		}
+		for _, n := range names {
+			if len(n) >= 2 && n[:2] == "__" {
+				t.Errorf("Complete(%q) offers %q", line, n)
+			}
+		}
+	}
+	if names, _ := snap.Complete("meta.__c"); !reflect.DeepEqual(names, []string{"__call"}) {
+		t.Errorf("Complete(\"meta.__c\") = %v", names)
 	}
 }

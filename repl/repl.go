@@ -99,12 +99,15 @@ func Run(ctx context.Context, ev Evaluator, cfg Config) error {
 	}
 	comp := &completer{}
 	rl, err := readline.NewEx(&readline.Config{
-		Prompt:                 Prompt,
-		HistoryFile:            history,
-		HistoryLimit:           1000,
+		Prompt: Prompt,
+		// The REPL keeps the file itself (historyFile): readline's would
+		// split multi-line entries.
+		HistoryFile:            "",
+		HistoryLimit:           historyLimit,
 		DisableAutoSaveHistory: true,
 		HistorySearchFold:      true,
 		AutoComplete:           comp,
+		Painter:                newlinePainter{},
 		InterruptPrompt:        "^C",
 		Stdin:                  stdin,
 		Stdout:                 stdout,
@@ -114,13 +117,33 @@ func Run(ctx context.Context, ev Evaluator, cfg Config) error {
 		return fmt.Errorf("repl: %w", err)
 	}
 	defer rl.Close()
-	if cfg.HostStdout != nil {
-		prev := cfg.HostStdout.Set(rl.Stdout())
-		defer cfg.HostStdout.Set(prev)
+	var hist *historyFile
+	if history != "" {
+		hist = &historyFile{path: history, limit: historyLimit}
+		entries, err := hist.load()
+		if err != nil {
+			fmt.Fprintf(stderr, "procsh: %v (history is not saved)\n", err)
+			hist = nil
+		}
+		for _, e := range entries {
+			_ = rl.SaveHistory(e)
+		}
 	}
-	if cfg.HostStderr != nil {
-		prev := cfg.HostStderr.Set(rl.Stderr())
-		defer cfg.HostStderr.Set(prev)
+	var outs []*lineWriter
+	for _, sw := range []struct {
+		host     *SwitchWriter
+		rl, term io.Writer
+	}{{cfg.HostStdout, rl.Stdout(), stdout}, {cfg.HostStderr, rl.Stderr(), stderr}} {
+		if sw.host == nil {
+			continue
+		}
+		lw := newLineWriter(sw.rl, sw.term)
+		outs = append(outs, lw)
+		prev := sw.host.Set(lw)
+		defer func() {
+			sw.host.Set(prev)
+			lw.close()
+		}()
 	}
 	// Ctrl-C reaches us as SIGINT only while an evaluation runs: readline
 	// puts the terminal in raw mode (no ISIG) while it reads, and Readline
@@ -130,11 +153,31 @@ func Run(ctx context.Context, ev Evaluator, cfg Config) error {
 	signal.Notify(sigc, os.Interrupt)
 	defer signal.Stop(sigc)
 
-	s := &session{ev: ev, cfg: cfg, rl: rlAdapter{rl}, comp: comp, interrupt: sigc}
+	s := &session{ev: ev, cfg: cfg, rl: rlAdapter{rl}, comp: comp, interrupt: sigc, hostOut: outs, hist: hist}
 	if cfg.Banner != "" {
 		fmt.Fprintln(rl.Stdout(), cfg.Banner)
 	}
 	return s.loop(ctx)
+}
+
+// newlinePainter draws the newlines of a recalled multi-line entry as "↵":
+// readline edits its buffer as a single row, and a real newline in it
+// would break the redraw. The entry keeps its newlines when it is run. The
+// newline readline itself appends on Enter stays one.
+type newlinePainter struct{}
+
+// Paint implements readline.Painter.
+func (newlinePainter) Paint(line []rune, _ int) []rune {
+	out := line
+	for i, r := range line {
+		if r == '\n' && i < len(line)-1 {
+			if &out[0] == &line[0] {
+				out = append([]rune(nil), line...)
+			}
+			out[i] = '↵'
+		}
+	}
+	return out
 }
 
 // lineReader is the part of *readline.Instance the loop uses; tests drive
@@ -163,6 +206,18 @@ type session struct {
 	comp      *completer
 	interrupt <-chan os.Signal
 	prompts   [2]string
+	hostOut   []*lineWriter // the host's output while the REPL runs
+	hist      *historyFile  // nil: history in memory only
+}
+
+// historyLimit is how many entries the REPL remembers.
+const historyLimit = 1000
+
+// foreground tells the host's writers whether an evaluation runs.
+func (s *session) foreground(fg bool) {
+	for _, lw := range s.hostOut {
+		lw.setForeground(fg)
+	}
 }
 
 func (s *session) loop(ctx context.Context) error {
@@ -210,7 +265,14 @@ func (s *session) loop(ctx context.Context) error {
 			continue
 		}
 		pending = ""
-		_ = s.rl.SaveHistory(strings.ReplaceAll(src, "\n", " "))
+		// The entry keeps its newlines: joined with spaces, a line ending
+		// in a comment would swallow the next one.
+		_ = s.rl.SaveHistory(src)
+		if s.hist != nil {
+			if err := s.hist.add(src); err != nil {
+				fmt.Fprintf(s.rl.Stderr(), "procsh: %v\n", err)
+			}
+		}
 		switch {
 		case interrupted:
 			fmt.Fprintln(s.rl.Stderr(), "interrupted")
@@ -238,6 +300,8 @@ func (s *session) eval(ctx context.Context, src string) (out string, interrupted
 			drained = true
 		}
 	}
+	s.foreground(true)
+	defer s.foreground(false)
 	if s.cfg.BeforeEval != nil {
 		s.cfg.BeforeEval()
 	}

@@ -157,8 +157,8 @@ func TestLoopLuaCSemantics(t *testing.T) {
 	if strings.Join(r.prompts, "|") != strings.Join(wantPrompts, "|") {
 		t.Errorf("prompts:\n%q\nwant\n%q", r.prompts, wantPrompts)
 	}
-	// Multi-line input is saved as one history entry.
-	if !contains(r.history, "function add(a, b)   return a + b end") || !contains(r.history, "1 + 1") {
+	// Multi-line input is saved as one history entry, with its newlines.
+	if !contains(r.history, "function add(a, b)\n  return a + b\nend") || !contains(r.history, "s = [[first\nsecond]]") || !contains(r.history, "1 + 1") {
 		t.Errorf("history: %q", r.history)
 	}
 	if contains(r.history, "local t = {") {

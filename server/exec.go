@@ -54,7 +54,7 @@ func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request) {
 	es := s.newExecStream(w, r, false)
 	res, err := s.backend.Exec(ctx, client.ExecRequest{
 		Command: req.Command, Cwd: req.Cwd, Env: req.Envs, Timeout: timeout,
-		OnOutput: es.onOutput(),
+		OnOutput: es.onOutput(), MaxOutput: s.outputCap(r, req.MaxOutput),
 		// Daytona clients see only the combined result: one pipe gives it
 		// in exact write order, as the reference daemon does.
 		Merge:  !ext(r) || req.Merge,
@@ -122,6 +122,7 @@ func (s *Server) writeExecResult(w http.ResponseWriter, r *http.Request, ctx con
 			out.Stdout, out.Stderr = &empty, &empty // marks HasStreams
 		}
 		out.TimedOut = res.TimedOut
+		out.Truncated = res.Truncated
 		out.Signal = res.Signal
 		out.DurationMs = float64(res.Duration) / float64(time.Millisecond)
 		if es.started() {
@@ -135,8 +136,13 @@ func (s *Server) writeExecResult(w http.ResponseWriter, r *http.Request, ctx con
 			writeResult(w, r, http.StatusOK, out, raw.Output, raw.Stdout, raw.Stderr)
 			return
 		}
+		writeJSON(w, http.StatusOK, out)
+		return
 	}
-	writeJSON(w, http.StatusOK, out)
+	// The output is escaped straight onto the connection.
+	result := out.Result
+	out.Result = placeholder(0)
+	writeJSONStream(w, http.StatusOK, out, strPieces(result))
 }
 
 func (s *Server) handleCodeRun(w http.ResponseWriter, r *http.Request) {
@@ -168,7 +174,7 @@ func (s *Server) handleCodeRun(w http.ResponseWriter, r *http.Request) {
 	es := s.newExecStream(w, r, true)
 	res, err := s.backend.CodeRun(ctx, client.CodeRunRequest{
 		Code: req.Code, Language: req.Language, Argv: req.Argv, Env: req.Envs,
-		Timeout: timeout, OnOutput: es.onOutput(),
+		Timeout: timeout, OnOutput: es.onOutput(), MaxOutput: s.outputCap(r, req.MaxOutput),
 	})
 	s.writeExecResult(w, r, ctx, es, res, err)
 }

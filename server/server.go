@@ -39,6 +39,7 @@ type Server struct {
 	maxMsg     int64
 	entryArgv  []string
 	writeWait  time.Duration // bound on one WebSocket write (slow consumers)
+	maxOutput  int64         // result output cap for requests without one
 	mux        *http.ServeMux
 	upgrader   websocket.Upgrader
 	entrypoint *entrypoint
@@ -75,6 +76,21 @@ func WithMaxMessageBytes(n int64) Option { return func(s *Server) { s.maxMsg = n
 // WithEntrypoint runs argv as the entrypoint session's command (docs/protocol.md §5.9).
 func WithEntrypoint(argv []string) Option {
 	return func(s *Server) { s.entryArgv = append([]string(nil), argv...) }
+}
+
+// WithMaxOutput sets the output cap of synchronous results (execute,
+// code-run, sync session exec) for requests that name none — every Daytona
+// request — in bytes; 0 means client.DefaultMaxOutput, a negative value no
+// cap. procsh clients choose their own with "maxOutput". A capped result
+// holds the first bytes; procsh clients see "truncated": true.
+func WithMaxOutput(n int64) Option { return func(s *Server) { s.maxOutput = n } }
+
+// outputCap is the MaxOutput passed to the backend for a request.
+func (s *Server) outputCap(r *http.Request, asked int64) int64 {
+	if ext(r) && asked != 0 {
+		return asked
+	}
+	return s.maxOutput
 }
 
 // withWriteWait bounds a single WebSocket write; tests shorten it.

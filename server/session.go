@@ -179,6 +179,7 @@ func (s *Server) handleSessionExec(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := s.backend.ExecSession(ctx, sid, client.SessionExecRequest{
 		Command: req.Command, Async: async, SuppressInputEcho: req.SuppressInputEcho,
+		MaxOutput: s.outputCap(r, req.MaxOutput),
 	})
 	if r.Context().Err() != nil {
 		return
@@ -211,6 +212,7 @@ func (s *Server) handleSessionExec(w http.ResponseWriter, r *http.Request) {
 		// Exact bytes only (base64 encodes far faster than JSON escapes
 		// and survives any output); the Daytona fields stay null.
 		out.Signal = res.Signal
+		out.Truncated = res.Truncated
 		if wantsRawResult(r) {
 			out.Lengths = []int64{int64(len(res.Output)), int64(len(res.Stdout)), int64(len(res.Stderr))}
 			writeResult(w, r, http.StatusOK, out, []byte(res.Output), []byte(res.Stdout), []byte(res.Stderr))
@@ -220,65 +222,73 @@ func (s *Server) handleSessionExec(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, out)
 		return
 	}
+	// The output strings are escaped straight onto the connection.
+	var bigs []pieces
+	big := func(p pieces) *string {
+		ph := placeholder(len(bigs))
+		bigs = append(bigs, p)
+		return &ph
+	}
 	cls := wire.ClassOf(r)
-	var output string
 	if cls.Combined {
-		output = res.Output
+		out.Output = big(strPieces(res.Output))
 	} else {
-		output = s.markedOutput(r.Context(), sid, res)
+		out.Output = big(s.markedPieces(r.Context(), sid, res))
 	}
-	out.Output = &output
 	if cls.Modern() {
-		out.Stdout, out.Stderr = &res.Stdout, &res.Stderr
+		out.Stdout, out.Stderr = big(strPieces(res.Stdout)), big(strPieces(res.Stderr))
 	}
-	writeJSON(w, http.StatusOK, out.SessionExecuteResponse)
+	writeJSONStream(w, http.StatusOK, out.SessionExecuteResponse, bigs...)
 }
 
-// markedOutput rebuilds the marker-encoded log of a finished command. When
-// only one stream has output the result is known without reading the log.
-func (s *Server) markedOutput(ctx context.Context, sid string, res *client.SessionExecResult) string {
+// markedPieces is the marker-encoded log of a finished command (as far as
+// the result holds it), one marker per change of stream, read back from the
+// log as parts rather than rebuilt in memory. When only one stream has
+// output the result is known without reading the log.
+func (s *Server) markedPieces(ctx context.Context, sid string, res *client.SessionExecResult) pieces {
 	switch {
 	case res.Output == "":
-		return ""
+		return strPieces()
 	case res.Stderr == "" && res.Stdout == res.Output:
-		return string(wire.AppendChunk(nil, wire.StreamStdout, []byte(res.Stdout)))
+		return strPieces(string(wire.AppendChunk(nil, wire.StreamStdout, nil)), res.Stdout)
 	case res.Stdout == "" && res.Stderr == res.Output:
-		return string(wire.AppendChunk(nil, wire.StreamStderr, []byte(res.Stderr)))
+		return strPieces(string(wire.AppendChunk(nil, wire.StreamStderr, nil)), res.Stderr)
 	}
-	b, err := s.readLog(ctx, sid, res.CmdID)
+	st, err := s.backend.StreamCommandLogs(ctx, sid, res.CmdID, client.LogOptions{})
 	if err != nil {
-		return string(wire.AppendChunk(nil, wire.StreamStdout, []byte(res.Output)))
+		return strPieces(string(wire.AppendChunk(nil, wire.StreamStdout, nil)), res.Output)
 	}
-	return string(b)
-}
-
-// readLog returns the command's whole log, marker-encoded, one marker per
-// backend chunk.
-func (s *Server) readLog(ctx context.Context, sid, cid string) ([]byte, error) {
-	st, err := s.backend.StreamCommandLogs(ctx, sid, cid, client.LogOptions{})
-	if err != nil {
-		return nil, err
-	}
-	defer st.Close()
-	var out []byte
-	var last client.Stream
-	for {
-		c, err := st.Recv()
-		if err == io.EOF {
-			return out, nil
+	return func(emit func(string) error) error {
+		defer st.Close()
+		left := int64(len(res.Output))
+		var last client.Stream
+		for left > 0 {
+			c, err := st.Recv()
+			if err != nil {
+				if err == io.EOF {
+					return nil
+				}
+				return err
+			}
+			data := c.Data
+			if int64(len(data)) > left {
+				data = data[:left]
+			}
+			left -= int64(len(data))
+			if len(data) == 0 {
+				continue
+			}
+			if c.Stream != last {
+				if err := emit(string(wire.AppendChunk(nil, streamByte(c.Stream), nil))); err != nil {
+					return err
+				}
+				last = c.Stream
+			}
+			if err := emit(string(data)); err != nil {
+				return err
+			}
 		}
-		if err != nil {
-			return nil, err
-		}
-		if len(c.Data) == 0 {
-			continue
-		}
-		if c.Stream != last {
-			out = wire.AppendChunk(out, streamByte(c.Stream), c.Data)
-			last = c.Stream
-		} else {
-			out = append(out, c.Data...)
-		}
+		return nil
 	}
 }
 

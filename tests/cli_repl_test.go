@@ -258,7 +258,8 @@ func TestCLIREPL(t *testing.T) {
 	if err != nil {
 		t.Fatalf("history: %v", err)
 	}
-	for _, want := range []string{"40 + 2", "add(20, 22) * 10", "function add(a, b)   return a + b end"} {
+	// A multi-line entry is one line of the file, quoted with its newlines.
+	for _, want := range []string{"40 + 2", "add(20, 22) * 10", `\"function add(a, b)\n  return a + b\nend"`} {
 		if !strings.Contains(string(hist), want+"\n") {
 			t.Errorf("history lacks %q:\n%s", want, hist)
 		}

@@ -65,9 +65,9 @@ func TestCLIScriptPipeline(t *testing.T) {
 	cliWantLines(t, res.stdout, "[test:math] not ok 4 - deliberately broken: got '2', want '3'", "3 passed, 1 failed", "pipeline FAILED")
 
 	// It needs nothing outside the sandboxed profile.
-	res = cliScript(t, cliCmd{args: []string{"--sandbox"}}, "pipeline.lua")
+	res = cliScript(t, cliCmd{args: []string{"--restricted"}}, "pipeline.lua")
 	if res.code != 0 || !strings.Contains(res.stdout, "pipeline PASSED") {
-		t.Errorf("pipeline.lua --sandbox: exit %d\nstdout: %s\nstderr: %s", res.code, res.stdout, res.stderr)
+		t.Errorf("pipeline.lua --restricted: exit %d\nstdout: %s\nstderr: %s", res.code, res.stdout, res.stderr)
 	}
 }
 

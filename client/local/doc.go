@@ -108,6 +108,18 @@
 // trap, or a SIGKILL to the shell itself, loses what changed since the last
 // save. Commands see the PROCSH_SESSION and PROCSH_CMD variables.
 //
+// # Command logs
+//
+// A session command's output is kept in memory up to WithLogMemory (256 KiB
+// by default); past that the whole log moves to a file in WithLogDir
+// ($TMPDIR or /tmp, never /dev/shm) that is created 0600 and unlinked at
+// once, indexed by a few bytes in memory per MiB — so memory stays flat
+// whatever the output size, and nothing is left on disk after a crash.
+// DeleteSession closes the files. WithLogLimit caps what is kept per command:
+// past it the oldest quarter is dropped at a time, Logs reports Truncated and
+// FirstOffset, and a replay from a dropped offset fails with ErrNotFound
+// ("no longer kept") instead of silently skipping.
+//
 // # Linux only
 //
 // The backend reads /proc and relies on Linux pipes, FIFOs and process

@@ -56,16 +56,17 @@ func (b *Backend) Exec(ctx context.Context, req client.ExecRequest) (*client.Exe
 		return nil, &client.Error{Op: op, Kind: client.ErrUnavailable, Msg: "script file", Err: err}
 	}
 	return b.run(ctx, runSpec{
-		op:       op,
-		argv:     []string{b.shell, f.Name()},
-		dir:      dir,
-		env:      mergeEnv(b.baseEnv(), req.Env),
-		timeout:  req.Timeout,
-		onOutput: req.OnOutput,
-		marker:   "PROCSH_EXEC=" + ids.UUID(),
-		merge:    req.Merge,
-		detach:   req.Detach,
-		owned:    !req.Detach,
+		op:        op,
+		argv:      []string{b.shell, f.Name()},
+		dir:       dir,
+		env:       mergeEnv(b.baseEnv(), req.Env),
+		timeout:   req.Timeout,
+		onOutput:  req.OnOutput,
+		marker:    "PROCSH_EXEC=" + ids.UUID(),
+		maxOutput: req.MaxOutput,
+		merge:     req.Merge,
+		detach:    req.Detach,
+		owned:     !req.Detach,
 	})
 }
 
@@ -130,13 +131,14 @@ func (b *Backend) CodeRun(ctx context.Context, req client.CodeRunRequest) (*clie
 		lang = client.Python
 	}
 	spec := runSpec{
-		op:       op,
-		dir:      b.opts.dir,
-		env:      mergeEnv(b.baseEnv(), req.Env),
-		timeout:  req.Timeout,
-		onOutput: req.OnOutput,
-		marker:   "PROCSH_EXEC=" + ids.UUID(),
-		owned:    true,
+		op:        op,
+		dir:       b.opts.dir,
+		env:       mergeEnv(b.baseEnv(), req.Env),
+		timeout:   req.Timeout,
+		onOutput:  req.OnOutput,
+		marker:    "PROCSH_EXEC=" + ids.UUID(),
+		maxOutput: req.MaxOutput,
+		owned:     true,
 	}
 	switch lang {
 	case client.Python:

@@ -4,40 +4,254 @@ package local
 
 import (
 	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
 	"io"
+	"os"
 	"sort"
+	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/procsh/procsh/client"
 )
 
+// Log retention defaults.
+const (
+	// DefaultLogMemory is how much of a command's output is kept in memory;
+	// beyond it the whole log moves to a private file.
+	DefaultLogMemory = 256 << 10
+	// ckptEvery is the spacing of the in-memory index into a log file.
+	ckptEvery = 1 << 20
+	// maxRecord bounds one record of a log file (and one chunk read back).
+	maxRecord = 1 << 20
+	recHeader = 5 // stream byte + big-endian uint32 length
+)
+
+// WithLogMemory sets how many bytes of a command's output stay in memory
+// (DefaultLogMemory by default); a longer log is kept in a private file
+// instead, so memory stays bounded whatever the output size.
+func WithLogMemory(n int64) Option { return func(o *options) { o.logs.memory = n } }
+
+// WithLogLimit caps the bytes kept per command (0, the default, keeps
+// everything). Past the cap the oldest output is dropped in segments of a
+// quarter of the cap: Logs reports Truncated and the first offset still
+// kept, and a replay from an earlier offset fails with ErrNotFound.
+func WithLogLimit(n int64) Option { return func(o *options) { o.logs.limit = n } }
+
+// WithLogDir sets where log files are made ($TMPDIR or /tmp by default; not
+// the in-memory /dev/shm of WithTempDir). Each file is unlinked as soon as
+// it is open, so nothing is left behind, and is readable by this user only.
+func WithLogDir(dir string) Option { return func(o *options) { o.logs.dir = dir } }
+
+// logConfig is the retention policy of command logs.
+type logConfig struct {
+	memory int64  // in-memory window; 0 = DefaultLogMemory, <0 = none
+	limit  int64  // bytes kept per command; 0 = all
+	dir    string // where log files go; "" = os.TempDir()
+}
+
+func (c logConfig) window() int64 {
+	m := c.memory
+	switch {
+	case m == 0:
+		m = DefaultLogMemory
+	case m < 0:
+		m = 0
+	}
+	if c.limit > 0 && c.limit < m {
+		m = c.limit
+	}
+	return m
+}
+
+func (c logConfig) segSize() int64 {
+	if c.limit <= 0 {
+		return 1 << 62
+	}
+	s := c.limit / 4
+	if s < 1 {
+		s = 1
+	}
+	return s
+}
+
 // cmdLog is a command's output: chunks in arrival order with their offsets
-// in the combined log. Chunks are never modified once appended, so readers
-// may hold them without the lock. Readers wait for more by selecting on
-// notify, which is closed (and replaced) on every append and at the end:
-// a broadcast that also composes with ctx.Done.
+// in the combined log. A short log lives in memory; past the window it
+// lives in unlinked files (segments) with a sparse in-memory index, so a
+// log of any size costs a few kilobytes of memory. Stored data is never
+// modified, so readers may use it without the lock. Readers wait for more
+// by selecting on notify, which is closed (and replaced) on every append
+// and at the end: a broadcast that also composes with ctx.Done.
 type cmdLog struct {
+	cfg    logConfig
 	mu     sync.Mutex
-	chunks []client.Chunk
+	chunks []client.Chunk // while in memory
+	segs   []*segment     // once spilled
+	first  int64          // first offset still kept
 	size   int64
 	done   bool
+	werr   error // a failed write: the log ends there
 	notify chan struct{}
 }
 
+// segment is one log file: records (stream byte, uint32 length, data) for
+// the log offsets start..end.
+type segment struct {
+	f          *os.File
+	start, end int64
+	fsize      int64
+	ckpts      []ckpt // record starts, at least every ckptEvery log bytes
+}
+
+type ckpt struct{ off, pos int64 }
+
 func newCmdLog() *cmdLog { return &cmdLog{notify: make(chan struct{})} }
+
+// newLog returns an empty log under the backend's retention policy.
+func (b *Backend) newLog() *cmdLog {
+	l := newCmdLog()
+	l.cfg = b.opts.logs
+	return l
+}
 
 func (l *cmdLog) append(s client.Stream, p []byte) {
 	if len(p) == 0 {
 		return
 	}
-	data := make([]byte, len(p))
-	copy(data, p)
 	l.mu.Lock()
-	l.chunks = append(l.chunks, client.Chunk{Stream: s, Offset: l.size, Data: data})
-	l.size += int64(len(data))
+	defer l.mu.Unlock()
+	if l.done || l.werr != nil {
+		return
+	}
+	if l.segs == nil && l.size+int64(len(p)) > l.cfg.window() {
+		// A spill that cannot even create its file keeps the log in
+		// memory rather than lose output.
+		if err := l.spill(); err != nil && l.segs != nil {
+			l.fail(err)
+			return
+		}
+	}
+	if l.segs == nil {
+		data := make([]byte, len(p))
+		copy(data, p)
+		l.chunks = append(l.chunks, client.Chunk{Stream: s, Offset: l.size, Data: data})
+		l.size += int64(len(data))
+	} else {
+		if err := l.writeAll(s, p); err != nil {
+			l.fail(err)
+			return
+		}
+		l.drop()
+	}
+	l.wake()
+}
+
+func (l *cmdLog) wake() {
 	close(l.notify)
 	l.notify = make(chan struct{})
-	l.mu.Unlock()
+}
+
+// fail ends the log at a write error; readers get it once they reach it.
+func (l *cmdLog) fail(err error) {
+	l.werr = &client.Error{Op: "command log", Kind: client.ErrUnavailable, Msg: "output past offset " + fmt.Sprint(l.size) + " was lost", Err: err}
+	l.wake()
+}
+
+// spill moves the in-memory chunks (the log from offset 0; memory never
+// drops any) into a first segment.
+func (l *cmdLog) spill() error {
+	chunks := l.chunks
+	l.chunks = nil
+	l.size = l.first
+	if err := l.newSegment(); err != nil {
+		l.chunks, l.size = chunks, l.first
+		for _, c := range chunks {
+			l.size += int64(len(c.Data))
+		}
+		return err
+	}
+	for _, c := range chunks {
+		if err := l.writeAll(c.Stream, c.Data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeAll appends p as records no larger than maxRecord, none crossing a
+// segment boundary, so that a small limit is kept exactly.
+func (l *cmdLog) writeAll(s client.Stream, p []byte) error {
+	for len(p) > 0 {
+		seg := l.segs[len(l.segs)-1]
+		room := l.cfg.segSize() - (seg.end - seg.start)
+		if room <= 0 {
+			if err := l.newSegment(); err != nil {
+				return err
+			}
+			continue
+		}
+		n := int64(len(p))
+		if n > maxRecord {
+			n = maxRecord
+		}
+		if n > room {
+			n = room
+		}
+		if err := l.write(s, p[:n]); err != nil {
+			return err
+		}
+		p = p[n:]
+	}
+	return nil
+}
+
+func (l *cmdLog) newSegment() error {
+	dir := l.cfg.dir
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	f, err := os.CreateTemp(dir, "procsh-log-*") // mode 0600
+	if err != nil {
+		return err
+	}
+	// Unlinked at once: private, and gone with the last descriptor
+	// whatever happens to this process.
+	_ = os.Remove(f.Name())
+	l.segs = append(l.segs, &segment{f: f, start: l.size, end: l.size})
+	return nil
+}
+
+// write appends one record at the end of the log (l.mu held).
+func (l *cmdLog) write(s client.Stream, p []byte) error {
+	seg := l.segs[len(l.segs)-1]
+	var hdr [recHeader]byte
+	hdr[0] = byte(s)
+	binary.BigEndian.PutUint32(hdr[1:], uint32(len(p)))
+	if _, err := seg.f.WriteAt(hdr[:], seg.fsize); err != nil {
+		return err
+	}
+	if _, err := seg.f.WriteAt(p, seg.fsize+recHeader); err != nil {
+		return err
+	}
+	if n := len(seg.ckpts); n == 0 || l.size-seg.ckpts[n-1].off >= ckptEvery {
+		seg.ckpts = append(seg.ckpts, ckpt{off: l.size, pos: seg.fsize})
+	}
+	seg.fsize += recHeader + int64(len(p))
+	l.size += int64(len(p))
+	seg.end = l.size
+	return nil
+}
+
+// drop removes the oldest segments while more than the limit is kept.
+func (l *cmdLog) drop() {
+	for l.cfg.limit > 0 && len(l.segs) > 1 && l.size-l.segs[0].start > l.cfg.limit {
+		_ = l.segs[0].f.Close()
+		l.segs[0] = nil
+		l.segs = l.segs[1:]
+		l.first = l.segs[0].start
+	}
 }
 
 // finish marks the log complete; no append may follow.
@@ -50,23 +264,58 @@ func (l *cmdLog) finish() {
 	l.mu.Unlock()
 }
 
-// snapshot returns the combined log and the two streams.
-func (l *cmdLog) snapshot() client.Logs {
+// release closes the log's files; readers still open get ErrClosed.
+func (l *cmdLog) release() {
 	l.mu.Lock()
-	chunks := l.chunks
-	size := l.size
+	segs := l.segs
+	l.segs = []*segment{}
+	l.chunks = nil
+	l.first = l.size
 	l.mu.Unlock()
-	all := make([]byte, 0, size)
-	var out, errb []byte
-	for _, c := range chunks {
-		all = append(all, c.Data...)
-		if c.Stream == client.Stdout {
-			out = append(out, c.Data...)
-		} else {
-			errb = append(errb, c.Data...)
-		}
+	for _, s := range segs {
+		_ = s.f.Close()
 	}
-	return client.Logs{Output: string(all), Stdout: string(out), Stderr: string(errb)}
+}
+
+// kept returns the retention state: the first kept offset and the size.
+func (l *cmdLog) kept() (first, size int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.first, l.size
+}
+
+// snapshot returns the combined log and the two streams.
+func (l *cmdLog) snapshot() client.Logs { return l.snapshotMax(-1) }
+
+// snapshotMax is snapshot of at most max bytes from the first kept offset
+// (max < 0: everything); Truncated says whether anything was left out.
+
+func (l *cmdLog) snapshotMax(max int64) client.Logs {
+	first, size := l.kept()
+	end := size
+	truncated := first > 0
+	if max >= 0 && size-first > max {
+		end, truncated = first+max, true
+	}
+	all := make([]byte, 0, end-first)
+	var spans []span
+	st := l.stream(context.Background(), client.LogOptions{Offset: first})
+	st.limit = end
+	defer st.Close()
+	for {
+		c, err := st.Recv()
+		if err != nil {
+			// io.EOF, or the log lost a segment meanwhile: what we have.
+			if err != io.EOF {
+				truncated = true
+			}
+			break
+		}
+		all = append(all, c.Data...)
+		spans = addSpan(spans, c.Stream, len(all))
+	}
+	out, stdout, stderr := splitStreams(all, spans)
+	return client.Logs{Output: out, Stdout: stdout, Stderr: stderr, Truncated: truncated, FirstOffset: first}
 }
 
 // logStream reads a cmdLog from an offset.
@@ -77,6 +326,10 @@ type logStream struct {
 	limit  int64 // -1 when following
 	closed chan struct{}
 	once   sync.Once
+	// cursor into a segment: the record at file position cpos starts at log
+	// offset coff, so sequential reads never rescan.
+	cseg       *segment
+	cpos, coff int64
 }
 
 func (l *cmdLog) stream(ctx context.Context, opts client.LogOptions) *logStream {
@@ -90,6 +343,12 @@ func (l *cmdLog) stream(ctx context.Context, opts client.LogOptions) *logStream 
 		l.mu.Unlock()
 	}
 	return s
+}
+
+// errNotKept is the replay of an offset the retention limit dropped.
+func errNotKept(pos, first int64) error {
+	return client.Errorf("stream logs", client.ErrNotFound,
+		"offset %d is no longer kept: the log was truncated and starts at offset %d", pos, first)
 }
 
 // Recv implements client.LogStream. Chunks are delivered as stored (an
@@ -106,26 +365,30 @@ func (s *logStream) Recv() (client.Chunk, error) {
 		}
 		l := s.log
 		l.mu.Lock()
-		size, done, notify, chunks := l.size, l.done, l.notify, l.chunks
+		size, done, notify, chunks, segs, first, werr := l.size, l.done, l.notify, l.chunks, l.segs, l.first, l.werr
 		l.mu.Unlock()
+		if s.pos < first {
+			return client.Chunk{}, errNotKept(s.pos, first)
+		}
 		end := size
 		if s.limit >= 0 && s.limit < end {
 			end = s.limit
 		}
 		if s.pos < end {
-			i := sort.Search(len(chunks), func(i int) bool {
-				return chunks[i].Offset+int64(len(chunks[i].Data)) > s.pos
-			})
-			c := chunks[i]
-			from := s.pos - c.Offset
-			to := int64(len(c.Data))
-			if c.Offset+to > end {
-				to = end - c.Offset
+			if segs == nil {
+				return s.fromMemory(chunks, end), nil
 			}
-			data := make([]byte, to-from)
-			copy(data, c.Data[from:to])
-			s.pos += int64(len(data))
-			return client.Chunk{Stream: c.Stream, Offset: c.Offset + from, Data: data}, nil
+			c, err := s.fromFile(segs, end)
+			if err != nil {
+				if f, _ := l.kept(); s.pos < f {
+					return client.Chunk{}, errNotKept(s.pos, f)
+				}
+				return client.Chunk{}, &client.Error{Op: "stream logs", Kind: client.ErrUnavailable, Msg: "reading the log file", Err: err}
+			}
+			return c, nil
+		}
+		if werr != nil {
+			return client.Chunk{}, werr
 		}
 		if done || s.limit >= 0 {
 			return client.Chunk{}, io.EOF
@@ -138,8 +401,119 @@ func (s *logStream) Recv() (client.Chunk, error) {
 	}
 }
 
+func (s *logStream) fromMemory(chunks []client.Chunk, end int64) client.Chunk {
+	i := sort.Search(len(chunks), func(i int) bool {
+		return chunks[i].Offset+int64(len(chunks[i].Data)) > s.pos
+	})
+	c := chunks[i]
+	from := s.pos - c.Offset
+	to := int64(len(c.Data))
+	if c.Offset+to > end {
+		to = end - c.Offset
+	}
+	data := make([]byte, to-from)
+	copy(data, c.Data[from:to])
+	s.pos += int64(len(data))
+	return client.Chunk{Stream: c.Stream, Offset: c.Offset + from, Data: data}
+}
+
+// fromFile reads the record holding s.pos from its segment.
+func (s *logStream) fromFile(segs []*segment, end int64) (client.Chunk, error) {
+	i := sort.Search(len(segs), func(i int) bool { return segs[i].end > s.pos })
+	if i == len(segs) {
+		return client.Chunk{}, errors.New("offset past the log")
+	}
+	seg := segs[i]
+	pos, off := int64(-1), int64(0)
+	if s.cseg == seg && s.coff <= s.pos {
+		pos, off = s.cpos, s.coff
+	} else {
+		k := sort.Search(len(seg.ckpts), func(k int) bool { return seg.ckpts[k].off > s.pos }) - 1
+		if k < 0 {
+			return client.Chunk{}, errors.New("no index entry")
+		}
+		pos, off = seg.ckpts[k].pos, seg.ckpts[k].off
+	}
+	var hdr [recHeader]byte
+	for {
+		if _, err := seg.f.ReadAt(hdr[:], pos); err != nil {
+			return client.Chunk{}, err
+		}
+		n := int64(binary.BigEndian.Uint32(hdr[1:]))
+		if off+n <= s.pos {
+			pos, off = pos+recHeader+n, off+n
+			continue
+		}
+		from, to := s.pos-off, n
+		if off+to > end {
+			to = end - off
+		}
+		data := make([]byte, to-from)
+		if _, err := seg.f.ReadAt(data, pos+recHeader+from); err != nil {
+			return client.Chunk{}, err
+		}
+		s.cseg, s.cpos, s.coff = seg, pos, off
+		c := client.Chunk{Stream: client.Stream(hdr[0]), Offset: s.pos, Data: data}
+		s.pos += int64(len(data))
+		return c, nil
+	}
+}
+
 // Close implements client.LogStream.
 func (s *logStream) Close() error {
 	s.once.Do(func() { close(s.closed) })
 	return nil
+}
+
+// span is a run of one stream in a combined output buffer, ending at end.
+type span struct {
+	stream client.Stream
+	end    int
+}
+
+// addSpan records that combined now ends with n more bytes of stream s.
+func addSpan(spans []span, s client.Stream, end int) []span {
+	if k := len(spans); k > 0 && spans[k-1].stream == s {
+		spans[k-1].end = end
+		return spans
+	}
+	return append(spans, span{s, end})
+}
+
+// splitStreams turns a combined buffer that is never written again into
+// the result strings without copying it: the combined string shares the
+// buffer, and so does a lone stream's; only output interleaving both
+// streams is copied, once, into the two stream strings.
+func splitStreams(all []byte, spans []span) (combined, stdout, stderr string) {
+	if len(all) == 0 {
+		return "", "", ""
+	}
+	combined = unsafe.String(unsafe.SliceData(all), len(all))
+	if len(spans) == 1 {
+		if spans[0].stream == client.Stderr {
+			return combined, "", combined
+		}
+		return combined, combined, ""
+	}
+	var nout int
+	start := 0
+	for _, sp := range spans {
+		if sp.stream != client.Stderr {
+			nout += sp.end - start
+		}
+		start = sp.end
+	}
+	var out, errb strings.Builder
+	out.Grow(nout)
+	errb.Grow(len(all) - nout)
+	start = 0
+	for _, sp := range spans {
+		if sp.stream == client.Stderr {
+			errb.Write(all[start:sp.end])
+		} else {
+			out.Write(all[start:sp.end])
+		}
+		start = sp.end
+	}
+	return combined, out.String(), errb.String()
 }

@@ -38,19 +38,25 @@ type runSpec struct {
 	timeout  time.Duration
 	onOutput func(client.Chunk)
 	marker   string // "KEY=VALUE" put in env to find escaped descendants
-	merge    bool   // stderr into stdout: one pipe, exact write order
-	detach   bool   // let background processes outlive the run
-	owned    bool   // carry the owner entry: the reaper ends it if we die
+	// maxOutput is the request's MaxOutput (see client.OutputCap).
+	maxOutput int64
+	merge     bool // stderr into stdout: one pipe, exact write order
+	detach    bool // let background processes outlive the run
+	owned     bool // carry the owner entry: the reaper ends it if we die
 }
 
-// collector gathers both streams in arrival order.
+// collector gathers both streams in arrival order, up to max bytes (-1:
+// no cap); the streams are runs (spans) of the one buffer, not copies.
 type collector struct {
-	mu       sync.Mutex
-	combined []byte
-	out, err []byte
-	sealed   bool
-	exited   bool
-	onOutput func(client.Chunk)
+	mu        sync.Mutex
+	combined  []byte
+	spans     []span
+	total     int64
+	max       int64
+	truncated bool
+	sealed    bool
+	exited    bool
+	onOutput  func(client.Chunk)
 }
 
 func exitedFlag(c *collector) bool {
@@ -65,12 +71,16 @@ func (c *collector) add(s client.Stream, p []byte) {
 	if c.sealed {
 		return // an orphan writing after Exec returned: discard
 	}
-	off := int64(len(c.combined))
-	c.combined = append(c.combined, p...)
-	if s == client.Stdout {
-		c.out = append(c.out, p...)
-	} else {
-		c.err = append(c.err, p...)
+	off := c.total
+	c.total += int64(len(p))
+	keep := p
+	if c.max >= 0 && int64(len(c.combined))+int64(len(p)) > c.max {
+		keep = p[:c.max-int64(len(c.combined))]
+		c.truncated = true
+	}
+	if len(keep) > 0 {
+		c.combined = append(c.combined, keep...)
+		c.spans = addSpan(c.spans, s, len(c.combined))
 	}
 	if c.onOutput != nil {
 		c.onOutput(client.Chunk{Stream: s, Offset: off, Data: p})
@@ -231,7 +241,7 @@ func (b *Backend) run(ctx context.Context, spec runSpec) (*client.ExecResult, er
 	errW.Close()
 	lifeW.Close()
 	defer lifeR.Close()
-	c := &collector{onOutput: spec.onOutput}
+	c := &collector{onOutput: spec.onOutput, max: client.OutputCap(spec.maxOutput)}
 	streams := 2
 	drained := make(chan struct{}, 2)
 	go pump(outR, client.Stdout, c, drained)
@@ -290,9 +300,9 @@ func (b *Backend) run(ctx context.Context, spec runSpec) (*client.ExecResult, er
 	}
 	c.mu.Lock()
 	c.sealed = true
-	res.Result = string(c.combined)
-	res.Stdout = string(c.out)
-	res.Stderr = string(c.err)
+	res.Result, res.Stdout, res.Stderr = splitStreams(c.combined, c.spans)
+	res.Truncated = c.truncated
+	c.combined = nil
 	c.mu.Unlock()
 
 	ws, _ := cmd.ProcessState.Sys().(syscall.WaitStatus)

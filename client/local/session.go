@@ -262,7 +262,7 @@ func (b *Backend) ExecSession(ctx context.Context, sessionID string, req client.
 	if err != nil {
 		return nil, err
 	}
-	c := &command{id: ids.UUID(), text: req.Command, async: req.Async, log: newCmdLog(), done: make(chan struct{})}
+	c := &command{id: ids.UUID(), text: req.Command, async: req.Async, log: b.newLog(), done: make(chan struct{})}
 	if req.Async {
 		// The stdin FIFO exists from submission on, so input sent while
 		// the command still waits in the queue is delivered when it starts.
@@ -303,8 +303,8 @@ func (b *Backend) ExecSession(ctx context.Context, sessionID string, req client.
 	if deleted {
 		return nil, client.Errorf(op, client.ErrClosed, "session %q was deleted while the command ran", sessionID)
 	}
-	logs := c.log.snapshot()
-	return &client.SessionExecResult{CmdID: c.id, ExitCode: info.ExitCode, Output: logs.Output, Stdout: logs.Stdout, Stderr: logs.Stderr, Signal: info.Signal}, nil
+	logs := c.log.snapshotMax(client.OutputCap(req.MaxOutput))
+	return &client.SessionExecResult{CmdID: c.id, ExitCode: info.ExitCode, Output: logs.Output, Stdout: logs.Stdout, Stderr: logs.Stderr, Signal: info.Signal, Truncated: logs.Truncated}, nil
 }
 
 // ctxKind maps a context error to a sentinel.
@@ -354,7 +354,8 @@ func (b *Backend) GetCommandLogs(ctx context.Context, sessionID, commandID strin
 	if err != nil {
 		return nil, err
 	}
-	l := c.log.snapshot()
+	// Capped like a result: the rest stays readable with StreamCommandLogs.
+	l := c.log.snapshotMax(client.DefaultMaxOutput)
 	return &l, nil
 }
 

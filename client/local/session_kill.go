@@ -241,6 +241,12 @@ func (s *session) endDestroy() {
 		f.Close()
 	}
 	os.RemoveAll(s.dir)
+	s.mu.Lock()
+	cmds := s.order
+	s.mu.Unlock()
+	for _, c := range cmds {
+		c.log.release() // log files and memory go with the session
+	}
 }
 
 // endTree ends every process of the session. The fast path costs system

@@ -111,7 +111,7 @@ func (r *Client) Exec(ctx context.Context, req client.ExecRequest) (*client.Exec
 	if err != nil {
 		return nil, err
 	}
-	in := wire.ExecuteRequest{Command: req.Command, Cwd: req.Cwd, Envs: req.Env, Timeout: secondsCeil(req.Timeout)}
+	in := wire.ExecuteRequest{Command: req.Command, Cwd: req.Cwd, Envs: req.Env, Timeout: secondsCeil(req.Timeout), MaxOutput: req.MaxOutput}
 	if extended && req.Timeout > 0 {
 		in.TimeoutMs = uint64(max(req.Timeout/time.Millisecond, 1))
 	}
@@ -142,7 +142,7 @@ func (r *Client) execCall(ctx context.Context, op, path string, q url.Values, in
 		return nil, err
 	}
 	res := &client.ExecResult{
-		ExitCode: out.ExitCode, Result: out.Result, TimedOut: out.TimedOut, Signal: out.Signal,
+		ExitCode: out.ExitCode, Result: out.Result, TimedOut: out.TimedOut, Signal: out.Signal, Truncated: out.Truncated,
 		Duration: time.Duration(out.DurationMs * float64(time.Millisecond)),
 	}
 	if res.Duration == 0 {
@@ -200,7 +200,7 @@ func (r *Client) CodeRun(ctx context.Context, req client.CodeRunRequest) (*clien
 	if err != nil {
 		return nil, err
 	}
-	in := wire.CodeRunRequest{Code: req.Code, Language: req.Language, Argv: req.Argv, Envs: req.Env, Timeout: secondsCeil(req.Timeout)}
+	in := wire.CodeRunRequest{Code: req.Code, Language: req.Language, Argv: req.Argv, Envs: req.Env, Timeout: secondsCeil(req.Timeout), MaxOutput: req.MaxOutput}
 	if extended && req.Timeout > 0 {
 		in.TimeoutMs = uint64(max(req.Timeout/time.Millisecond, 1))
 	}

@@ -20,6 +20,8 @@
 // channels with cwd and environment applied in the command (sshd often
 // refuses Setenv), exit codes and signals are reported, and timeouts and
 // cancellation kill the remote process group over a second channel (which
-// works where sshd ignores signal requests). Sessions and PTYs report
-// ErrUnsupported.
+// works where sshd ignores signal requests). PTYs are SSH sessions with a
+// pty request: several handles may attach, late ones may ask for
+// scrollback, and Kill ends the program's process group over a second
+// channel. Sessions report ErrUnsupported.
 package ssh

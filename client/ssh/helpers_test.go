@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/procsh/procsh/client/local"
 	"github.com/procsh/procsh/client/ssh"
 	"github.com/procsh/procsh/internal/proctable"
 	"github.com/procsh/procsh/internal/sshtest"
@@ -93,3 +94,12 @@ func eventually(d time.Duration, cond func() bool) bool {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+func localBackend(t testing.TB) *local.Backend {
+	b, err := local.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = b.Close() })
+	return b
+}

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/procsh/procsh/client"
+	"github.com/procsh/procsh/internal/ids"
 	"github.com/procsh/procsh/internal/shell"
 )
 
@@ -65,8 +66,9 @@ func (c *Client) rawExec(ctx context.Context, req client.ExecRequest) (*client.E
 	}
 	// The script travels on stdin (no ARG_MAX limit); the command itself
 	// then reads from /dev/null, as a one-shot command has no input.
-	body := `s=$(cat); exec </dev/null; ` + pre + `eval "$s"`
-	return c.runRaw(ctx, op, wrap(body), strings.NewReader(req.Command), req.Timeout, req.OnOutput)
+	tag := ids.Hex(8)
+	body := `s=$(cat); exec </dev/null; ` + pre + `export ` + tagKey + `=` + tag + `; eval "$s"`
+	return c.runRaw(ctx, op, wrap(body), tag, strings.NewReader(req.Command), req.Timeout, req.OnOutput)
 }
 
 func (c *Client) rawCodeRun(ctx context.Context, req client.CodeRunRequest) (*client.ExecResult, error) {
@@ -89,23 +91,57 @@ func (c *Client) rawCodeRun(ctx context.Context, req client.CodeRunRequest) (*cl
 	default:
 		return nil, client.Errorf(op, client.ErrInvalidArgument, "unsupported language: %s", req.Language)
 	}
-	body := pre + "exec " + prog
+	tag := ids.Hex(8)
+	body := pre + "export " + tagKey + "=" + tag + "; exec " + prog
 	if len(req.Argv) > 0 {
 		body += " " + shell.Join(req.Argv)
 	}
-	return c.runRaw(ctx, op, wrap(body), strings.NewReader(req.Code), req.Timeout, req.OnOutput)
+	return c.runRaw(ctx, op, wrap(body), tag, strings.NewReader(req.Code), req.Timeout, req.OnOutput)
 }
 
-// killGroup signals the remote process group pgid over a new channel.
-func (c *Client) killGroup(pgid int, sig string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+// tagKey tags every process a raw command or PTY starts (it is exported in
+// the command), so that processes that left the process group and session
+// are still found when it is killed.
+const tagKey = "PROCSH_SSH_TAG"
+
+// killTreeScript signals, over a new channel, the process group and session
+// led by $1 and every process carrying tag $2, rescanning /proc until none
+// is left (for KILL) or once (for other signals). Where there is no /proc it
+// signals the process group only.
+const killTreeScript = `root=$1 tag=$2 sig=$3
+kill -"$sig" -- -"$root" 2>/dev/null
+[ -d /proc/self ] || exit 0
+for round in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+  pids=
+  for d in /proc/[0-9]*; do
+    p=${d#/proc/}
+    [ "$p" = "$$" ] && continue
+    s=$(cat "$d/stat" 2>/dev/null) || continue
+    s=${s##*) }
+    set -- $s
+    [ "$1" = Z ] && continue
+    if [ "$p" = "$root" ] || [ "$3" = "$root" ] || [ "$4" = "$root" ] ||
+       grep -qsa -- "` + tagKey + `=$tag" "$d/environ"; then
+      pids="$pids $p"
+    fi
+  done
+  [ -z "$pids" ] && exit 0
+  kill -"$sig" $pids 2>/dev/null
+  [ "$sig" = KILL ] || exit 0
+  sleep 0.05
+done`
+
+// killTree signals the tree of a raw command or PTY (see killTreeScript).
+func (c *Client) killTree(pid int, tag, sig string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	_, err := run(ctx, c.conn, "kill -"+sig+" -- -"+strconv.Itoa(pgid)+" 2>/dev/null; true", nil)
+	cmd := "exec /bin/sh -c " + shell.Quote(killTreeScript) + " sh " + strconv.Itoa(pid) + " " + shell.Quote(tag) + " " + sig
+	_, err := run(ctx, c.conn, cmd, nil)
 	return err
 }
 
 // runRaw runs cmd (built by wrap) with stdin, collecting its output.
-func (c *Client) runRaw(ctx context.Context, op, cmd string, stdin io.Reader, timeout time.Duration, onOutput func(client.Chunk)) (*client.ExecResult, error) {
+func (c *Client) runRaw(ctx context.Context, op, cmd, tag string, stdin io.Reader, timeout time.Duration, onOutput func(client.Chunk)) (*client.ExecResult, error) {
 	start := time.Now()
 	s, err := c.conn.NewSession()
 	if err != nil {
@@ -181,10 +217,10 @@ func (c *Client) runRaw(ctx context.Context, op, cmd string, stdin io.Reader, ti
 		case <-timer:
 			timer = nil
 			res.TimedOut = true
-			c.endGroup(pid, waitc, &waitErr, &ended)
+			c.endTree(pid, tag, waitc, &waitErr, &ended)
 		case <-ctx.Done():
 			cancelled = ctx.Err()
-			c.endGroup(pid, waitc, &waitErr, &ended)
+			c.endTree(pid, tag, waitc, &waitErr, &ended)
 		}
 	}
 	res.Duration = time.Since(start)
@@ -218,20 +254,20 @@ func (c *Client) runRaw(ctx context.Context, op, cmd string, stdin io.Reader, ti
 	return res, nil
 }
 
-// endGroup sends TERM to the group, then KILL after a grace, waiting for
-// the command to end.
-func (c *Client) endGroup(pid int, waitc <-chan error, waitErr *error, ended *bool) {
+// endTree sends TERM to the command's tree, then KILL after a grace,
+// waiting for the command to end.
+func (c *Client) endTree(pid int, tag string, waitc <-chan error, waitErr *error, ended *bool) {
 	if pid <= 1 {
 		return
 	}
-	_ = c.killGroup(pid, "TERM")
+	_ = c.killTree(pid, tag, "TERM")
 	select {
 	case *waitErr = <-waitc:
 		*ended = true
 		return
 	case <-time.After(rawKillGrace):
 	}
-	_ = c.killGroup(pid, "KILL")
+	_ = c.killTree(pid, tag, "KILL")
 	select {
 	case *waitErr = <-waitc:
 		*ended = true

@@ -71,8 +71,8 @@ func TestRawBadInput(t *testing.T) {
 	if err := c.CreateSession(ctx, client.SessionOptions{ID: "s"}); !errors.Is(err, client.ErrUnsupported) {
 		t.Errorf("session: %v", err)
 	}
-	if _, err := c.CreatePTY(ctx, client.PTYOptions{ID: "p"}); !errors.Is(err, client.ErrUnsupported) {
-		t.Errorf("pty: %v", err)
+	if err := c.KillCommand(ctx, "s", "c", 9); !errors.Is(err, client.ErrUnsupported) {
+		t.Errorf("kill command: %v", err)
 	}
 	c.Close()
 	if _, err := c.Exec(ctx, client.ExecRequest{Command: "true"}); !errors.Is(err, client.ErrClosed) {
@@ -81,7 +81,8 @@ func TestRawBadInput(t *testing.T) {
 }
 
 // TestRawTimeoutKillsGroup: a timed-out command's whole remote process
-// group ends, children included, killed over a second channel.
+// tree ends, killed over a second channel: children, and a daemon that left
+// the process group and session.
 func TestRawTimeoutKillsGroup(t *testing.T) {
 	srv := sshtest.Start(t)
 	c := dial(t, srv, opts(srv, ssh.ModeRaw))
@@ -89,7 +90,7 @@ func TestRawTimeoutKillsGroup(t *testing.T) {
 	var mu sync.Mutex
 	var live []byte
 	res, err := c.Exec(ctxT(t, 30*time.Second), client.ExecRequest{
-		Command: "sleep " + m + " & sleep " + m + "; wait",
+		Command: "sleep " + m + " & setsid sleep " + m + " & sleep " + m + "; wait",
 		Timeout: 500 * time.Millisecond,
 		OnOutput: func(ch client.Chunk) {
 			mu.Lock()

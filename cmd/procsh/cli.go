@@ -15,8 +15,10 @@ import (
 	"time"
 
 	"github.com/procsh/procsh/client"
+	"github.com/procsh/procsh/client/daytona"
 	"github.com/procsh/procsh/client/local"
 	"github.com/procsh/procsh/client/remote"
+	clientssh "github.com/procsh/procsh/client/ssh"
 	"github.com/procsh/procsh/luabind"
 	"github.com/procsh/procsh/repl"
 )
@@ -36,9 +38,13 @@ type options struct {
 	exprs   []string
 	server  string
 	token   string
-	sandbox bool
+	sandbox bool // --restricted (old name --sandbox)
 	timeout time.Duration
-	version bool
+	// SSH settings for --server ssh://…
+	identity, knownHosts, sshMode string
+	sandboxID                     string // --sandbox-id
+	version                       bool
+	trace                         bool // --trace, PROCSH_TRACE=1
 }
 
 // exprFlag collects every -e, run in order as lua.c does.
@@ -96,13 +102,18 @@ Usage:
   procsh [flags]                         interactive REPL (when stdin is a terminal)
   procsh serve [--listen addr] [--token-file f] [--allow-origin o]
                                          serve the process API over HTTP/WebSocket
+  procsh [flags] test [--filter P] [--format text|tap|junit] [paths...]
+                                         run the *_test.lua / *_spec.lua tests
+  procsh init [dir]                      write editor stubs (.luarc.json, .procsh/meta)
 
 Flags (before the script name; everything after it goes to the script):
 `
 
 const usageTail = `
 Environment: PROCSH_SERVER and PROCSH_TOKEN are the defaults of --server and
---token.
+--token; PROCSH_TRACE=1 turns on --trace; --sandbox-id reads DAYTONA_API_KEY
+and DAYTONA_API_URL; --server ssh://… follows ~/.ssh/config and known_hosts
+and uses SSH_AUTH_SOCK.
 
 Exit status: 0 success; 1 script error (file:line: message and a traceback
 on stderr); n when the script calls os.exit(n); 124 --timeout expired;
@@ -114,11 +125,17 @@ func newFlagSet(opts *options, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("procsh", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Var(exprFlag{&opts.exprs}, "e", "run `code` (may be repeated; runs before a script)")
-	fs.StringVar(&opts.server, "server", os.Getenv("PROCSH_SERVER"), "run processes on the procsh/Daytona toolbox server at `URL` instead of this machine")
+	fs.StringVar(&opts.server, "server", os.Getenv("PROCSH_SERVER"), "run processes on the procsh/Daytona toolbox server at `URL` (http[s]://…), or on an SSH host (ssh://[user@]host[:port]), instead of this machine")
+	fs.StringVar(&opts.identity, "identity", "", "SSH private key `file` for --server ssh://… (besides ~/.ssh/config, the agent and ~/.ssh/id_*)")
+	fs.StringVar(&opts.knownHosts, "known-hosts", "", "known_hosts `file` for --server ssh://… (default ~/.ssh/known_hosts)")
+	fs.StringVar(&opts.sshMode, "ssh-mode", "", "`mode` for --server ssh://…: agent (upload procsh, full API) or raw (plain SSH channels); default agent on Linux amd64/arm64 hosts")
 	fs.StringVar(&opts.token, "token", os.Getenv("PROCSH_TOKEN"), "bearer `token` for --server")
-	fs.BoolVar(&opts.sandbox, "sandbox", false, "sandboxed library profile: no os, io or file access in Lua")
+	fs.StringVar(&opts.sandboxID, "sandbox-id", "", "run processes in the Daytona sandbox with this `id` (or name), reached through the Daytona API ($DAYTONA_API_KEY, $DAYTONA_API_URL)")
+	fs.BoolVar(&opts.sandbox, "restricted", false, "restricted (sandboxed) library profile: no os, io or file access in Lua")
+	fs.BoolVar(&opts.sandbox, "sandbox", false, "old name of --restricted")
 	fs.Var(durationFlag{&opts.timeout}, "timeout", "bound the whole run of a script (`duration` such as 30s, 5m, or seconds)")
 	fs.BoolVar(&opts.version, "version", false, "print the version and exit")
+	fs.BoolVar(&opts.trace, "trace", os.Getenv("PROCSH_TRACE") == "1", "print every command the script runs, with a timestamp, its target, exit status and duration, to stderr")
 	return fs
 }
 
@@ -160,6 +177,10 @@ func Main(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 				return exitUsage
 			}
 			return serveMain(rest[1:], stdout, stderr)
+		case "test":
+			return (&app{opts: opts, stdin: stdin, stdout: stdout, stderr: stderr}).testMain(rest[1:])
+		case "init":
+			return initMain(rest[1:], stdout, stderr)
 		case "run":
 			if len(rest) < 2 {
 				fmt.Fprintln(stderr, "procsh run: missing script name")
@@ -205,12 +226,35 @@ func (e *signalError) Error() string { return "interrupted by " + e.sig.String()
 // set, checked with one request so that a wrong URL or token is reported
 // before the script starts rather than as its first failure.
 func (a *app) newBackend(ctx context.Context) (client.Client, error) {
+	if a.opts.sandboxID != "" {
+		if a.opts.server != "" {
+			return nil, fmt.Errorf("--sandbox-id and --server exclude each other")
+		}
+		dc, err := daytona.New(daytona.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("sandbox %s: %w", a.opts.sandboxID, err)
+		}
+		r, err := dc.Connect(ctx, a.opts.sandboxID)
+		if err != nil {
+			return nil, fmt.Errorf("sandbox %s: %w", a.opts.sandboxID, err)
+		}
+		return r, nil
+	}
 	if a.opts.server == "" {
 		b, err := local.New()
 		if err != nil {
 			return nil, fmt.Errorf("local backend: %w", err)
 		}
 		return b, nil
+	}
+	if strings.HasPrefix(a.opts.server, "ssh://") {
+		c, err := clientssh.Dial(ctx, a.opts.server, clientssh.Options{
+			Identity: a.opts.identity, KnownHosts: a.opts.knownHosts, Mode: clientssh.Mode(a.opts.sshMode),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("server %s: %w", a.opts.server, err)
+		}
+		return c, nil
 	}
 	return connectRemote(ctx, a.opts.server, a.opts.token, "--token or PROCSH_TOKEN")
 }
@@ -249,7 +293,7 @@ func describeRemoteError(url, token, tokenHint string, err error) error {
 // newHost creates the Lua host, its output going through the status line
 // (which clears itself before script output) and, for the REPL, through
 // switchable writers.
-func (a *app) newHost(backend client.Client, stdout, stderr io.Writer) (*luabind.Host, error) {
+func (a *app) newHost(backend client.Client, stdout, stderr io.Writer, extra ...luabind.Option) (*luabind.Host, error) {
 	profile := luabind.ProfileFull
 	if a.opts.sandbox {
 		profile = luabind.ProfileSandbox
@@ -267,7 +311,17 @@ func (a *app) newHost(backend client.Client, stdout, stderr io.Writer) (*luabind
 	if a.status != nil {
 		hopts = append(hopts, luabind.WithWaitObserver(a.status.Observe))
 	}
-	return luabind.New(backend, hopts...)
+	if a.opts.trace {
+		target := "local"
+		switch {
+		case a.opts.server != "":
+			target = a.opts.server
+		case a.opts.sandboxID != "":
+			target = "daytona:" + a.opts.sandboxID
+		}
+		hopts = append(hopts, luabind.WithTrace(stderr, target))
+	}
+	return luabind.New(backend, append(hopts, extra...)...)
 }
 
 // runContext is the context of a whole run: cancelled by SIGINT/SIGTERM

@@ -11,6 +11,7 @@
 //	procsh [flags] < script.lua            (stdin not a terminal: the same)
 //	procsh [flags]                         on a terminal: the interactive REPL
 //	procsh serve [--listen addr] [--token-file f] [--allow-origin o]
+//	procsh [flags] test [--filter p] [--format text|tap|junit] [paths...]
 //
 // Flags come before the script name; everything after it goes to the
 // script. Run `procsh --help` for the flags.

@@ -71,7 +71,11 @@ func serveMain(args []string, stdout, stderr io.Writer) int {
 		// The token comes on stdin; nothing the server runs may see the
 		// environment's one either.
 		_ = os.Unsetenv(tokenEnv)
-		return serveStdio(os.Stdin, stdout, stderr, lopts)
+		// Its clients sit behind an SSH link, slower than a PTY can
+		// produce: a larger per-handle buffer keeps a client that reads as
+		// fast as the link allows from being cut off (the client side still
+		// cuts off one that stops reading).
+		return serveStdio(os.Stdin, stdout, stderr, append(lopts, local.WithPTYHandleBuffer(32<<20)))
 	}
 	tokenSet := false
 	fs.Visit(func(f *flag.Flag) { tokenSet = tokenSet || f.Name == "token" })

@@ -77,6 +77,9 @@ type Options struct {
 	// Env is set in every session with sshd's SetEnv (on top of HOME and
 	// XDG_CACHE_HOME).
 	Env map[string]string
+	// KeyFile, when set, is the user key (an unencrypted private key file)
+	// instead of a generated one, so several servers accept one key.
+	KeyFile string
 }
 
 // Start starts sshd and stops it when the test ends.
@@ -102,8 +105,19 @@ func Start(t testing.TB, opts ...Options) *Server {
 	}
 	hostSigner := writeKey(t, filepath.Join(dir, "host_ed25519"))
 	s.HostKey = hostSigner.PublicKey()
-	s.KeyFile = filepath.Join(dir, "id_ed25519")
-	s.Signer = writeKey(t, s.KeyFile)
+	if o.KeyFile != "" {
+		pemBytes, err := os.ReadFile(o.KeyFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Signer, err = ssh.ParsePrivateKey(pemBytes); err != nil {
+			t.Fatal(err)
+		}
+		s.KeyFile = o.KeyFile
+	} else {
+		s.KeyFile = filepath.Join(dir, "id_ed25519")
+		s.Signer = writeKey(t, s.KeyFile)
+	}
 	auth := filepath.Join(dir, "authorized_keys")
 	if err := os.WriteFile(auth, ssh.MarshalAuthorizedKey(s.Signer.PublicKey()), 0o600); err != nil {
 		t.Fatal(err)

@@ -11,6 +11,8 @@ type ExecuteRequest struct {
 	Timeout uint32 `json:"timeout,omitempty"`
 	// TimeoutMs is a procsh extension (milliseconds; wins over Timeout).
 	TimeoutMs uint64 `json:"timeoutMs,omitempty"`
+	// MaxOutput is a procsh extension: client.ExecRequest.MaxOutput.
+	MaxOutput int64 `json:"maxOutput,omitempty"`
 	// Merge and Detach are procsh extensions: client.ExecRequest's fields of
 	// the same names.
 	Merge  bool `json:"procshMerge,omitempty"`
@@ -30,6 +32,7 @@ type ExecuteResponse struct {
 	TimedOut   bool    `json:"timedOut,omitempty"`
 	Signal     string  `json:"signal,omitempty"`
 	DurationMs float64 `json:"durationMs,omitempty"`
+	Truncated  bool    `json:"truncated,omitempty"`
 	// Raw carries the exact bytes (JSON strings cannot hold every byte).
 	Raw *RawOutput `json:"procshRaw,omitempty"`
 	// Lengths of output, stdout and stderr in a RawResultType body.
@@ -57,6 +60,7 @@ type CodeRunRequest struct {
 	Envs      map[string]string `json:"envs,omitempty"`
 	Timeout   uint32            `json:"timeout,omitempty"`
 	TimeoutMs uint64            `json:"timeoutMs,omitempty"`
+	MaxOutput int64             `json:"maxOutput,omitempty"`
 }
 
 // CreateSessionRequest is the body of POST /process/session. Cwd and Envs
@@ -87,6 +91,7 @@ type SessionExecuteRequest struct {
 	RunAsync          bool   `json:"runAsync"`
 	Async             bool   `json:"async,omitempty"`
 	SuppressInputEcho bool   `json:"suppressInputEcho"`
+	MaxOutput         int64  `json:"maxOutput,omitempty"` // procsh extension
 }
 
 // SessionExecuteResponse is the reply of a session exec; every key is always
@@ -103,9 +108,10 @@ type SessionExecuteResponse struct {
 // extension fields.
 type SessionExecuteResponseExt struct {
 	SessionExecuteResponse
-	Signal  string     `json:"signal,omitempty"`
-	Raw     *RawOutput `json:"procshRaw,omitempty"`
-	Lengths []int64    `json:"procshLengths,omitempty"`
+	Signal    string     `json:"signal,omitempty"`
+	Truncated bool       `json:"truncated,omitempty"`
+	Raw       *RawOutput `json:"procshRaw,omitempty"`
+	Lengths   []int64    `json:"procshLengths,omitempty"`
 }
 
 // InputRequest is the body of POST …/command/{cid}/input.
