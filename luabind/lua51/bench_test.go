@@ -48,7 +48,7 @@ func projectScripts(b *testing.B) map[string]string {
 }
 
 func generated5000() map[string]string {
-	src := luadiff.Generate(1, 2200)
+	src := luadiff.Generate(1, 3050)
 	return map[string]string{"gen.lua": src}
 }
 
