@@ -28,7 +28,7 @@ import (
 func projectScripts(b *testing.B) map[string]string {
 	b.Helper()
 	srcs := map[string]string{}
-	for _, pat := range []string{"../../scripts/*.lua", "../../stdlib/lua/*.lua", "../../tests/lua/*.lua", "testdata/corpus/*.lua"} {
+	for _, pat := range []string{"../../scripts/*.lua", "../../stdlib/lua/*.lua", "../../tests/lua/*.lua", "../testdata/*.lua", "testdata/corpus/*.lua"} {
 		files, err := filepath.Glob(pat)
 		if err != nil {
 			b.Fatal(err)
