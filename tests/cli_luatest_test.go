@@ -319,6 +319,17 @@ it("runs after", function() end)
 		t.Errorf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
 
+	// os.exit in a test fails it and ends the run.
+	exit := t.TempDir()
+	cliWriteFile(t, exit, "a_spec.lua", `it("exits", function() os.exit(3) end)
+it("never runs", function() end)`)
+	cliWriteFile(t, exit, "b_spec.lua", `it("never runs either", function() end)`)
+	res = specRun(t, exit, "test")
+	if res.code != 1 || !strings.Contains(res.stdout, "FAIL    a_spec.lua: exits") || !strings.Contains(res.stdout, "os.exit(3) called in a test") ||
+		strings.Contains(res.stdout, "never runs") || !strings.Contains(res.stderr, "a_spec.lua: os.exit(3) called in a test") {
+		t.Errorf("os.exit: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+
 	bad := t.TempDir()
 	cliWriteFile(t, bad, "syntax_spec.lua", "it('x', function() end\n")
 	res = specRun(t, bad, "test")
@@ -412,5 +423,33 @@ func TestCLITestProjectLuaScripts(t *testing.T) {
 		if res.code != 0 || !strings.Contains(res.stdout, want) {
 			t.Errorf("%q: exit %d, want 0 and %q\n%s%s", c.files, res.code, want, res.stdout, res.stderr)
 		}
+	}
+}
+
+// Against a server, tests run remotely and the isolation still ends and
+// reports what a test left running (the stray scan is local only).
+func TestCLITestRemote(t *testing.T) {
+	srv := cliStartServer(t, "tok-luatest")
+	dir := t.TempDir()
+	cliWriteFile(t, dir, "remote_spec.lua", `
+it("runs remotely", function()
+  assert.equal("r\n", process.exec("echo r").stdout)
+end)
+it("leaves a command", function()
+  process.session():start("sleep 305.4242")
+end)
+it("finds it ended", function()
+  assert.equal(0, #process.list_sessions())
+end)
+`)
+	res := specRun(t, dir, "--server", srv.url, "--token", "tok-luatest", "test", "--format", "tap")
+	want := []string{"ok 1 - runs remotely", "not ok 2 - leaves a command", `left running after the test: command "sleep 305.4242"`, "ok 3 - finds it ended", "1..3"}
+	for _, w := range want {
+		if !strings.Contains(res.stdout, w) {
+			t.Errorf("output lacks %q:\n%s%s", w, res.stdout, res.stderr)
+		}
+	}
+	if res.code != 1 {
+		t.Errorf("exit %d, want 1", res.code)
 	}
 }

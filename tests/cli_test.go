@@ -335,3 +335,23 @@ func TestCLITeeStreamsLive(t *testing.T) {
 	}
 	cliAssertNoLeftovers(t, mark, -1)
 }
+
+// TestCLITrace: --trace and PROCSH_TRACE=1 print every command with a
+// timestamp, the target, its status and duration on stderr; stdout stays
+// the script's own.
+func TestCLITrace(t *testing.T) {
+	src := `print(process.exec({"echo", "a b"}).stdout); process.exec("exit 4")`
+	stamp := regexp.MustCompile(`(?m)^\[\d\d:\d\d:\d\d\.\d{3}\] local exec: echo 'a b' → exit 0 in \S+\n\[\d\d:\d\d:\d\d\.\d{3}\] local exec: exit 4 → exit 4 in \S+$`)
+	for name, c := range map[string]cliCmd{
+		"flag": {args: []string{"--trace", "-e", src}},
+		"env":  {args: []string{"-e", src}, env: []string{"PROCSH_TRACE=1"}},
+	} {
+		res := cliRun(t, c)
+		if res.code != 0 || res.stdout != "a b\n\n" || !stamp.MatchString(res.stderr) {
+			t.Errorf("%s: code %d stdout %q stderr %q", name, res.code, res.stdout, res.stderr)
+		}
+	}
+	if res := cliRun(t, cliCmd{args: []string{"-e", src}}); strings.Contains(res.stderr, "exec:") {
+		t.Errorf("traced without --trace: %q", res.stderr)
+	}
+}

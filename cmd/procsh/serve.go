@@ -128,7 +128,7 @@ func serveMain(args []string, stdout, stderr io.Writer) int {
 	// port), so its shape is stable.
 	fmt.Fprintf(stderr, "procsh: serving on http://%s (%s)\n", ln.Addr(), auth)
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	err = server.Serve(ctx, ln, srv)
 	_ = backend.Close()
