@@ -56,6 +56,15 @@ type ExecRequest struct {
 	// Past the cap the result holds the first MaxOutput bytes and says
 	// Truncated; the command itself runs on unaffected.
 	MaxOutput int64
+	// Merge sends stderr into stdout (2>&1, one pipe), so that Result is
+	// in exact write order; Stdout then holds everything and Stderr is
+	// empty. Without it the streams are read apart and Result is in arrival
+	// order.
+	Merge bool
+	// Detach lets processes the command put in the background outlive it.
+	// Without it, whatever the command started is ended (TERM, grace, KILL)
+	// before Exec returns.
+	Detach bool
 }
 
 // DefaultMaxOutput is the result output cap when a request sets none: a
@@ -91,8 +100,9 @@ type CodeRunRequest struct {
 // ExecResult is the outcome of Exec or CodeRun. A non-zero exit is a result,
 // not an error.
 type ExecResult struct {
-	// ExitCode is the exit status, or -1 when the process did not exit
-	// normally (see Signal) or could not be started.
+	// ExitCode is the exit status: 128+n when signal n ended the process
+	// (Signal names it), as shells report it; -1 when it could not be
+	// started.
 	ExitCode int
 	// Result is stdout and stderr combined in write order, byte-exact.
 	Result string

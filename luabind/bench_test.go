@@ -300,3 +300,28 @@ func BenchmarkSessionTasksGo(b *testing.B) {
 	b.ReportMetric(many.Seconds()/float64(b.N), "s/100")
 	b.ReportMetric(float64(many)/float64(one), "x-one")
 }
+
+// BenchmarkExecOverhead: 1000 × process.exec("true") from Lua against 1000
+// × Exec through the Go client in the same iteration, interleaved in rounds
+// of 100 so that load changes on a shared machine hit both alike; the ratio
+// is the binding's cost per command (target ≤ 1.1).
+func BenchmarkExecOverhead(b *testing.B) {
+	h, backend := benchHost(b)
+	ctx := context.Background()
+	var goLevel, lua time.Duration
+	for b.Loop() {
+		for range 10 {
+			start := time.Now()
+			for range 100 {
+				if _, err := backend.Exec(ctx, client.ExecRequest{Command: "true"}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			goLevel += time.Since(start)
+			lua += benchRun(b, h, `for _ = 1, 100 do process.exec("true") end`)
+		}
+	}
+	b.ReportMetric(float64(goLevel.Microseconds())/float64(b.N)/1000, "µs/exec-go")
+	b.ReportMetric(float64(lua.Microseconds())/float64(b.N)/1000, "µs/exec-lua")
+	b.ReportMetric(float64(lua)/float64(goLevel), "lua/go")
+}

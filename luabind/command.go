@@ -11,6 +11,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/procsh/procsh/client"
+	"github.com/procsh/procsh/expect"
 	"github.com/procsh/procsh/internal/luaargs"
 )
 
@@ -34,10 +35,11 @@ type command struct {
 	allDone                    chan struct{} // waitDone and cbDone
 	onStdout, onStderr, onExit *lua.LFunction
 	onData                     *lua.LFunction
-	wantLines, wantData        atomic.Bool   // the stream reader's view of which callbacks exist
-	cbDone                     chan struct{} // nil unless callbacks were set
-	cbThread                   *lua.LState   // the thread callbacks run on
-	teeDone                    chan struct{} // nil unless tee=true
+	wantLines, wantData        atomic.Bool      // the stream reader's view of which callbacks exist
+	exp                        *expect.Expecter // cmd:expect's engine, created on first use
+	cbDone                     chan struct{}    // nil unless callbacks were set
+	cbThread                   *lua.LState      // the thread callbacks run on
+	teeDone                    chan struct{}    // nil unless tee=true
 	cbErr                      error
 	node                       waitNode // the callback dispatcher, for deadlock detection
 

@@ -119,13 +119,17 @@
 // (fractions allowed). Options tables reject unknown keys. Every name below
 // comes from one registration table (Surface, in surface.go) that also
 // carries a one-line doc string per name; a test checks this list, the
-// README and the table against each other.
+// README and the table against each other. The global help(x) prints the
+// signature and doc string of a function, method or object from the same
+// table.
 //
-//	process.exec(cmd, {cwd=, env=, timeout=, tee=, stdin=, check=}) → result
+//	process.exec(cmd, {cwd=, env=, timeout=, tee=, stdin=, check=,
+//	  merge=, detach=, max_output=}) → result
 //	  (cmd is shell text, or an argv list run word for word, quoted for the shell)
-//	process.code_run(code, {language=, argv=, env=, timeout=, tee=, check=}) → result
+//	process.code_run(code, {language=, argv=, env=, timeout=, tee=, check=, max_output=}) → result
 //	  result = {exit_code, result, stdout, stderr, artifacts={stdout, charts},
-//	            ok, timed_out, signal, duration}   (stdout/stderr when known)
+//	            ok, timed_out, signal, truncated, duration}   (stdout/stderr when known;
+//	            truncated when output passed max_output, default 64 MiB, -1: no cap)
 //	process.session(id | {id=, cwd=, env=, detach=}) → session
 //	process.get_session(id) → session · process.list_sessions() → {info...}
 //	process.delete_session(id) → true
@@ -139,23 +143,33 @@
 //	  cmd:send(data) · cmd:close_stdin() · cmd:kill(signal?)
 //	  cmd:on_stdout(fn) · cmd:on_stderr(fn) · cmd:on_data(fn) · cmd:on_exit(fn) → cmd
 //	  for line, stream in cmd:lines() do ... end
+//	  cmd:expect(patterns, {timeout=}) → as pty:expect, over the command's output
 //	process.pty{id=, cols=, rows=, cwd=, env=, command=, on_output=, record=, strip_ansi=, timeout=, detach=} → pty
 //	process.attach_pty(id, {scrollback=, on_output=, strip_ansi=, timeout=}) → pty
 //	process.get_pty(id, {scrollback=, on_output=, strip_ansi=, timeout=}) → pty (the same as attach_pty)
 //	process.list_ptys() → {info...} · process.resize_pty(id, cols, rows) → info · process.kill_pty(id)
 //	  pty.id · pty:send(data) · pty:send_line(s) · pty:send_control("c")
 //	  pty:expect(patterns, {timeout=, strip_ansi=}) → index, {before, match, groups}
-//	    | nil, "timeout", "timeout" | nil, "eof", "closed"
+//	    | nil, message, "timeout" | nil, "eof", "closed"
+//	    (timeout: 30 s unless given per call or per PTY; the message names the
+//	    patterns and shows the unmatched output)
 //	    (a pattern is a Go regexp string, {exact=s}, process.EOF or process.TIMEOUT)
 //	  pty:resize(cols, rows) · pty:wait(timeout?) → {exit_code, reason}
 //	  pty:kill() · pty:close() · pty:on_output(fn) · pty:info() · pty:buffered()
 //	  pty:scrollback() → data, truncated
 //	process.connect(url, {token=, detach=}) → remote: the functions of process on a
 //	    remote server, plus remote.url and remote.close()
+//	process.connect("ssh://[user@]host[:port]", {identity=, known_hosts=, agent=, mode=,
+//	    password=, ssh_config=, detach=}) → remote on an SSH host (client/ssh), with a mode field
 //	process.spawn(fn, ...) → task · task:wait(timeout?) → fn's results · task:cancel()
 //	task:done() → boolean
-//	process.wait_all(list, timeout?) → {outcome...} · process.wait_any(list, timeout?) → index, outcome
+//	process.wait_all(list, timeout?) → firsts, all   (firsts[i]: a command's result or a
+//	    task's first value; all[i]: every value, {n=, ...})
+//	process.wait_any(list, timeout?) → index, values...  (every value of the first done)
 //	process.sleep(seconds)
+//	process.wait_for{port=, host=, http=, status=, file=, timeout=, interval=} → true
+//	    | nil, message, "timeout"   (checked by commands on this backend)
+//	process.retry(n, fn, {delay=, backoff=, max_delay=}) → fn(attempt)'s results
 //	process.quote(s) → one shell word · process.quote{words...} → quoted words joined by spaces
 //	process.with({cwd=, env=, timeout=, check=}, fn, ...) → fn's results, with those
 //	    options as the defaults of exec, code_run, session and session:run inside fn

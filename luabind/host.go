@@ -51,7 +51,9 @@ type config struct {
 	globals        []namedValue
 	connector      func(ctx context.Context, url, token string) (client.Client, error)
 	waitObserver   func(what string) (done func())
-	maxString      int // lua51.Options.MaxStringSize; see WithMaxStringSize
+	maxString      int       // lua51.Options.MaxStringSize; see WithMaxStringSize
+	trace          io.Writer // nil: no tracing (WithTrace)
+	traceTarget    string
 }
 
 type namedLoader struct {
@@ -110,6 +112,22 @@ func WithWaitObserver(fn func(what string) (done func())) Option {
 	return func(c *config) { c.waitObserver = fn }
 }
 
+// WithTrace makes the host write one line to w for every command a script
+// runs (exec, code_run, session:run, session:start, process.pty): a
+// timestamp, the target (target for the host's own backend, such as
+// "local" or a server URL; the URL for process.connect modules), what ran,
+// and its exit status and duration. procsh --trace and PROCSH_TRACE=1 use
+// it with the standard error. w receives whole lines, possibly from several
+// goroutines.
+func WithTrace(w io.Writer, target string) Option {
+	return func(c *config) {
+		if w != nil {
+			c.trace = newSyncWriter(w)
+		}
+		c.traceTarget = target
+	}
+}
+
 // ErrIncomplete is returned (wrapped) by Eval when the input is an
 // unfinished chunk, so a REPL can read another line.
 var ErrIncomplete = errors.New("luabind: incomplete chunk")
@@ -166,6 +184,7 @@ type Host struct {
 	mapImpl                  lua.LValue     // process.map's Lua side, compiled on first use
 
 	scoped map[*lua.LState][]*defaults // guarded by the GIL: process.with defaults by thread
+	docs   map[*lua.LFunction]docEntry // guarded by the GIL: what help(fn) shows
 }
 
 // New creates a host whose process module drives backend. The host owns the
@@ -218,9 +237,10 @@ func (h *Host) openLibs() error {
 		return err
 	}
 	openLua51(L, h)
-	h.process = h.newProcessModule(L, &api{h: h, c: h.backend, name: "process"})
+	h.process = h.newProcessModule(L, &api{h: h, c: h.backend, name: "process", target: h.cfg.traceTarget})
 	L.PreloadModule("process", func(L *lua.LState) int { L.Push(h.process); return 1 })
 	L.SetGlobal("process", h.process)
+	L.SetGlobal("help", L.NewFunction(h.luaHelp))
 	if err := openStdlib(L, h); err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -99,7 +100,7 @@ func TestLua51Generated(t *testing.T) {
 	dir := t.TempDir()
 	for seed := int64(1); seed <= int64(*luadiffSeeds); seed++ {
 		src := luadiff.Generate(seed, *luadiffSize)
-		name := "gen.lua"
+		name := fmt.Sprintf("gen%d.lua", seed) // error names are matched per chunk name
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
 			t.Fatal(err)
 		}

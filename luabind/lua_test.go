@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -469,6 +470,45 @@ func TestLuaCheckErrorEndsRun(t *testing.T) {
 	}
 	if out != "before\n" {
 		t.Errorf("stdout = %q", out)
+	}
+	luaAssertNoProcs(t, marker)
+}
+
+// TestLuaTrace: WithTrace writes one line per command with a timestamp,
+// the target, what ran, its status and duration.
+func TestLuaTrace(t *testing.T) {
+	marker := luaMarker(t)
+	var trace luaSyncBuffer
+	_, _, err := luaRun(t, context.Background(), marker, `
+		process.exec("true")
+		process.exec({"sh", "-c", "exit 3"})
+		pcall(process.exec, "sleep 5", {timeout = 0.05, check = true})
+		local s = process.session()
+		s:run("echo hi")
+		s:run("false", {timeout = 5})
+		s:start("true"):wait()
+		process.pty{command = {"true"}}:wait()`, luabind.WithTrace(&trace, "local"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(trace.String(), "\n"), "\n")
+	want := []string{
+		`local exec: true → exit 0 in `,
+		`local exec: sh -c 'exit 3' → exit 3 in `,
+		`local exec: sleep 5 → timed out in `,
+		`local run: echo hi → exit 0 in `,
+		`local run: false → exit 1 in `,
+		`local start: true`,
+		`local pty: true`,
+	}
+	if len(lines) != len(want) {
+		t.Fatalf("trace has %d lines, want %d:\n%s", len(lines), len(want), trace.String())
+	}
+	stamp := regexp.MustCompile(`^\[\d\d:\d\d:\d\d\.\d{3}\] `)
+	for i, w := range want {
+		if !stamp.MatchString(lines[i]) || !strings.Contains(lines[i], "] "+w) {
+			t.Errorf("line %d = %q, want a timestamp and %q", i, lines[i], w)
+		}
 	}
 	luaAssertNoProcs(t, marker)
 }

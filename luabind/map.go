@@ -6,6 +6,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/procsh/procsh/internal/luaargs"
+	"github.com/procsh/procsh/luabind/lua51"
 )
 
 // mapDefaultLimit is how many items process.map runs at once unless told.
@@ -89,7 +90,7 @@ func mapCall(a *api, L *lua.LState) int {
 	}
 	h := a.h
 	if h.mapImpl == nil {
-		chunk, err := L.LoadString(mapSource)
+		chunk, err := lua51.Load(L, "process.map", mapSource)
 		if err != nil {
 			panic("luabind: process.map source: " + err.Error())
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -17,9 +18,10 @@ import (
 // api is one instance of the process module, bound to one backend: the
 // host's own, or one returned by process.connect.
 type api struct {
-	h    *Host
-	c    client.Client
-	name string // "process", or "remote" for connected modules (used in messages)
+	h      *Host
+	c      client.Client
+	name   string // "process", or "remote" for connected modules (used in messages)
+	target string // what --trace calls the backend: the host's target, or a remote URL
 }
 
 // Type names of the userdata the module hands out.
@@ -42,6 +44,7 @@ func (h *Host) newProcessModule(L *lua.LState, a *api) *lua.LTable {
 			mod.RawSetString(m.Name, L.NewFunction(func(L *lua.LState) int { return f(a, L) }))
 		}
 	}
+	h.recordDocs(L, mod, a.name)
 	mod.RawSetString("EOF", h.markerEOF)
 	mod.RawSetString("TIMEOUT", h.markerTimeout)
 	return mod
@@ -141,7 +144,9 @@ func randomID(prefix string) string { return prefix + ids.Hex(6) }
 // --- exec and code_run ---
 
 // exec is process.exec(command, {cwd=, env=, timeout=, tee=, stdin=,
-// check=}). command is shell text or an argv list.
+// check=, merge=, detach=, max_output=}). command is shell text or an argv
+// list. The result keeps the first max_output bytes of output (default 64
+// MiB, -1 for no cap) and has truncated = true when there was more.
 //
 //	local r = process.exec("make test", {timeout = 60})
 //	if not r.ok then print(r.stderr) end
@@ -150,7 +155,8 @@ func (a *api) exec(L *lua.LState) int {
 	fname := a.name + ".exec"
 	command := commandArg(L, fname, 1)
 	o := luaargs.CheckOpts(L, fname, 2)
-	req := client.ExecRequest{Command: command, Cwd: o.Str("cwd", ""), Env: o.Env("env"), Timeout: o.Seconds("timeout")}
+	req := client.ExecRequest{Command: command, Cwd: o.Str("cwd", ""), Env: o.Env("env"), Timeout: o.Seconds("timeout"),
+		Merge: o.Bool("merge", false), Detach: o.Bool("detach", false), MaxOutput: maxOutputOpt(o)}
 	req.OnOutput = a.h.teeOpt(o)
 	hasStdin := o.Has("stdin")
 	stdin := o.Str("stdin", "")
@@ -162,6 +168,7 @@ func (a *api) exec(L *lua.LState) int {
 		req.Command = withStdin(command, stdin)
 	}
 	var res *client.ExecResult
+	defer a.trace("exec", command, time.Now(), &res)
 	err := a.h.wait(L, fname, "exec: "+firstLine(command), func(ctx context.Context) error {
 		var err error
 		res, err = a.c.Exec(ctx, req)
@@ -184,7 +191,7 @@ func (a *api) codeRun(L *lua.LState) int {
 	fname := a.name + ".code_run"
 	code := luaargs.CheckString(L, fname, 1, "code")
 	o := luaargs.CheckOpts(L, fname, 2)
-	req := client.CodeRunRequest{Code: code, Language: o.Str("language", ""), Argv: o.Strings("argv"), Env: o.Env("env"), Timeout: o.Seconds("timeout")}
+	req := client.CodeRunRequest{Code: code, Language: o.Str("language", ""), Argv: o.Strings("argv"), Env: o.Env("env"), Timeout: o.Seconds("timeout"), MaxOutput: maxOutputOpt(o)}
 	req.OnOutput = a.h.teeOpt(o)
 	hasCheck := o.Has("check")
 	check := o.Bool("check", false)
@@ -195,6 +202,7 @@ func (a *api) codeRun(L *lua.LState) int {
 		lang = client.Python
 	}
 	var res *client.ExecResult
+	defer a.trace("code_run", lang+": "+code, time.Now(), &res)
 	err := a.h.wait(L, fname, "code_run: "+lang, func(ctx context.Context) error {
 		var err error
 		res, err = a.c.CodeRun(ctx, req)
@@ -251,6 +259,9 @@ func execResult(L *lua.LState, r *client.ExecResult) *lua.LTable {
 	t.RawSetString("timed_out", lua.LBool(r.TimedOut))
 	if r.Signal != "" {
 		t.RawSetString("signal", lua.LString(r.Signal))
+	}
+	if r.Truncated {
+		t.RawSetString("truncated", lua.LTrue) // output past max_output was not kept
 	}
 	t.RawSetString("duration", lua.LNumber(r.Duration.Seconds()))
 	return t
@@ -330,7 +341,7 @@ func (a *api) connect(L *lua.LState) int {
 	if !detach {
 		h.cur.add(resourceFunc(func(context.Context) { _ = c.Close() }))
 	}
-	mod := h.newProcessModule(L, &api{h: h, c: c, name: "remote"})
+	mod := h.newProcessModule(L, &api{h: h, c: c, name: "remote", target: url})
 	mod.RawSetString("url", lua.LString(url))
 	mod.RawSetString("close", L.NewFunction(func(L *lua.LState) int {
 		if err := c.Close(); err != nil {

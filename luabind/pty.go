@@ -3,6 +3,7 @@ package luabind
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -137,6 +138,13 @@ func (a *api) pty(L *lua.LState) int {
 	}
 	if po.ID == "" {
 		po.ID = randomID("lua-pty-")
+	}
+	if h.cfg.trace != nil {
+		what := "login shell"
+		if len(po.Command) > 0 {
+			what = strings.Join(po.Command, " ")
+		}
+		a.traceLine(time.Now(), "pty", what, "")
 	}
 	var handle client.PTYHandle
 	var info *client.PTYInfo

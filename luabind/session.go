@@ -167,10 +167,15 @@ func sessionRun(L *lua.LState) int {
 	check := o.Bool("check", false)
 	o.Done()
 	s.a.h.defaultsOf(L).apply(nil, nil, &timeout, &check, hasCheck)
+	var traced *lua.LTable
+	defer s.a.traceTable(time.Now(), "run", command, &traced)
 	if timeout == 0 && tee == nil && !hasStdin {
 		n := s.runSync(L, fname, req)
-		if check && n == 1 {
-			checkResult(L, fname, command, L.Get(-1).(*lua.LTable))
+		if n == 1 {
+			traced = L.Get(-1).(*lua.LTable)
+			if check {
+				checkResult(L, fname, command, traced)
+			}
 		}
 		return n
 	}
@@ -199,6 +204,7 @@ func sessionRun(L *lua.LState) int {
 		return luaargs.Fail(L, fname, err)
 	}
 	t := c.result(L)
+	traced = t
 	if check {
 		checkResult(L, fname, command, t)
 	}
@@ -262,6 +268,7 @@ func sessionStart(L *lua.LState) int {
 	if c == nil {
 		return n
 	}
+	s.a.traceLine(c.started, "start", command, "")
 	c.detached = detach
 	if tee != nil {
 		c.startTee(tee)

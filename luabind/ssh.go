@@ -57,7 +57,7 @@ func (a *api) remoteModule(L *lua.LState, c client.Client, url string, detach bo
 	if !detach {
 		h.cur.add(resourceFunc(func(context.Context) { _ = c.Close() }))
 	}
-	mod := h.newProcessModule(L, &api{h: h, c: c, name: "remote"})
+	mod := h.newProcessModule(L, &api{h: h, c: c, name: "remote", target: url})
 	mod.RawSetString("url", lua.LString(url))
 	mod.RawSetString("close", L.NewFunction(func(L *lua.LState) int {
 		if err := c.Close(); err != nil {

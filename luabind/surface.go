@@ -80,8 +80,8 @@ func hostFn(f func(h *Host, L *lua.LState) int) func(a *api, L *lua.LState) int 
 }
 
 var (
-	execOpts    = []string{"cwd", "env", "timeout", "tee", "stdin", "check"}
-	codeRunOpts = []string{"language", "argv", "env", "timeout", "tee", "check"}
+	execOpts    = []string{"cwd", "env", "timeout", "tee", "stdin", "check", "merge", "detach", "max_output"}
+	codeRunOpts = []string{"language", "argv", "env", "timeout", "tee", "check", "max_output"}
 	attachOpts  = []string{"scrollback", "on_output", "strip_ansi", "timeout"}
 )
 
@@ -102,11 +102,13 @@ func processObject() Object {
 		fn("list_ptys", "()", nil, "{info...}", "Lists the backend's PTYs.", (*api).listPTYs),
 		fn("resize_pty", "(id, cols, rows)", nil, "info", "Resizes a PTY by id.", (*api).resizePTY),
 		fn("kill_pty", "(id)", nil, "true", "Kills a PTY by id.", (*api).killPTY),
-		fn("connect", "(url, {})", []string{"token", "detach"}, "remote", "Connects to a procsh or Daytona toolbox server: a module like process, plus url and close().", (*api).connect),
+		fn("connect", "(url, {})", []string{"token", "detach", "identity", "known_hosts", "agent", "mode", "password", "ssh_config"}, "remote", "Connects to a procsh or Daytona toolbox server, or an SSH host (ssh://…): a module like process, plus url and close().", (*api).connect),
 		fn("spawn", "(fn, ...)", nil, "task", "Runs fn(...) as a concurrent task.", hostFn((*Host).spawn)),
 		fn("wait_all", "(list, timeout?)", nil, "{outcome...}", "Waits for every task and command in list.", hostFn((*Host).waitAll)),
 		fn("wait_any", "(list, timeout?)", nil, "index, outcome", "Waits until one task or command in list is done.", hostFn((*Host).waitAny)),
 		fn("sleep", "(seconds)", nil, "", "Sleeps; other tasks run meanwhile.", hostFn((*Host).luaSleep)),
+		fn("wait_for", "{}", []string{"port", "host", "http", "status", "file", "timeout", "interval"}, "true | nil, msg, \"timeout\"", "Waits until a port accepts connections, a URL answers or a file exists, checked on this backend.", waitFor),
+		fn("retry", "(n, fn, {})", []string{"delay", "backoff", "max_delay"}, "fn's results", "Calls fn(attempt) up to n times until it succeeds, sleeping between attempts.", retry),
 		fn("map", "(items, fn, {})", []string{"limit", "fail_fast"}, "{{ok=, value=} | {ok=false, error=, kind=}...}", "Runs fn(item, i) for every item in tasks, at most limit at once; results in input order.", mapCall),
 		fn("daytona", "{}", []string{"api_key", "api_url", "organization_id", "poll_interval"}, "daytona", "A Daytona API client: get(id), list(), create{}, delete(id); a sandbox's connect() gives a module like process.", (*api).luaDaytona),
 		fn("quote", "(s | {words})", nil, "string", "Quotes s as one shell word, or a list of words joined with spaces.", quote),
@@ -144,6 +146,7 @@ var commandObject = Object{Name: "cmd", Sep: ":", Members: []Member{
 	method("send", "(data)", nil, "true", "Writes data to the command's stdin.", cmdSend),
 	method("close_stdin", "()", nil, "true", "Closes the command's stdin (EOF).", cmdCloseStdin),
 	method("kill", "(signal?)", nil, "true", "Sends a signal (default TERM) to the command.", cmdKill),
+	method("expect", "(patterns, {})", []string{"timeout"}, "index, match", "Waits until one of the patterns matches the command's output, as pty:expect.", cmdExpect),
 	method("lines", "()", nil, "iterator", "Iterates over the command's output lines: for line, stream in cmd:lines().", cmdLines),
 	method("on_stdout", "(fn)", nil, "cmd", "Sets the callback for stdout lines: fn(line, stream, cmd).", func(L *lua.LState) int { return cmdSetCallback(L, "on_stdout") }),
 	method("on_stderr", "(fn)", nil, "cmd", "Sets the callback for stderr lines: fn(line, stream, cmd).", func(L *lua.LState) int { return cmdSetCallback(L, "on_stderr") }),

@@ -207,28 +207,36 @@ func checkWaitables(L *lua.LState, fname string) []waitable {
 	return ws
 }
 
-// value pushes the outcome of a finished waitable: a command's result
-// table, or a task's first return value (raising the task's error).
-func (w waitable) value(L *lua.LState) lua.LValue {
+// values returns the outcome of a finished waitable: a command's result
+// table, or every return value of a task (raising the task's error).
+func (w waitable) values(L *lua.LState) []lua.LValue {
 	if w.t != nil {
 		if w.t.err != nil {
 			w.t.raise(L)
 		}
 		w.t.observed = true
-		if len(w.t.results) == 0 {
-			return lua.LNil
-		}
-		return w.t.results[0]
+		return w.t.results
 	}
 	if w.c.waitErr != nil {
-		return lua.LNil
+		return []lua.LValue{lua.LNil}
 	}
-	return w.c.result(L)
+	return []lua.LValue{w.c.result(L)}
 }
 
-// waitAll is process.wait_all(list, timeout?): it waits for every task and
-// command in list and returns a list of their outcomes in the same order (a
-// command's result table, a task's first return value). A failed task's
+// pack returns vals as a table {n = #vals, vals...}, as table.pack does.
+func pack(L *lua.LState, vals []lua.LValue) *lua.LTable {
+	t := L.CreateTable(len(vals), 1)
+	for i, v := range vals {
+		t.RawSetInt(i+1, v)
+	}
+	t.RawSetString("n", lua.LNumber(len(vals)))
+	return t
+}
+
+// waitAll is process.wait_all(list, timeout?) → firsts, all: it waits for
+// every task and command in list. firsts lists their outcomes in the same
+// order (a command's result table, a task's first return value); all[i] is
+// every value of element i, packed as {n = count, ...}. A failed task's
 // error is raised. On timeout it returns nil, "timeout", "timeout".
 func (h *Host) waitAll(L *lua.LState) int {
 	ws := checkWaitables(L, "process.wait_all")
@@ -263,16 +271,23 @@ func (h *Host) waitAll(L *lua.LState) int {
 	if timedOut {
 		return luaargs.FailKind(L, "timeout", KindTimeout)
 	}
-	out := L.CreateTable(len(ws), 0)
+	firsts := L.CreateTable(len(ws), 0)
+	all := L.CreateTable(len(ws), 0)
 	for i, w := range ws {
-		out.RawSetInt(i+1, w.value(L))
+		vals := w.values(L)
+		if len(vals) > 0 {
+			firsts.RawSetInt(i+1, vals[0])
+		}
+		all.RawSetInt(i+1, pack(L, vals))
 	}
-	L.Push(out)
-	return 1
+	L.Push(firsts)
+	L.Push(all)
+	return 2
 }
 
-// waitAny is process.wait_any(list, timeout?): it waits until one task or
-// command in list is done and returns its index and outcome (as wait_all).
+// waitAny is process.wait_any(list, timeout?) → index, values...: it waits
+// until one task or command in list is done and returns its index and its
+// outcome: a command's result table, or every value the task returned.
 func (h *Host) waitAny(L *lua.LState) int {
 	ws := checkWaitables(L, "process.wait_any")
 	d, has := luaargs.OptSeconds(L, "process.wait_any", 2, "timeout")
@@ -301,6 +316,9 @@ func (h *Host) waitAny(L *lua.LState) int {
 		return luaargs.FailKind(L, "timeout", KindTimeout)
 	}
 	L.Push(lua.LNumber(idx + 1))
-	L.Push(ws[idx].value(L))
-	return 2
+	vals := ws[idx].values(L)
+	for _, v := range vals {
+		L.Push(v)
+	}
+	return 1 + len(vals)
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/procsh/procsh/client"
 	"github.com/procsh/procsh/luabind"
+	"github.com/procsh/procsh/luabind/lua51"
 )
 
 //go:embed runner.lua
@@ -342,7 +343,7 @@ func runFile(ctx context.Context, file string, cfg Config, rep *reporter, sum *S
 			},
 			"raise": raiseAt,
 			"runner": func(L *lua.LState) int {
-				fn, err := L.Load(strings.NewReader(runnerSrc), "=procsh test")
+				fn, err := lua51.Load(L, "=procsh test", runnerSrc)
 				if err != nil {
 					L.RaiseError("%v", err)
 				}
@@ -363,7 +364,7 @@ func runFile(ctx context.Context, file string, cfg Config, rep *reporter, sum *S
 						src = ""
 					}
 				}
-				fn, err := L.Load(strings.NewReader(src), path)
+				fn, err := lua51.Load(L, path, src)
 				if err != nil {
 					L.RaiseError("%s", strings.TrimSpace(err.Error()))
 				}

@@ -365,6 +365,15 @@ func TestChecklistAfter190PTY(t *testing.T) {
 			}
 			structuredErr(tc.status, code, "")(t, r)
 		}
+		// A shell that cannot start is reported after the upgrade.
+		c, _, err := h.wsDial(t, "/process/pty/create-connect?id=p103c&cwd=%2Fno%2Fsuch%2Fdir", exitCtl, nil)
+		if err != nil {
+			t.Fatalf("bad cwd: %v", err)
+		}
+		_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		if _, data, err := c.ReadMessage(); err != nil || !strings.Contains(string(data), `"status":"error"`) || !strings.Contains(string(data), "failed to start PTY session") {
+			t.Errorf("bad cwd: frame %s, %v", data, err)
+		}
 		list := h.do("GET", "/process/pty", "", cur)
 		if contains(list.body, "p103") {
 			t.Errorf("103: a refused PTY exists: %s", list.body)

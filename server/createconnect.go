@@ -23,8 +23,9 @@ const createConnectID = "create-connect"
 // (eagerly, from the query's id, cols, rows and cwd and the env carried in
 // the X-Daytona-Pty-Envs~ subprotocol) and attaches to it. Argument errors
 // are answered before the upgrade with a structured error (only new SDKs use
-// this route), so nothing is created; a PTY that cannot start is reported
-// after it, as a control error frame, which the TS SDK shows verbatim.
+// this route), so nothing is created and Go and Python SDKs type the
+// status; a PTY that cannot start (a bad cwd) is reported after it, as the
+// v0.190 control error frame, whose text the TS SDK shows.
 func (s *Server) handleCreateConnectPTY(w http.ResponseWriter, r *http.Request) {
 	fail := func(status int, code, msg string, kind error) {
 		writeErrorResponse(w, r, apiError{status, code, msg}, kind)
@@ -80,9 +81,10 @@ func (s *Server) handleCreateConnectPTY(w http.ResponseWriter, r *http.Request) 
 		switch {
 		case errors.Is(err, client.ErrConflict):
 			fail(http.StatusConflict, wire.CodeConflict, "conflict: PTY session with ID '"+id+"' already exists", client.ErrConflict)
-		case errors.Is(err, client.ErrInvalidArgument):
-			fail(http.StatusBadRequest, wire.CodeBadRequest, "bad request: "+err.Error(), client.ErrInvalidArgument)
 		default:
+			// The shell cannot start (a bad cwd): after the upgrade, so the
+			// TS SDK shows the message (a refused handshake reaches it as
+			// "[object Object]").
 			s.refuseUpgrade(w, r, "failed to start PTY session: "+err.Error(), err)
 		}
 		return

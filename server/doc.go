@@ -10,6 +10,22 @@
 // The interpreter routes (docs/protocol.md §8) are not served: they answer 404 like any
 // unknown route.
 //
+// # Today's SDKs (docs/protocol.md §12)
+//
+// GET /process/pty/create-connect creates an eager PTY from the query (id,
+// cols, rows, cwd) and the env in the X-Daytona-Pty-Envs~ subprotocol token,
+// and attaches to it; argument errors are refused before the upgrade with a
+// structured error, so nothing is created. Every upgrade echoes exactly one
+// offered subprotocol when it knows one (X-Daytona-Pty-Exit-Control first,
+// then a version token; never an envs token) and none otherwise. PTY
+// connections that offered exit control receive the "exited" control frame
+// before the unchanged close frame; others never do. Clients announcing SDK
+// 0.201.0 or later get structured ErrorResponse bodies (source
+// DAYTONA_DAEMON, the daemon's codes and statuses: PROCESS_NOT_FOUND 404 for
+// unknown sessions, commands and PTYs, session exec included;
+// PROCESS_EXECUTION_TIMEOUT; COMMAND_ALREADY_COMPLETED; INVALID_REQUEST_BODY
+// for session exec validation); older clients keep the v0.190 shapes below.
+//
 // # Deliberate divergences from the reference daemon
 //
 // Each fixes a defect of docs/protocol.md §10 without changing what a client parses:
@@ -54,9 +70,10 @@
 //   - Resizing a PTY to 0 columns or rows is refused by the local backend
 //     (400); the reference accepts it.
 //
-// Kept on purpose although odd: session exec in an unknown session is 500 in
-// shape E2 with "session not found" in the message (clients rely on it);
-// exec body validation errors are 400 with an empty body (E4); resize of an
+// Kept on purpose for v0.190-era clients although odd: session exec in an
+// unknown session is 500 in shape E2 with "session not found" in the message
+// (clients rely on it); exec body validation errors are 400 with an empty
+// body (E4); resize of an
 // unknown PTY is 410; a wrong method answers 404, never 405; a trailing slash
 // is redirected (301 for GET, 307 otherwise); Daytona clients get 408 when an
 // execute times out. Unknown JSON fields are ignored, as in the reference
@@ -117,7 +134,7 @@
 //     stdout, 2 stderr) followed by raw payload — no markers, no JSON, binary
 //     safe. offset=N replays from byte N of the combined log. After the last
 //     byte of an ended command a text frame {"type":"exit","exitCode":N,
-//     "signal":"…"} precedes close 1000; a stream ended by an error sends
+//     "signal":"…","reason":"exited"|"signaled"} precedes close 1000; a stream ended by an error sends
 //     {"type":"error","procshKind":…,"message":…} first.
 //   - POST …/command/{cid}/kill {"signal":"TERM"} and
 //     POST …/command/{cid}/close-input (204).

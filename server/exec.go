@@ -55,7 +55,15 @@ func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request) {
 	res, err := s.backend.Exec(ctx, client.ExecRequest{
 		Command: req.Command, Cwd: req.Cwd, Env: req.Envs, Timeout: timeout,
 		OnOutput: es.onOutput(), MaxOutput: s.outputCap(r, req.MaxOutput),
+		// Daytona clients see only the combined result: one pipe gives it
+		// in exact write order, as the reference daemon does.
+		Merge:  !ext(r) || req.Merge,
+		Detach: req.Detach,
 	})
+	if err != nil && res == nil && !ext(r) && req.Cwd != "" && errors.Is(err, client.ErrInvalidArgument) {
+		// The reference daemon reports a bad cwd as a failed start.
+		res, err = &client.ExecResult{ExitCode: -1, Result: err.Error()}, nil
+	}
 	s.writeExecResult(w, r, ctx, es, res, err)
 }
 
@@ -92,6 +100,11 @@ func (s *Server) writeExecResult(w http.ResponseWriter, r *http.Request, ctx con
 		return
 	}
 	out := wire.ExecuteResponse{ExitCode: res.ExitCode, Result: res.Result}
+	if res.Signal != "" && !ext(r) {
+		// Daytona clients get what the reference daemon sends for a
+		// signalled run; procsh clients get 128+n and the signal's name.
+		out.ExitCode = -1
+	}
 	if len(res.Artifacts.Charts) > 0 {
 		out.Artifacts = &wire.Artifacts{}
 		for _, c := range res.Artifacts.Charts {

@@ -48,7 +48,7 @@ func TestExtensions(t *testing.T) {
 		if len(frames) != 2 || !bytes.Equal(frames[0], want[0]) || !bytes.Equal(frames[1], want[1]) {
 			t.Errorf("frames %q, want %q", frames, want)
 		}
-		if len(texts) != 1 || texts[0] != `{"type":"exit","exitCode":3}` {
+		if len(texts) != 1 || texts[0] != `{"type":"exit","exitCode":3,"reason":"exited"}` {
 			t.Errorf("text frames %q", texts)
 		}
 	})

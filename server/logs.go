@@ -285,7 +285,11 @@ func (s *Server) serveLogWS(w http.ResponseWriter, r *http.Request, sid, cid str
 	if recvErr == io.EOF {
 		if extended {
 			if ci, err := s.backend.GetCommand(ctx, sid, cid); err == nil && ci.ExitCode != nil {
-				s.sendText(conn, wire.LogTextFrame{Type: wire.LogFrameExit, ExitCode: ci.ExitCode, Signal: ci.Signal})
+				reason := "exited"
+				if ci.Signal != "" {
+					reason = "signaled"
+				}
+				s.sendText(conn, wire.LogTextFrame{Type: wire.LogFrameExit, ExitCode: ci.ExitCode, Signal: ci.Signal, Reason: reason})
 			}
 		}
 		s.closeWS(conn, readerDone, websocket.CloseNormalClosure, "")

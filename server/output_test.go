@@ -1,10 +1,14 @@
 package server
 
 import (
+	"context"
 	"encoding/base64"
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/procsh/procsh/client"
+	"github.com/procsh/procsh/client/remote"
 )
 
 func seqText(t *testing.T, n string) string {
@@ -63,5 +67,33 @@ func TestSessionExecMixedStreamed(t *testing.T) {
 	want := mark1 + "o1\n" + mark2 + "e1\n" + mark1 + "o2 <&> \ufffd\n"
 	if m["output"] != want || m["stdout"] != "o1\no2 <&> \ufffd\n" || m["stderr"] != "e1\n" {
 		t.Errorf("output %q stdout %q stderr %q", m["output"], m["stdout"], m["stderr"])
+	}
+}
+
+// The procsh remote client carries MaxOutput and Truncated both ways.
+func TestMaxOutputRemoteClient(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	rc, err := remote.New(h.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	ctx := context.Background()
+	full := seqText(t, "100000")
+	res, err := rc.Exec(ctx, client.ExecRequest{Command: "seq 1 100000", MaxOutput: 100})
+	if err != nil || res.Result != full[:100] || !res.Truncated {
+		t.Fatalf("exec: %v %d bytes truncated %v", err, len(res.Result), res.Truncated)
+	}
+	res, err = rc.Exec(ctx, client.ExecRequest{Command: "seq 1 100000"})
+	if err != nil || res.Result != full || res.Truncated {
+		t.Fatalf("exec without cap: %v %d bytes truncated %v", err, len(res.Result), res.Truncated)
+	}
+	if err := rc.CreateSession(ctx, client.SessionOptions{ID: "s"}); err != nil {
+		t.Fatal(err)
+	}
+	sr, err := rc.ExecSession(ctx, "s", client.SessionExecRequest{Command: "seq 1 100000", MaxOutput: 100})
+	if err != nil || sr.Output != full[:100] || sr.Stdout != full[:100] || !sr.Truncated {
+		t.Fatalf("session exec: %v %+v", err, sr)
 	}
 }

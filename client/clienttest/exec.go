@@ -20,6 +20,8 @@ func runExec(t *testing.T, nb NewFunc) {
 	t.Run("TimeoutKillsTree", func(t *testing.T) { t.Parallel(); execTimeout(t, nb) })
 	t.Run("TimeoutIgnoredTERM", func(t *testing.T) { t.Parallel(); execTimeoutIgnoredTERM(t, nb) })
 	t.Run("BackgroundJobDoesNotHang", func(t *testing.T) { t.Parallel(); execBackground(t, nb) })
+	t.Run("Detach", func(t *testing.T) { t.Parallel(); execDetach(t, nb) })
+	t.Run("Merge", func(t *testing.T) { t.Parallel(); execMerge(t, nb) })
 	t.Run("EndlessBackgroundWriter", func(t *testing.T) { t.Parallel(); execEndlessBackground(t, nb) })
 	t.Run("ContextCancel", func(t *testing.T) { t.Parallel(); execCancel(t, nb) })
 	t.Run("OnOutput", func(t *testing.T) { t.Parallel(); execOnOutput(t, nb) })
@@ -55,7 +57,7 @@ func execResults(t *testing.T, nb NewFunc) {
 			result: "a\x00b\xff\xfe\n\x00", stdout: ptr("a\x00b\xff\xfe\n"), stderr: ptr("\x00")},
 		{name: "no newline added", req: client.ExecRequest{Command: "printf nonl"}, result: "nonl"},
 		{name: "larger than ARG_MAX", req: client.ExecRequest{Command: "x='" + big + "'\necho ${#x}"}, result: fmt.Sprintf("%d\n", len(big))},
-		{name: "killed by signal", req: client.ExecRequest{Command: "echo pre; kill -9 $$"}, exit: -1, result: "pre\n", signal: "KILL"},
+		{name: "killed by signal", req: client.ExecRequest{Command: "echo pre; kill -9 $$"}, exit: 137, result: "pre\n", signal: "KILL"},
 		{name: "read gets EOF, not the script", req: client.ExecRequest{Command: "read x\necho got:$x\necho after"}, exit: 0, result: "got:\nafter\n"},
 		{name: "large output", req: client.ExecRequest{Command: "seq 1 200000"}, result: seq(200000)},
 	}
@@ -116,14 +118,16 @@ func execInvalid(t *testing.T, nb NewFunc) {
 	}
 }
 
+// execStartFailure: a missing working directory is a bad argument, as for
+// sessions and PTYs, not a result.
 func execStartFailure(t *testing.T, nb NewFunc) {
 	c := open(t, nb)
-	r, err := c.Exec(ctxFor(t, 30*time.Second), client.ExecRequest{Command: "echo hi", Cwd: "/nonexistent/procsh/dir"})
-	if err != nil {
-		t.Fatalf("Exec with a missing cwd: %v (want a result with exit code -1)", err)
-	}
-	if r.ExitCode != -1 || r.Result == "" {
-		t.Errorf("got exit %d result %s, want -1 and the OS error", r.ExitCode, q(r.Result))
+	for _, dir := range []string{"/nonexistent/procsh/dir", "/etc/passwd"} {
+		r, err := c.Exec(ctxFor(t, 30*time.Second), client.ExecRequest{Command: "echo hi", Cwd: dir})
+		wantKind(t, err, client.ErrInvalidArgument, "Exec with cwd "+dir)
+		if r != nil {
+			t.Errorf("Exec with cwd %s: got a result %+v as well", dir, r)
+		}
 	}
 }
 
@@ -178,10 +182,12 @@ func execTimeoutIgnoredTERM(t *testing.T, nb NewFunc) {
 
 func execBackground(t *testing.T, nb NewFunc) {
 	c := open(t, nb)
-	m := marker(5)
-	t.Cleanup(func() { killProcs(m) })
+	m1, m2, m3 := marker(30), marker(30), marker(30)
+	t.Cleanup(func() { killProcs(m1); killProcs(m2); killProcs(m3) })
 	start := time.Now()
-	r, err := c.Exec(ctxFor(t, 30*time.Second), client.ExecRequest{Command: "sleep " + m + " & echo hi"})
+	// A job holding stdout, one with its output elsewhere, and a daemon
+	// that left the group: Exec returns at once and ends all three.
+	r, err := c.Exec(ctxFor(t, 30*time.Second), client.ExecRequest{Command: "sleep " + m1 + " & sleep " + m2 + " >/dev/null 2>&1 & setsid sleep " + m3 + " >/dev/null 2>&1 & echo hi"})
 	if err != nil {
 		t.Fatalf("Exec: %v", err)
 	}
@@ -190,6 +196,41 @@ func execBackground(t *testing.T, nb NewFunc) {
 	}
 	if r.Result != "hi\n" || r.ExitCode != 0 {
 		t.Errorf("got %d %s, want 0 \"hi\\n\"", r.ExitCode, q(r.Result))
+	}
+	for _, m := range []string{m1, m2, m3} {
+		noProcs(t, m)
+	}
+}
+
+// execDetach: with Detach, background jobs outlive the Exec.
+func execDetach(t *testing.T, nb NewFunc) {
+	c := open(t, nb)
+	m := marker(30)
+	t.Cleanup(func() { killProcs(m) })
+	r, err := c.Exec(ctxFor(t, 30*time.Second), client.ExecRequest{Command: "sleep " + m + " >/dev/null 2>&1 & echo hi", Detach: true})
+	if err != nil || r.ExitCode != 0 {
+		t.Fatalf("Exec: %+v %v", r, err)
+	}
+	// The job may still be a forked shell about to exec sleep.
+	waitFor(t, 5*time.Second, "the detached job to run on", func() bool { return len(procsWith(m)) == 1 })
+}
+
+// execMerge: Merge gives one stream in exact write order, even when the
+// writes alternate between stdout and stderr faster than any reader.
+func execMerge(t *testing.T, nb NewFunc) {
+	c := open(t, nb)
+	const n = 40
+	for i := 0; i < n; i++ {
+		r, err := c.Exec(ctxFor(t, 30*time.Second), client.ExecRequest{Command: "echo hi; echo err >&2; echo again", Merge: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Result != "hi\nerr\nagain\n" {
+			t.Fatalf("try %d: merged result %s, want exact write order", i, q(r.Result))
+		}
+		if r.HasStreams && (r.Stdout != r.Result || r.Stderr != "") {
+			t.Fatalf("try %d: merged streams stdout %s stderr %s", i, q(r.Stdout), q(r.Stderr))
+		}
 	}
 }
 

@@ -12,7 +12,18 @@
 // a `read` in the script reads EOF rather than the script's next line.
 // stdout and stderr are read from separate pipes; the combined Result is in
 // arrival order, which matches write order for writes that are not closer
-// together than the reader's scheduling latency.
+// together than the reader's scheduling latency. With ExecRequest.Merge
+// both go to one pipe (2>&1), so Result and Stdout are in exact write order.
+// A working directory that is not a directory is ErrInvalidArgument. A run
+// ended by signal n reports exit code 128+n and the signal's name.
+//
+// Nothing the script started outlives Exec unless ExecRequest.Detach is set:
+// once the shell has exited and its output is drained, a member of its
+// process group or a holder of the run's lifeline (an extra pipe every child
+// inherits as fd 3) means something was left behind, and then the run's
+// tree (group, PROCSH_EXEC marker, descendants) gets TERM, the grace, KILL.
+// Both checks are single system calls, so a run that leaves nothing behind
+// pays no process-table scan.
 //
 // A timeout or a cancelled context ends the whole tree: SIGTERM to the
 // process group, to every descendant, and to every process carrying the
@@ -104,6 +115,23 @@
 // groups, so its files carry a linux build constraint. On other systems the
 // package still builds (so programs that offer it build everywhere), but New
 // fails with an error matching client.ErrUnsupported and ErrNeedsLinux.
+//
+// # Nothing outlives the program
+//
+// Every process the backend starts (except a detached Exec) carries a
+// PROCSH_OWNER entry naming this program, and its temporary files carry the
+// same token in their names. The first backend starts a reaper: this same
+// executable re-run with PROCSH_LOCAL_REAPER set (the package's init turns
+// it into the reaper before main runs), in a session of its own, reading a
+// pipe whose only writer is the program. When the program dies, however it
+// dies (SIGKILL, a Go fatal error, a signal nothing handles), the kernel
+// closes that pipe; the reaper then ends every process carrying the owner
+// entry (TERM, one second, KILL) and removes the program's temporary files.
+// A separate process is the one mechanism that can act after SIGKILL:
+// PR_SET_PDEATHSIG follows the forking thread rather than the process and
+// reaches only direct children, and a child subreaper does nothing once the
+// program is dead. A program that embeds the backend pays one process
+// start, once; each run pays one environment entry.
 //
 // Scripts, FIFOs and session state live in /dev/shm when it is writable and
 // $TMPDIR is not set, else in os.TempDir().

@@ -39,7 +39,11 @@ func (b *Backend) Exec(ctx context.Context, req client.ExecRequest) (*client.Exe
 	if req.Timeout < 0 {
 		return nil, client.Errorf(op, client.ErrInvalidArgument, "negative timeout")
 	}
-	f, err := os.CreateTemp(b.tmp, "procsh-exec-*.sh")
+	dir := b.resolveDir(req.Cwd)
+	if err := checkDir(op, dir); err != nil {
+		return nil, err
+	}
+	f, err := os.CreateTemp(b.tmp, tempPattern("exec", ".sh"))
 	if err != nil {
 		return nil, &client.Error{Op: op, Kind: client.ErrUnavailable, Msg: "script file", Err: err}
 	}
@@ -54,13 +58,28 @@ func (b *Backend) Exec(ctx context.Context, req client.ExecRequest) (*client.Exe
 	return b.run(ctx, runSpec{
 		op:        op,
 		argv:      []string{b.shell, f.Name()},
-		dir:       b.resolveDir(req.Cwd),
+		dir:       dir,
 		env:       mergeEnv(b.baseEnv(), req.Env),
 		timeout:   req.Timeout,
 		onOutput:  req.OnOutput,
-		maxOutput: req.MaxOutput,
 		marker:    "PROCSH_EXEC=" + ids.UUID(),
+		maxOutput: req.MaxOutput,
+		merge:     req.Merge,
+		detach:    req.Detach,
+		owned:     !req.Detach,
 	})
+}
+
+// checkDir fails with ErrInvalidArgument unless dir ("" = the current
+// directory) is a directory.
+func checkDir(op, dir string) error {
+	if dir == "" {
+		return nil
+	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return client.Errorf(op, client.ErrInvalidArgument, "working directory %q is not a directory", dir)
+	}
+	return nil
 }
 
 // resolveDir applies the default working directory and resolves a
@@ -117,15 +136,16 @@ func (b *Backend) CodeRun(ctx context.Context, req client.CodeRunRequest) (*clie
 		env:       mergeEnv(b.baseEnv(), req.Env),
 		timeout:   req.Timeout,
 		onOutput:  req.OnOutput,
-		maxOutput: req.MaxOutput,
 		marker:    "PROCSH_EXEC=" + ids.UUID(),
+		maxOutput: req.MaxOutput,
+		owned:     true,
 	}
 	switch lang {
 	case client.Python:
 		spec.argv = append([]string{"python3", "-u", "-"}, req.Argv...)
 		spec.stdin = strings.NewReader(req.Code)
 	case client.JavaScript, client.TypeScript:
-		dir, err := os.MkdirTemp(b.tmp, "procsh-code-*")
+		dir, err := os.MkdirTemp(b.tmp, tempPattern("code", ""))
 		if err != nil {
 			return nil, &client.Error{Op: op, Kind: client.ErrUnavailable, Msg: "temp dir", Err: err}
 		}

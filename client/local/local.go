@@ -45,6 +45,7 @@ func New(opts ...Option) (*Backend, error) {
 	if b.tmp == "" {
 		b.tmp = pickTmp()
 	}
+	watchTempDir(b.tmp)
 	b.ptys = newPTYManager(&b.opts)
 	b.ptys.shell = b.shell
 	return b, nil

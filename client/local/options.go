@@ -9,6 +9,7 @@ type options struct {
 	env       []string      // base environment; nil = os.Environ()
 	killGrace time.Duration // TERM → KILL grace period
 	tmp       string        // where scripts, FIFOs and session state live; "" = pickTmp
+	ptyBuf    int           // per-handle unread PTY output limit; 0 = the default
 	logs      logConfig     // command log retention (logs.go)
 }
 
@@ -34,5 +35,12 @@ func WithKillGrace(d time.Duration) Option { return func(o *options) { o.killGra
 // session FIFOs and saved session state. The default is $TMPDIR when set,
 // else /dev/shm when writable, else the system temp directory.
 func WithTempDir(dir string) Option { return func(o *options) { o.tmp = dir } }
+
+// WithPTYHandleBuffer sets how many bytes of unread output a PTY handle may
+// hold before it is disconnected as a slow consumer (default 4 MiB). A
+// server whose clients sit behind a slower link than the PTY's producer
+// (the SSH backend's agent) raises it, so that a client reading as fast as
+// its link allows is not cut off.
+func WithPTYHandleBuffer(n int) Option { return func(o *options) { o.ptyBuf = n } }
 
 func defaultOptions() options { return options{killGrace: 2 * time.Second} }

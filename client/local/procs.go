@@ -60,6 +60,22 @@ func (t treeSpec) signal(sig syscall.Signal) int {
 	return len(pids)
 }
 
+// signalNew sends sig to the processes of the tree that are not in seen
+// yet and adds them to it. Following a tree this way reaches processes
+// forked after an earlier scan without signalling any process twice (a
+// second TERM means "hurry up" to some programs).
+func (t treeSpec) signalNew(sig syscall.Signal, seen map[int]bool) int {
+	n := 0
+	for _, p := range t.find() {
+		if !seen[p] {
+			seen[p] = true
+			_ = unix.Kill(p, sig)
+			n++
+		}
+	}
+	return n
+}
+
 // terminate ends the tree: SIGTERM, up to grace for it to go, then SIGKILL
 // until nothing of it is left (bounded, so a process we cannot kill does not
 // hang the caller forever). Checking the process table afterwards is what

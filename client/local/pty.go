@@ -69,7 +69,7 @@ type ptyManager struct {
 }
 
 func newPTYManager(o *options) *ptyManager {
-	return &ptyManager{
+	m := &ptyManager{
 		opts:       o,
 		retention:  5 * time.Minute,
 		maxEnded:   256,
@@ -77,6 +77,10 @@ func newPTYManager(o *options) *ptyManager {
 		handleBuf:  4 << 20,
 		sessions:   map[string]*ptySession{},
 	}
+	if o.ptyBuf > 0 {
+		m.handleBuf = o.ptyBuf
+	}
+	return m
 }
 
 // closeAll kills every PTY and waits until their exits are published.

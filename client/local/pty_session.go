@@ -139,7 +139,7 @@ func (s *ptySession) environ() []string {
 	for _, k := range keys {
 		out = append(out, k+"="+s.env[k]) // exec.Cmd keeps the last of duplicates
 	}
-	return append(out, ptyTagKey+"="+s.tag)
+	return append(out, ptyTagKey+"="+s.tag, ownerEntry())
 }
 
 // start runs the program unless it already runs or has ended.

@@ -40,6 +40,9 @@ type runSpec struct {
 	marker   string // "KEY=VALUE" put in env to find escaped descendants
 	// maxOutput is the request's MaxOutput (see client.OutputCap).
 	maxOutput int64
+	merge     bool // stderr into stdout: one pipe, exact write order
+	detach    bool // let background processes outlive the run
+	owned     bool // carry the owner entry: the reaper ends it if we die
 }
 
 // collector gathers both streams in arrival order, up to max bytes (-1:
@@ -147,25 +150,62 @@ func pending(f *os.File) int {
 	return n
 }
 
+// leftBehind reports whether anything the run started may still be
+// running after its main process exited: a member of its process group, or
+// a holder of its lifeline (which finds daemons that left the group but kept
+// their descriptors). Both checks cost a system call, so a run that leaves
+// nothing pays no process-table scan.
+func leftBehind(pgid int, lifeR *os.File) bool {
+	if unix.Kill(-pgid, 0) == nil {
+		return true
+	}
+	_ = lifeR.SetReadDeadline(time.Now())
+	var b [1]byte
+	_, err := lifeR.Read(b[:])
+	return !errors.Is(err, io.EOF)
+}
+
 // run starts spec in its own process group and waits for it, enforcing the
 // timeout and ctx. A process that cannot start is a result (exit code -1 and
 // the OS error as output, as the toolbox does), not an error.
 func (b *Backend) run(ctx context.Context, spec runSpec) (*client.ExecResult, error) {
 	start := time.Now()
 	res := &client.ExecResult{HasStreams: true}
-	outR, outW, err := os.Pipe()
-	if err != nil {
-		return nil, &client.Error{Op: spec.op, Kind: client.ErrUnavailable, Msg: "pipe", Err: err}
+	var files []*os.File // every pipe end, for the failure paths
+	closeAll := func() {
+		for _, f := range files {
+			f.Close()
+		}
 	}
-	errR, errW, err := os.Pipe()
+	pipe := func() (r, w *os.File, err error) {
+		r, w, err = os.Pipe()
+		if err == nil {
+			files = append(files, r, w)
+		}
+		return r, w, err
+	}
+	outR, outW, err := pipe()
+	errR, errW := outR, outW
+	if err == nil && !spec.merge {
+		errR, errW, err = pipe()
+	}
+	// The lifeline is inherited by everything the run starts that does not
+	// close its descriptors: while any of them lives, its read end sees no
+	// EOF. That tells cheaply whether the run left something behind.
+	var lifeR, lifeW *os.File
+	if err == nil {
+		lifeR, lifeW, err = pipe()
+	}
 	if err != nil {
-		outR.Close()
-		outW.Close()
+		closeAll()
 		return nil, &client.Error{Op: spec.op, Kind: client.ErrUnavailable, Msg: "pipe", Err: err}
 	}
 	env := spec.env
 	if spec.marker != "" {
 		env = append(env[:len(env):len(env)], spec.marker)
+	}
+	if spec.owned {
+		env = append(env[:len(env):len(env)], ownerEntry())
 	}
 	cmd := &exec.Cmd{
 		Path:        spec.argv[0],
@@ -175,16 +215,14 @@ func (b *Backend) run(ctx context.Context, spec runSpec) (*client.ExecResult, er
 		Stdin:       spec.stdin,
 		Stdout:      outW,
 		Stderr:      errW,
+		ExtraFiles:  []*os.File{lifeW},
 		SysProcAttr: &syscall.SysProcAttr{Setpgid: true},
 	}
 	if lp, err := exec.LookPath(spec.argv[0]); err == nil {
 		cmd.Path = lp
 	}
 	if err := cmd.Start(); err != nil {
-		outR.Close()
-		outW.Close()
-		errR.Close()
-		errW.Close()
+		closeAll()
 		res.ExitCode = -1
 		res.Result = err.Error()
 		res.Stderr = res.Result
@@ -194,10 +232,17 @@ func (b *Backend) run(ctx context.Context, spec runSpec) (*client.ExecResult, er
 	}
 	outW.Close()
 	errW.Close()
+	lifeW.Close()
+	defer lifeR.Close()
 	c := &collector{onOutput: spec.onOutput, max: client.OutputCap(spec.maxOutput)}
+	streams := 2
 	drained := make(chan struct{}, 2)
 	go pump(outR, client.Stdout, c, drained)
-	go pump(errR, client.Stderr, c, drained)
+	if spec.merge {
+		streams = 1
+	} else {
+		go pump(errR, client.Stderr, c, drained)
+	}
 	exited := make(chan struct{})
 	go func() {
 		_ = cmd.Wait()
@@ -237,8 +282,15 @@ func (b *Backend) run(ctx context.Context, spec runSpec) (*client.ExecResult, er
 	c.mu.Unlock()
 	_ = outR.SetReadDeadline(time.Now().Add(drainStep))
 	_ = errR.SetReadDeadline(time.Now().Add(drainStep))
-	<-drained
-	<-drained
+	for i := 0; i < streams; i++ {
+		<-drained
+	}
+	if !spec.detach && leftBehind(pid, lifeR) {
+		// Background jobs, daemons that left the group, and what they
+		// started: the run must not leave them running.
+		tree.roots = nil
+		tree.terminate(b.opts.killGrace)
+	}
 	c.mu.Lock()
 	c.sealed = true
 	res.Result, res.Stdout, res.Stderr = splitStreams(c.combined, c.spans)
@@ -248,7 +300,7 @@ func (b *Backend) run(ctx context.Context, spec runSpec) (*client.ExecResult, er
 
 	ws, _ := cmd.ProcessState.Sys().(syscall.WaitStatus)
 	if ws.Signaled() {
-		res.ExitCode = -1
+		res.ExitCode = client.ExitCodeForSignal(ws.Signal())
 		res.Signal = client.SignalName(ws.Signal())
 	} else {
 		res.ExitCode = ws.ExitStatus()

@@ -119,7 +119,7 @@ func (b *Backend) CreateSession(ctx context.Context, opts client.SessionOptions)
 
 func (b *Backend) newSession(opts client.SessionOptions) (*session, error) {
 	const op = "create session"
-	dir, err := os.MkdirTemp(b.tmp, "procsh-session-*")
+	dir, err := os.MkdirTemp(b.tmp, tempPattern("session", ""))
 	if err != nil {
 		return nil, &client.Error{Op: op, Kind: client.ErrUnavailable, Msg: "session dir", Err: err}
 	}
@@ -132,7 +132,7 @@ func (b *Backend) newSession(opts client.SessionOptions) (*session, error) {
 	s := &session{
 		b: b, id: opts.ID, dir: dir, token: token,
 		cwd:   b.resolveDir(opts.Cwd),
-		env:   append(mergeEnv(b.baseEnv(), opts.Env), "PROCSH_SESSION="+token),
+		env:   append(mergeEnv(b.baseEnv(), opts.Env), "PROCSH_SESSION="+token, ownerEntry()),
 		wakeR: p[0], wakeW: p[1],
 		closing:    make(chan struct{}),
 		runnerDone: make(chan struct{}),

@@ -96,9 +96,9 @@ func (s *session) kill(c *command, sig syscall.Signal, wait bool) bool {
 	if f, err := os.OpenFile(s.killFile(c.id), os.O_CREATE|os.O_WRONLY, 0o600); err == nil {
 		f.Close()
 	}
-	s.signalCommand(c, sig)
+	seen := s.signalCommand(c, sig)
 	if first {
-		go s.escalate(c)
+		go s.escalate(c, sig, seen)
 	}
 	if wait {
 		<-c.done
@@ -115,8 +115,8 @@ func (s *session) shellPID() int {
 }
 
 // signalCommand sends sig to the command's processes and the interrupt to
-// the shell running it.
-func (s *session) signalCommand(c *command, sig syscall.Signal) {
+// the shell running it. It returns the pids it signalled.
+func (s *session) signalCommand(c *command, sig syscall.Signal) map[int]bool {
 	s.mu.Lock()
 	sh := s.sh
 	if sh != nil && !sh.alive() {
@@ -131,36 +131,61 @@ func (s *session) signalCommand(c *command, sig syscall.Signal) {
 		// and its pid reused since we looked.
 		_ = sh.cmd.Process.Signal(interruptSignal)
 	}
-	treeSpec{marker: "PROCSH_CMD=" + c.id, skip: skip}.signal(sig)
+	seen := make(map[int]bool)
+	treeSpec{marker: "PROCSH_CMD=" + c.id, skip: skip}.signalNew(sig, seen)
+	return seen
 }
 
-// escalate follows a kill: KILL to the command's processes when the grace
-// period passes, then KILL to the shell itself if even that did not end
-// the command (a command that took the interrupt trap away), and once the
-// command is over, the end of every process still carrying its marker
-// (background jobs started while the kill was on its way).
-func (s *session) escalate(c *command) {
+// escalate follows a kill. Until the grace period passes it keeps sending
+// sig to processes of the command that appear (a kill that lands while the
+// shell is forking the command's first process finds nothing to signal
+// yet). Then it sends KILL to the command's processes, then to the shell
+// itself if even that did not end the command (a command that took the
+// interrupt trap away). Once the command is over, it ends every process
+// still carrying the command's marker (background jobs started while the
+// kill was on its way).
+func (s *session) escalate(c *command, sig syscall.Signal, seen map[int]bool) {
 	grace := s.b.opts.killGrace
-	t := time.NewTimer(grace)
-	defer t.Stop()
-	select {
-	case <-c.done:
-	case <-t.C:
+	tree := func() treeSpec {
 		s.mu.Lock()
-		c.killSig = syscall.SIGKILL
-		s.mu.Unlock()
-		s.signalCommand(c, syscall.SIGKILL)
-		t.Reset(grace)
+		defer s.mu.Unlock()
+		return treeSpec{marker: "PROCSH_CMD=" + c.id, skip: s.shellPID()}
+	}
+	deadline := time.Now().Add(grace)
+	step := 5 * time.Millisecond
+	done := false
+	for !done && time.Now().Before(deadline) {
+		t := time.NewTimer(min(step, time.Until(deadline)))
 		select {
 		case <-c.done:
+			done = true
 		case <-t.C:
+			tree().signalNew(sig, seen)
+		}
+		t.Stop()
+		step = min(2*step, 100*time.Millisecond)
+	}
+	if !done {
+		select {
+		case <-c.done:
+		default:
 			s.mu.Lock()
-			sh := s.sh
+			c.killSig = syscall.SIGKILL
 			s.mu.Unlock()
-			if sh != nil {
-				_ = sh.cmd.Process.Signal(syscall.SIGKILL)
+			s.signalCommand(c, syscall.SIGKILL)
+			t := time.NewTimer(grace)
+			select {
+			case <-c.done:
+			case <-t.C:
+				s.mu.Lock()
+				sh := s.sh
+				s.mu.Unlock()
+				if sh != nil {
+					_ = sh.cmd.Process.Signal(syscall.SIGKILL)
+				}
+				<-c.done
 			}
-			<-c.done
+			t.Stop()
 		}
 	}
 	treeSpec{marker: "PROCSH_CMD=" + c.id}.terminate(grace)

@@ -161,7 +161,7 @@ func TestExecCancelReturnsPartialResult(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v, want context.Canceled", err)
 	}
-	if r == nil || r.Result != "part\n" || r.Signal != "TERM" || r.ExitCode != -1 {
+	if r == nil || r.Result != "part\n" || r.Signal != "TERM" || r.ExitCode != 143 {
 		t.Errorf("result %+v", r)
 	}
 }

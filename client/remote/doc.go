@@ -7,6 +7,13 @@
 //	r, err := remote.New("http://127.0.0.1:2280", remote.WithToken(token))
 //	res, err := r.Exec(ctx, client.ExecRequest{Command: "uname -a"})
 //
+// It speaks both generations of the protocol (docs/protocol.md §12): PTYs
+// are created over GET /process/pty/create-connect where the server has it
+// (falling back to POST /process/pty against a v0.190 daemon, which answers
+// that route with 404), every PTY connection offers exit control and reads
+// the "exited" frame, and error bodies map to client's sentinels whether
+// they are v0.190 shapes or structured ErrorResponse bodies with daemon codes.
+//
 // The files follow the protocol's parts: remote.go (the client, its options
 // and Close), caps.go (probing the procsh extensions), transport.go (HTTP
 // requests with explicit body encoders and reply decoders, cancellable calls,

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/procsh/procsh/client"
@@ -110,9 +111,12 @@ func (r *Client) Exec(ctx context.Context, req client.ExecRequest) (*client.Exec
 	if err != nil {
 		return nil, err
 	}
-	in := wire.ExecuteRequest{Command: req.Command, Cwd: req.Cwd, Envs: req.Env, Timeout: secondsCeil(req.Timeout)}
+	in := wire.ExecuteRequest{Command: req.Command, Cwd: req.Cwd, Envs: req.Env, Timeout: secondsCeil(req.Timeout), MaxOutput: req.MaxOutput}
 	if extended && req.Timeout > 0 {
 		in.TimeoutMs = uint64(max(req.Timeout/time.Millisecond, 1))
+	}
+	if extended {
+		in.Merge, in.Detach = req.Merge, req.Detach
 	}
 	return r.execCall(ctx, op, "/process/execute", q, in, req.OnOutput)
 }
@@ -132,17 +136,22 @@ func (r *Client) execCall(ctx context.Context, op, path string, q url.Values, in
 	status, err := r.cancellableCall(ctx, op, http.MethodPost, path, q, jsonBody(in), dec)
 	if status == http.StatusRequestTimeout {
 		// Daytona: the run was killed and its output discarded.
-		return &client.ExecResult{ExitCode: -1, TimedOut: true, Signal: "KILL", Duration: time.Since(start)}, nil
+		return &client.ExecResult{ExitCode: client.ExitCodeForSignal(syscall.SIGKILL), TimedOut: true, Signal: "KILL", Duration: time.Since(start)}, nil
 	}
 	if err != nil {
 		return nil, err
 	}
 	res := &client.ExecResult{
-		ExitCode: out.ExitCode, Result: out.Result, TimedOut: out.TimedOut, Signal: out.Signal,
+		ExitCode: out.ExitCode, Result: out.Result, TimedOut: out.TimedOut, Signal: out.Signal, Truncated: out.Truncated,
 		Duration: time.Duration(out.DurationMs * float64(time.Millisecond)),
 	}
 	if res.Duration == 0 {
 		res.Duration = time.Since(start)
+	}
+	if sig, err := client.ParseSignal(res.Signal); err == nil && res.ExitCode == -1 {
+		// Servers before the one exit-status convention sent -1 for a
+		// signalled run.
+		res.ExitCode = client.ExitCodeForSignal(sig)
 	}
 	if out.Stdout != nil && out.Stderr != nil {
 		res.Stdout, res.Stderr, res.HasStreams = *out.Stdout, *out.Stderr, true
@@ -191,7 +200,7 @@ func (r *Client) CodeRun(ctx context.Context, req client.CodeRunRequest) (*clien
 	if err != nil {
 		return nil, err
 	}
-	in := wire.CodeRunRequest{Code: req.Code, Language: req.Language, Argv: req.Argv, Envs: req.Env, Timeout: secondsCeil(req.Timeout)}
+	in := wire.CodeRunRequest{Code: req.Code, Language: req.Language, Argv: req.Argv, Envs: req.Env, Timeout: secondsCeil(req.Timeout), MaxOutput: req.MaxOutput}
 	if extended && req.Timeout > 0 {
 		in.TimeoutMs = uint64(max(req.Timeout/time.Millisecond, 1))
 	}

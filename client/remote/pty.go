@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -38,12 +41,109 @@ func (r *Client) CreatePTY(ctx context.Context, opts client.PTYOptions) (*client
 	if len(opts.Command) > 0 && !extended {
 		return nil, client.Errorf(op, client.ErrUnsupported, "the server cannot run a custom PTY command")
 	}
+	if r.canCreateConnect(opts) {
+		h, err := r.createConnect(ctx, op, opts, client.PTYConnectOptions{})
+		switch {
+		case err == nil:
+			// The PTY outlives the creating socket (docs/protocol.md §12.1).
+			_ = h.Close()
+			return r.GetPTY(ctx, opts.ID)
+		case !errors.Is(err, errNoCreateConnect):
+			return nil, err
+		}
+	}
+	if err := r.postPTY(ctx, op, q, opts); err != nil {
+		return nil, err
+	}
+	return r.GetPTY(ctx, opts.ID)
+}
+
+// postPTY creates a PTY with POST /process/pty, the v0.190 way.
+func (r *Client) postPTY(ctx context.Context, op string, q url.Values, opts client.PTYOptions) error {
 	in := wire.PtyCreateRequest{ID: opts.ID, Cwd: opts.Cwd, Envs: opts.Env, Cols: opts.Cols, Rows: opts.Rows, LazyStart: opts.LazyStart, Command: opts.Command}
 	if _, err := r.call(ctx, op, http.MethodPost, "/process/pty", q, jsonBody(in), nil); err != nil {
+		return err
+	}
+	r.own(r.ownPTYs, opts.ID, true)
+	return nil
+}
+
+// errNoCreateConnect marks a server without the create-connect route.
+var errNoCreateConnect = errors.New("the server has no create-connect route")
+
+// canCreateConnect reports whether opts can be created over create-connect:
+// an eager PTY running the default shell (the route has neither lazyStart
+// nor a command), on a server not yet known to lack the route.
+func (r *Client) canCreateConnect(opts client.PTYOptions) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return !opts.LazyStart && len(opts.Command) == 0 && !r.noCreateConnect
+}
+
+// CreateConnectPTY creates a PTY and attaches to it: in one round trip over
+// GET /process/pty/create-connect where the server offers it (Daytona since
+// v0.197, procsh serve), with the PTY's env in the subprotocol token and
+// exit control negotiated; against a v0.190 server (which answers the route
+// with 404), or for a lazy PTY or a custom command, with POST /process/pty
+// and ConnectPTY. Close detaches; the PTY keeps running.
+func (r *Client) CreateConnectPTY(ctx context.Context, opts client.PTYOptions, copts client.PTYConnectOptions) (client.PTYHandle, error) {
+	const op = "create pty"
+	if err := checkID(op, "PTY", opts.ID); err != nil {
+		return nil, err
+	}
+	if r.canCreateConnect(opts) && !copts.Scrollback {
+		h, err := r.createConnect(ctx, op, opts, copts)
+		if !errors.Is(err, errNoCreateConnect) {
+			return h, err
+		}
+	}
+	if _, err := r.CreatePTY(ctx, opts); err != nil {
+		return nil, err
+	}
+	return r.ConnectPTY(ctx, opts.ID, copts)
+}
+
+// createConnect opens GET /process/pty/create-connect for opts
+// (docs/protocol.md §12.1): id, cols and rows (80x24 by default) and cwd in
+// the query, env only as the envs subprotocol token and only when there is
+// one. A 404 handshake means a server without the route: it is remembered
+// and reported as errNoCreateConnect, so the caller falls back.
+func (r *Client) createConnect(ctx context.Context, op string, opts client.PTYOptions, copts client.PTYConnectOptions) (*remotePTY, error) {
+	cols, rows := opts.Cols, opts.Rows
+	if cols == 0 {
+		cols = 80
+	}
+	if rows == 0 {
+		rows = 24
+	}
+	q := url.Values{"id": {opts.ID}, "cols": {strconv.Itoa(int(cols))}, "rows": {strconv.Itoa(int(rows))}}
+	if opts.Cwd != "" {
+		q.Set("cwd", opts.Cwd)
+	}
+	if ok, _ := r.has(ctx, wire.FeatErrorKind); ok {
+		q.Set(wire.ExtParam, "1") // typed errors from a procsh server
+	}
+	protocols := []string{wire.ExitControlProtocol}
+	if len(opts.Env) > 0 {
+		tok, err := wire.EnvsProtocol(opts.Env)
+		if err != nil {
+			return nil, &client.Error{Op: op, Kind: client.ErrInvalidArgument, Err: err}
+		}
+		protocols = append(protocols, tok)
+	}
+	h, err := r.attach(ctx, op, opts.ID, "/process/pty/create-connect", q, false, protocols)
+	if err != nil {
+		var ce *client.Error
+		if errors.As(err, &ce) && ce.Kind == client.ErrNotFound && ce.Op == op && !strings.HasPrefix(ce.Msg, "Failed to connect") {
+			r.mu.Lock()
+			r.noCreateConnect = true
+			r.mu.Unlock()
+			return nil, errNoCreateConnect
+		}
 		return nil, err
 	}
 	r.own(r.ownPTYs, opts.ID, true)
-	return r.GetPTY(ctx, opts.ID)
+	return h, nil
 }
 
 // GetPTY implements Client.
@@ -144,12 +244,18 @@ type remotePTY struct {
 	ended   bool  // reader finished
 	endErr  error // nil: program exited (result valid)
 	result  client.PTYResult
+	exited  *client.PTYResult // from an "exited" control frame
 	closed  bool
 	done    chan struct{}
 }
 
-// ConnectPTY implements Client. It waits for the server's "connected"
-// control frame; an "error" control frame is a connection error.
+// ptyConnectTimeout bounds the wait for the "connected" (or "exited")
+// control frame, as the SDKs do.
+const ptyConnectTimeout = 10 * time.Second
+
+// ConnectPTY implements Client. It offers exit control and waits for the
+// server's "connected" control frame (or "exited", for a program that ended
+// at once); an "error" control frame is a connection error.
 func (r *Client) ConnectPTY(ctx context.Context, id string, opts client.PTYConnectOptions) (client.PTYHandle, error) {
 	const op = "connect pty"
 	if err := checkID(op, "PTY", id); err != nil {
@@ -165,10 +271,19 @@ func (r *Client) ConnectPTY(ctx context.Context, id string, opts client.PTYConne
 	if extended {
 		q.Set("ack", "true")
 	}
+	h, err := r.attach(ctx, op, id, "/process/pty/"+pe(id)+"/connect", q, extended, []string{wire.ExitControlProtocol})
+	if err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// attach opens a PTY WebSocket at path and waits for it to be established.
+func (r *Client) attach(ctx context.Context, op, id, path string, q url.Values, acked bool, protocols []string) (*remotePTY, error) {
 	// The handle outlives ctx: ctx bounds only the handshake.
 	dctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	stop := context.AfterFunc(ctx, cancel)
-	conn, release, err := r.dial(dctx, op, "/process/pty/"+pe(id)+"/connect", q)
+	conn, release, err := r.dial(dctx, op, path, q, protocols...)
 	if err != nil {
 		stop()
 		cancel()
@@ -177,10 +292,11 @@ func (r *Client) ConnectPTY(ctx context.Context, id string, opts client.PTYConne
 		}
 		return nil, err
 	}
-	h := &remotePTY{r: r, id: id, conn: conn, done: make(chan struct{}), acked: extended, acks: make(chan struct{}, 16)}
+	h := &remotePTY{r: r, id: id, conn: conn, done: make(chan struct{}), acked: acked, acks: make(chan struct{}, 16)}
 	h.cond = sync.NewCond(&h.mu)
 	h.release = func() { release(); cancel() }
 	var early [][]byte
+	_ = conn.SetReadDeadline(time.Now().Add(ptyConnectTimeout))
 	for {
 		typ, data, err := conn.ReadMessage()
 		if err != nil {
@@ -188,6 +304,10 @@ func (r *Client) ConnectPTY(ctx context.Context, id string, opts client.PTYConne
 			h.release()
 			if ctx.Err() != nil {
 				return nil, transportErr(op, ctx, ctx.Err())
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				return nil, client.Errorf(op, client.ErrTimeout, "PTY connection timeout: no connected frame within %v", ptyConnectTimeout)
 			}
 			return nil, wsErr(op, ctx, err)
 		}
@@ -197,6 +317,13 @@ func (r *Client) ConnectPTY(ctx context.Context, id string, opts client.PTYConne
 				if c.Status == "connected" {
 					h.scroll, h.truncated = c.Scrollback, c.Truncated
 					break
+				}
+				if c.Status == "exited" {
+					h.noteExited(c)
+					break
+				}
+				if c.Status != "error" {
+					continue // a status this client does not know
 				}
 				stop()
 				h.release()
@@ -219,12 +346,24 @@ func (r *Client) ConnectPTY(ctx context.Context, id string, opts client.PTYConne
 		// PTY output may precede the control frame.
 		early = append(early, data)
 	}
+	_ = conn.SetReadDeadline(time.Time{})
 	stop() // from now on the handle's own lifetime rules
 	for _, d := range early {
 		h.buf = append(h.buf, d...)
 	}
 	go h.readLoop()
 	return h, nil
+}
+
+// noteExited records an "exited" control frame (docs/protocol.md §12.2):
+// its exit code and reason are the program's, whatever the close says.
+func (h *remotePTY) noteExited(c wire.PtyControl) {
+	if c.ExitCode == nil {
+		return
+	}
+	h.mu.Lock()
+	h.exited = &client.PTYResult{ExitCode: *c.ExitCode, Reason: c.ExitReason}
+	h.mu.Unlock()
 }
 
 func (h *remotePTY) readLoop() {
@@ -240,13 +379,16 @@ func (h *remotePTY) readLoop() {
 		if typ == websocket.TextMessage {
 			var c wire.PtyControl
 			if json.Unmarshal(data, &c) == nil && c.Type == "control" {
-				if c.Status == "ack" {
+				switch c.Status {
+				case "ack":
 					select {
 					case h.acks <- struct{}{}:
 					default:
 					}
+				case "exited":
+					h.noteExited(c)
 				}
-				continue
+				continue // unknown statuses are ignored, never output
 			}
 		}
 		h.mu.Lock()
@@ -275,6 +417,14 @@ func (h *remotePTY) readLoop() {
 // reason carries the exit code and reason; anything else is an error.
 func (h *remotePTY) closeResult(err error) (error, client.PTYResult) {
 	const op = "pty"
+	h.mu.Lock()
+	exited := h.exited
+	h.mu.Unlock()
+	if exited != nil {
+		// The exited frame already told how the program ended; the close
+		// that follows cannot change it.
+		return nil, *exited
+	}
 	var ce *websocket.CloseError
 	if !errors.As(err, &ce) {
 		h.mu.Lock()

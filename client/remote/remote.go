@@ -51,6 +51,9 @@ type Client struct {
 	// local backend's Close does.
 	ownSessions map[string]struct{}
 	ownPTYs     map[string]struct{}
+	// noCreateConnect: the server answered create-connect with 404 (a
+	// v0.190 daemon); PTYs are created with POST from then on.
+	noCreateConnect bool
 }
 
 var _ client.Client = (*Client)(nil)

@@ -360,7 +360,7 @@ func TestRemoteDaytonaFallbacks(t *testing.T) {
 	ctx := ctxT(t)
 
 	res, err := r.Exec(ctx, client.ExecRequest{Command: "sleep 5", Timeout: 300 * time.Millisecond})
-	if err != nil || !res.TimedOut || res.ExitCode != -1 {
+	if err != nil || !res.TimedOut || res.ExitCode != 137 || res.Signal != "KILL" {
 		t.Errorf("exec timeout: %+v %v", res, err)
 	}
 	if err := r.CreateSession(ctx, client.SessionOptions{ID: "f", Cwd: "/tmp", Env: map[string]string{"A": "it's"}}); err != nil {

@@ -143,7 +143,7 @@ func (r *Client) ExecSession(ctx context.Context, sessionID string, req client.S
 		return nil, err
 	}
 	var out wire.SessionExecuteResponseExt
-	in := wire.SessionExecuteRequest{Command: req.Command, RunAsync: req.Async, SuppressInputEcho: req.SuppressInputEcho}
+	in := wire.SessionExecuteRequest{Command: req.Command, RunAsync: req.Async, SuppressInputEcho: req.SuppressInputEcho, MaxOutput: req.MaxOutput}
 	dec := rawResultInto(&out, func() []int64 { return out.Lengths }, func(raw *wire.RawOutput) { out.Raw = raw }, q.Get(wire.ExtParam) != "")
 	call := r.call
 	if !req.Async {
@@ -152,7 +152,7 @@ func (r *Client) ExecSession(ctx context.Context, sessionID string, req client.S
 	if _, err := call(ctx, op, http.MethodPost, "/process/session/"+pe(sessionID)+"/exec", q, jsonBody(in), dec); err != nil {
 		return nil, err
 	}
-	res := &client.SessionExecResult{CmdID: out.CmdID, ExitCode: out.ExitCode, Signal: out.Signal}
+	res := &client.SessionExecResult{CmdID: out.CmdID, ExitCode: out.ExitCode, Signal: out.Signal, Truncated: out.Truncated}
 	if req.Async {
 		return res, nil
 	}

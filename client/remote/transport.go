@@ -212,15 +212,21 @@ func transportErr(op string, ctx context.Context, err error) error {
 	return &client.Error{Op: op, Kind: client.ErrUnavailable, Err: err}
 }
 
-// dial opens a WebSocket to path with the client headers. The connection is
+// dial opens a WebSocket to path with the client headers, offering
+// protocols as subprotocols; a refused handshake's body is mapped like a
+// REST error. The connection is
 // closed when ctx ends, so no read blocks past the caller's context.
-func (r *Client) dial(ctx context.Context, op, path string, q url.Values) (*websocket.Conn, func(), error) {
+func (r *Client) dial(ctx context.Context, op, path string, q url.Values, protocols ...string) (*websocket.Conn, func(), error) {
 	if err := r.checkClosed(op); err != nil {
 		return nil, nil, err
 	}
 	u := r.endpoint(path, q)
 	u = "ws" + strings.TrimPrefix(u, "http")
-	conn, resp, err := r.dialer.DialContext(ctx, u, r.headers())
+	hdr := r.headers()
+	if len(protocols) > 0 {
+		hdr["Sec-WebSocket-Protocol"] = []string{strings.Join(protocols, ", ")}
+	}
+	conn, resp, err := r.dialer.DialContext(ctx, u, hdr)
 	if err != nil {
 		if resp != nil {
 			body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))

@@ -29,6 +29,11 @@ import (
 // once it listens; the rest of the line is the socket path.
 const AgentReadyPrefix = "procsh: agent socket "
 
+// AgentBinaryEnv names the environment variable that, when set, is the
+// procsh binary agent mode uploads instead of this program itself — for
+// programs that embed procsh (they cannot serve) and for other builds.
+const AgentBinaryEnv = "PROCSH_SSH_AGENT_BINARY"
+
 // agentConn is the procsh server running on the host for one Client.
 type agentConn struct {
 	sess   *ssh.Session
@@ -74,7 +79,9 @@ func binaries(o Options) (map[string]localBinary, error) {
 	src := o.Binaries
 	if src == nil {
 		src = map[string]string{}
-		if runtime.GOOS == "linux" {
+		if p := os.Getenv(AgentBinaryEnv); p != "" {
+			src[runtime.GOARCH] = p
+		} else if runtime.GOOS == "linux" {
 			if exe, err := os.Executable(); err == nil {
 				src[runtime.GOARCH] = exe
 			}

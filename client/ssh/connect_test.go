@@ -8,9 +8,11 @@ import (
 	"errors"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -160,6 +162,129 @@ func TestConnectCancelled(t *testing.T) {
 	o := opts(srv, ssh.ModeRaw)
 	_, err = ssh.Dial(ctx, "ssh://x@"+ln.Addr().String(), o)
 	if !errors.Is(err, client.ErrTimeout) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestSSHAgentAuth logs in with a key held only by a real ssh-agent
+// (SSH_AUTH_SOCK), and is refused once the agent is turned off.
+func TestSSHAgentAuth(t *testing.T) {
+	srv := sshtest.Start(t)
+	sock := filepath.Join(t.TempDir(), "agent.sock")
+	ag := exec.Command("ssh-agent", "-D", "-a", sock)
+	if err := ag.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = ag.Process.Kill(); _ = ag.Wait() }()
+	if !eventually(5*time.Second, func() bool { _, err := os.Stat(sock); return err == nil }) {
+		t.Fatal("ssh-agent socket did not appear")
+	}
+	add := exec.Command("ssh-add", srv.KeyFile)
+	add.Env = append(os.Environ(), "SSH_AUTH_SOCK="+sock)
+	if out, err := add.CombinedOutput(); err != nil {
+		t.Fatalf("ssh-add: %v %s", err, out)
+	}
+	t.Setenv("SSH_AUTH_SOCK", sock)
+	t.Setenv("HOME", t.TempDir()) // no ~/.ssh/id_* to fall back on
+	o := opts(srv, ssh.ModeRaw)
+	o.Identity, o.NoAgent = "", false
+	c, err := ssh.Dial(ctxT(t, 20*time.Second), srv.URL(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.Exec(ctxT(t, 10*time.Second), client.ExecRequest{Command: "echo via-agent"})
+	c.Close()
+	if err != nil || res.Stdout != "via-agent\n" {
+		t.Fatalf("%+v %v", res, err)
+	}
+	o.NoAgent = true
+	if _, err := ssh.Dial(ctxT(t, 20*time.Second), srv.URL(), o); !errors.Is(err, client.ErrUnauthorized) {
+		t.Fatalf("without the agent: %v", err)
+	}
+}
+
+// freezeProxy forwards TCP to addr until freeze is called; then it keeps
+// the sockets open but moves no more bytes, as a link that dropped silently.
+func freezeProxy(t *testing.T, addr string) (string, func()) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	frozen := make(chan struct{})
+	var conns []net.Conn
+	var mu sync.Mutex
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+	})
+	pipe := func(dst, src net.Conn) {
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := src.Read(buf)
+			select {
+			case <-frozen:
+				<-make(chan struct{}) // hold on; Cleanup closes the sockets
+			default:
+			}
+			if n > 0 {
+				if _, werr := dst.Write(buf[:n]); werr != nil {
+					return
+				}
+			}
+			if err != nil {
+				return
+			}
+		}
+	}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			u, err := net.Dial("tcp", addr)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			mu.Lock()
+			conns = append(conns, c, u)
+			mu.Unlock()
+			go pipe(u, c)
+			go pipe(c, u)
+		}
+	}()
+	var once sync.Once
+	return ln.Addr().String(), func() { once.Do(func() { close(frozen) }) }
+}
+
+// TestKeepAliveDetectsSilentDrop: when the link stops moving bytes without
+// closing, keepalive probes notice and calls fail with ErrUnavailable
+// instead of hanging.
+func TestKeepAliveDetectsSilentDrop(t *testing.T) {
+	srv := sshtest.Start(t)
+	addr, freeze := freezeProxy(t, srv.Addr())
+	// The proxy's address is another host:port: list the key under it too.
+	kh := filepath.Join(t.TempDir(), "known_hosts")
+	os.WriteFile(kh, []byte(knownhosts.Line([]string{knownhosts.Normalize(addr)}, srv.HostKey)+"\n"), 0o600)
+	o := opts(srv, ssh.ModeRaw)
+	o.KnownHosts, o.KeepAlive = kh, 100*time.Millisecond
+	c, err := ssh.Dial(ctxT(t, 20*time.Second), "ssh://"+srv.User+"@"+addr, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Exec(ctxT(t, 10*time.Second), client.ExecRequest{Command: "true"}); err != nil {
+		t.Fatal(err)
+	}
+	freeze()
+	// Without keepalives this would hang until the context's ErrTimeout.
+	_, err = c.Exec(ctxT(t, 20*time.Second), client.ExecRequest{Command: "sleep 5"})
+	if !errors.Is(err, client.ErrUnavailable) {
 		t.Fatalf("err = %v", err)
 	}
 }

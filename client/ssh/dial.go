@@ -56,8 +56,8 @@ type Options struct {
 	// Mode chooses agent or raw mode; see Mode.
 	Mode Mode
 	// Binaries maps a GOARCH ("amd64", "arm64") to a local Linux procsh
-	// binary for agent mode. Default: this program itself for its own
-	// architecture, when it runs on Linux.
+	// binary for agent mode. Default: $PROCSH_SSH_AGENT_BINARY, else this
+	// program itself, for its own architecture, when it runs on Linux.
 	Binaries map[string]string
 	// CacheDir is the remote directory binaries are cached in (default
 	// ${XDG_CACHE_HOME:-$HOME/.cache}/procsh/bin on the host).
@@ -67,6 +67,11 @@ type Options struct {
 	KillGrace time.Duration
 	// Timeout bounds the TCP connect and SSH handshake (default 15s).
 	Timeout time.Duration
+	// KeepAlive is how often an idle connection is probed (OpenSSH's
+	// keepalive request); three unanswered probes in a row close it, so a
+	// silently dropped link fails calls with ErrUnavailable instead of
+	// hanging. Default 15s; negative turns probing off.
+	KeepAlive time.Duration
 }
 
 // target is a resolved destination.

@@ -1,7 +1,6 @@
 package ssh_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -11,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/procsh/procsh/client/local"
 	"github.com/procsh/procsh/client/ssh"
+	"github.com/procsh/procsh/internal/proctable"
 	"github.com/procsh/procsh/internal/sshtest"
 )
 
@@ -73,22 +74,9 @@ func ctxT(t testing.TB, d time.Duration) context.Context {
 // argument (the sshd runs on this machine, so its processes are ours to
 // see).
 func procsWith(word string) []int {
-	var pids []int
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		cl, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
-		if err != nil || !bytes.Contains(append([]byte{0}, cl...), []byte("\x00"+word+"\x00")) {
-			continue
-		}
-		st, _ := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if i := bytes.LastIndexByte(st, ')'); i > 0 && i+2 < len(st) && (st[i+2] == 'Z' || st[i+2] == 'X') {
-			continue
-		}
-		pids = append(pids, pid)
+	pids, err := proctable.WithArg(word)
+	if err != nil {
+		panic(err)
 	}
 	return pids
 }
@@ -106,3 +94,12 @@ func eventually(d time.Duration, cond func() bool) bool {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+func localBackend(t testing.TB) *local.Backend {
+	b, err := local.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = b.Close() })
+	return b
+}

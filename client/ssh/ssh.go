@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"syscall"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 
@@ -21,7 +22,42 @@ type Client struct {
 
 	mu     sync.Mutex
 	closed bool
-	raw    *rawPTYs // raw mode's PTYs, created on first use
+	raw    *rawPTYs      // raw mode's PTYs, created on first use
+	stop   chan struct{} // closed by Close: ends keepAlive
+}
+
+// keepAlive probes the connection every d and closes it after three
+// probes in a row got no answer within d.
+func (c *Client) keepAlive(d time.Duration) {
+	t := time.NewTicker(d)
+	defer t.Stop()
+	missed := 0
+	for {
+		select {
+		case <-c.stop:
+			return
+		case <-t.C:
+		}
+		replied := make(chan error, 1)
+		go func() {
+			_, _, err := c.conn.SendRequest("keepalive@openssh.com", true, nil)
+			replied <- err
+		}()
+		select {
+		case err := <-replied:
+			if err != nil {
+				return // the connection is gone
+			}
+			missed = 0
+		case <-time.After(d):
+			if missed++; missed >= 3 {
+				_ = c.conn.Close()
+				return
+			}
+		case <-c.stop:
+			return
+		}
+	}
 }
 
 var _ client.Client = (*Client)(nil)
@@ -43,7 +79,13 @@ func Dial(ctx context.Context, dest string, o Options) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{conn: conn, target: t, mode: ModeRaw}
+	c := &Client{conn: conn, target: t, mode: ModeRaw, stop: make(chan struct{})}
+	if ka := o.KeepAlive; ka >= 0 {
+		if ka == 0 {
+			ka = 15 * time.Second
+		}
+		go c.keepAlive(ka)
+	}
 	if o.Mode != ModeRaw {
 		a, err := startAgent(ctx, conn, o)
 		if err != nil && (o.Mode == ModeAgent || !isUnsupported(err)) {
@@ -74,6 +116,7 @@ func (c *Client) Close() error {
 		return nil
 	}
 	c.closed = true
+	close(c.stop)
 	c.mu.Unlock()
 	if c.agent != nil {
 		c.agent.close()

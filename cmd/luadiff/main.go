@@ -62,10 +62,12 @@ func run(start int64, seeds, size int, keep string) error {
 		return err
 	}
 	defer backend.Close()
-	const name = "gen.lua"
 	diverged := 0
 	began := time.Now()
 	for seed := start; seed < start+int64(seeds); seed++ {
+		// A name per program: procsh matches error names against every
+		// source compiled under a name.
+		name := fmt.Sprintf("gen%d.lua", seed)
 		src := luadiff.Generate(seed, size)
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
 			return err

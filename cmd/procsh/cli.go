@@ -20,7 +20,6 @@ import (
 	"github.com/procsh/procsh/client/remote"
 	clientssh "github.com/procsh/procsh/client/ssh"
 	"github.com/procsh/procsh/luabind"
-	"github.com/procsh/procsh/luadoc"
 	"github.com/procsh/procsh/repl"
 )
 
@@ -45,6 +44,7 @@ type options struct {
 	identity, knownHosts, sshMode string
 	sandboxID                     string // --sandbox-id
 	version                       bool
+	trace                         bool // --trace, PROCSH_TRACE=1
 }
 
 // exprFlag collects every -e, run in order as lua.c does.
@@ -104,18 +104,21 @@ Usage:
                                          serve the process API over HTTP/WebSocket
   procsh [flags] test [--filter P] [--format text|tap|junit] [paths...]
                                          run the *_test.lua / *_spec.lua tests
-  procsh init [--force] [dir]            write editor type stubs and .luarc.json
+  procsh init [dir]                      write editor stubs (.luarc.json, .procsh/meta)
 
 Flags (before the script name; everything after it goes to the script):
 `
 
 const usageTail = `
 Environment: PROCSH_SERVER and PROCSH_TOKEN are the defaults of --server and
---token.
+--token; PROCSH_TRACE=1 turns on --trace; --sandbox-id reads DAYTONA_API_KEY
+and DAYTONA_API_URL; --server ssh://… follows ~/.ssh/config and known_hosts
+and uses SSH_AUTH_SOCK.
 
 Exit status: 0 success; 1 script error (file:line: message and a traceback
 on stderr); n when the script calls os.exit(n); 124 --timeout expired;
-130 interrupted (Ctrl-C); 143 terminated (SIGTERM); 2 usage error.
+130 interrupted (Ctrl-C); 143 terminated (SIGTERM); 129 hung up (SIGHUP,
+handled like SIGTERM); 2 usage error.
 `
 
 func newFlagSet(opts *options, stderr io.Writer) *flag.FlagSet {
@@ -132,6 +135,7 @@ func newFlagSet(opts *options, stderr io.Writer) *flag.FlagSet {
 	fs.BoolVar(&opts.sandbox, "sandbox", false, "old name of --restricted")
 	fs.Var(durationFlag{&opts.timeout}, "timeout", "bound the whole run of a script (`duration` such as 30s, 5m, or seconds)")
 	fs.BoolVar(&opts.version, "version", false, "print the version and exit")
+	fs.BoolVar(&opts.trace, "trace", os.Getenv("PROCSH_TRACE") == "1", "print every command the script runs, with a timestamp, its target, exit status and duration, to stderr")
 	return fs
 }
 
@@ -176,7 +180,7 @@ func Main(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 		case "test":
 			return (&app{opts: opts, stdin: stdin, stdout: stdout, stderr: stderr}).testMain(rest[1:])
 		case "init":
-			return (&app{opts: opts, stdin: stdin, stdout: stdout, stderr: stderr}).initMain(rest[1:])
+			return initMain(rest[1:], stdout, stderr)
 		case "run":
 			if len(rest) < 2 {
 				fmt.Fprintln(stderr, "procsh run: missing script name")
@@ -307,6 +311,16 @@ func (a *app) newHost(backend client.Client, stdout, stderr io.Writer, extra ...
 	if a.status != nil {
 		hopts = append(hopts, luabind.WithWaitObserver(a.status.Observe))
 	}
+	if a.opts.trace {
+		target := "local"
+		switch {
+		case a.opts.server != "":
+			target = a.opts.server
+		case a.opts.sandboxID != "":
+			target = "daytona:" + a.opts.sandboxID
+		}
+		hopts = append(hopts, luabind.WithTrace(stderr, target))
+	}
 	return luabind.New(backend, append(hopts, extra...)...)
 }
 
@@ -321,7 +335,7 @@ func (a *app) runContext() (context.Context, func()) {
 		ctx, stopTimeout = context.WithTimeoutCause(ctx, a.opts.timeout, errTimeout)
 	}
 	sigc := make(chan os.Signal, 2)
-	signal.Notify(sigc, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(sigc, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	done := make(chan struct{})
 	go func() {
 		select {
@@ -354,8 +368,11 @@ func (a *app) runContext() (context.Context, func()) {
 }
 
 func exitCodeForSignal(sig os.Signal) int {
-	if sig == syscall.SIGTERM {
+	switch sig {
+	case syscall.SIGTERM:
 		return exitSIGTERM
+	case syscall.SIGHUP: // terminal closed, ssh dropped: like SIGTERM
+		return 128 + int(syscall.SIGHUP)
 	}
 	return exitSIGINT
 }
@@ -472,7 +489,7 @@ func (a *app) runREPL() int {
 	// SIGINT belongs to the REPL (it cancels the running line); SIGTERM
 	// ends the session after killing everything it started.
 	termc := make(chan os.Signal, 1)
-	signal.Notify(termc, syscall.SIGTERM)
+	signal.Notify(termc, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(termc)
 
 	backend, err := a.newBackend(ctx)
@@ -480,15 +497,14 @@ func (a *app) runREPL() int {
 		return a.finish(ctx, err)
 	}
 	defer backend.Close()
-	// help(x) prints the doc of any procsh function, method or module.
-	host, err := a.newHost(backend, stdout, stderr, luabind.WithGlobal("help", luadoc.HelpFunc(stdout)))
+	host, err := a.newHost(backend, stdout, stderr)
 	if err != nil {
 		return a.finish(ctx, err)
 	}
 	go func() {
-		if _, ok := <-termc; ok {
+		if sig, ok := <-termc; ok {
 			_ = backend.Close()
-			os.Exit(exitSIGTERM)
+			os.Exit(exitCodeForSignal(sig))
 		}
 	}()
 

@@ -71,7 +71,11 @@ func serveMain(args []string, stdout, stderr io.Writer) int {
 		// The token comes on stdin; nothing the server runs may see the
 		// environment's one either.
 		_ = os.Unsetenv(tokenEnv)
-		return serveStdio(os.Stdin, stdout, stderr, lopts)
+		// Its clients sit behind an SSH link, slower than a PTY can
+		// produce: a larger per-handle buffer keeps a client that reads as
+		// fast as the link allows from being cut off (the client side still
+		// cuts off one that stops reading).
+		return serveStdio(os.Stdin, stdout, stderr, append(lopts, local.WithPTYHandleBuffer(32<<20)))
 	}
 	tokenSet := false
 	fs.Visit(func(f *flag.Flag) { tokenSet = tokenSet || f.Name == "token" })
@@ -124,7 +128,7 @@ func serveMain(args []string, stdout, stderr io.Writer) int {
 	// port), so its shape is stable.
 	fmt.Fprintf(stderr, "procsh: serving on http://%s (%s)\n", ln.Addr(), auth)
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	err = server.Serve(ctx, ln, srv)
 	_ = backend.Close()

@@ -69,6 +69,9 @@ type LogTextFrame struct {
 	Type     string `json:"type"`
 	ExitCode *int   `json:"exitCode,omitempty"`
 	Signal   string `json:"signal,omitempty"`
-	Kind     string `json:"procshKind,omitempty"`
-	Message  string `json:"message,omitempty"`
+	// Reason is "exited" or "signaled", the names of the proposed process
+	// v2 ProcessResult (docs/protocol.md §14).
+	Reason  string `json:"reason,omitempty"`
+	Kind    string `json:"procshKind,omitempty"`
+	Message string `json:"message,omitempty"`
 }

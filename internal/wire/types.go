@@ -13,6 +13,10 @@ type ExecuteRequest struct {
 	TimeoutMs uint64 `json:"timeoutMs,omitempty"`
 	// MaxOutput is a procsh extension: client.ExecRequest.MaxOutput.
 	MaxOutput int64 `json:"maxOutput,omitempty"`
+	// Merge and Detach are procsh extensions: client.ExecRequest's fields of
+	// the same names.
+	Merge  bool `json:"procshMerge,omitempty"`
+	Detach bool `json:"procshDetach,omitempty"`
 }
 
 // ExecuteResponse is the reply of /process/execute and /process/code-run.

@@ -33,8 +33,8 @@ func compile(name, src string) (*lua.FunctionProto, error) {
 	if err != nil {
 		return nil, err
 	}
-	chunk, lines := rewriteSites(chunk, src)
-	recordSites(name, src, lines)
+	chunk = rewrite(chunk, src)
+	recordSource(name, src)
 	proto, err := lua.Compile(chunk, name)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
@@ -90,7 +90,7 @@ var (
 // modify function bodies of this shape.
 func fallbackConcat() ast.Expr {
 	fallbackOnce.Do(func() {
-		const src = `return function(_, ...)
+		const src = `return function(...)
 			local n, t = select("#", ...), {...}
 			local r = t[n]
 			for i = n - 1, 1, -1 do r = t[i] .. r end

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	lua "github.com/yuin/gopher-lua"
+	"github.com/yuin/gopher-lua/parse"
 )
 
 // Lua 5.1 names the variable or field an error is about: "attempt to
@@ -31,30 +32,89 @@ const (
 	siteCall
 	siteLen
 	siteUnm
+	siteConcat
 )
 
+// desc is how Lua 5.1 names an operand, kept unformatted so that
+// recording it costs no allocation: "local 'x'" is {descLocal, "x"}.
+type desc struct {
+	kind uint8
+	name string
+}
+
+const (
+	descNone uint8 = iota
+	descLocal
+	descGlobal
+	descUpvalue
+	descField
+	descMethod
+)
+
+var descWords = [...]string{"", "local", "global", "upvalue", "field", "method"}
+
+func (d desc) String() string {
+	if d.kind == descNone {
+		return ""
+	}
+	return descWords[d.kind] + " '" + d.name + "'"
+}
+
 type site struct {
+	line   int32
 	kind   siteKind
-	key    string // siteIndex: the constant key, "" for any
-	anyKey bool
+	anyKey bool   // siteIndex: the key is computed, it may be any
+	key    string // siteIndex: the constant key
 	op     string // siteArith: add, sub, mul, div, mod, pow
-	desc   string // the operand (for arith, the left one)
-	desc2  string // siteArith: the right operand
-	lconst bool   // siteArith: left operand is a number literal
+	d1, d2 desc   // the operand (for arith, the left one; d2 the right)
+	ops    []desc // siteConcat: every operand of the chain
+}
+
+// concatOperand describes operand i of an n-operand concatenation at the
+// position "source:line: " of the calling Lua function, or "".
+func concatOperand(source string, line, i, n int) string {
+	ss, _ := lookupSites(source, line)
+	var ds []string
+	for _, s := range ss {
+		if s.kind == siteConcat && len(s.ops) == n {
+			ds = append(ds, s.ops[i].String())
+		}
+	}
+	d, _ := unique(ds)
+	return d
 }
 
 // chunkSites is the record of one source compiled under a chunk name.
+// Its sites are computed on the first error that needs them, by parsing
+// and walking the source again: errors are rare, compiles are not.
 type chunkSites struct {
 	hash  uint64
-	lines map[int][]site
+	src   string
+	once  sync.Once
+	sites []site
 }
 
-// The record is kept per chunk name, for the most recent 1024 names, and
-// per name for its 64 most recent distinct sources (a REPL compiles every
-// line as "stdin"). A message is matched against the sites of all of a
-// name's sources: a description is used only when they all agree.
+func (c *chunkSites) get() []site {
+	c.once.Do(func() {
+		chunk, err := parse.Parse(strings.NewReader(c.src), "")
+		if err == nil {
+			rw := newRewriter(c.src, true)
+			rw.run(chunk)
+			c.sites = rw.sites
+		}
+		c.src = ""
+	})
+	return c.sites
+}
+
+// The record is kept per chunk name, for the most recent 1024 names and
+// at most 64 MiB of source, and per name for its 64 most recent distinct
+// sources (a REPL compiles every line as "stdin"). A message is matched
+// against the sites of all of a name's sources: a description is used
+// only when they all agree.
 const (
 	maxRecordedChunks  = 1024
+	maxRecordedBytes   = 64 << 20
 	maxSourcesPerChunk = 64
 )
 
@@ -62,50 +122,67 @@ var sites = struct {
 	sync.Mutex
 	byName map[string]*list.Element // of *namedSites
 	order  *list.List
+	bytes  int
 	seed   maphash.Seed
 }{byName: map[string]*list.Element{}, order: list.New(), seed: maphash.MakeSeed()}
 
 type namedSites struct {
 	name     string
 	versions []*chunkSites // oldest first
+	bytes    int
 }
 
-func recordSites(name, src string, lines map[int][]site) {
+func recordSource(name, src string) {
 	h := maphash.String(sites.seed, src)
 	sites.Lock()
 	defer sites.Unlock()
-	if e, ok := sites.byName[name]; ok {
-		ns := e.Value.(*namedSites)
-		sites.order.MoveToFront(e)
-		for _, v := range ns.versions {
-			if v.hash == h {
-				return
-			}
-		}
-		if len(ns.versions) >= maxSourcesPerChunk {
-			ns.versions = append(ns.versions[:0], ns.versions[1:]...)
-		}
-		ns.versions = append(ns.versions, &chunkSites{hash: h, lines: lines})
-		return
+	e, ok := sites.byName[name]
+	if !ok {
+		e = sites.order.PushFront(&namedSites{name: name})
+		sites.byName[name] = e
 	}
-	sites.byName[name] = sites.order.PushFront(&namedSites{name, []*chunkSites{{hash: h, lines: lines}}})
-	for sites.order.Len() > maxRecordedChunks {
+	sites.order.MoveToFront(e)
+	ns := e.Value.(*namedSites)
+	for _, v := range ns.versions {
+		if v.hash == h {
+			return
+		}
+	}
+	if len(ns.versions) >= maxSourcesPerChunk {
+		ns.bytes -= len(ns.versions[0].src)
+		sites.bytes -= len(ns.versions[0].src)
+		ns.versions = append(ns.versions[:0], ns.versions[1:]...)
+	}
+	ns.versions = append(ns.versions, &chunkSites{hash: h, src: src})
+	ns.bytes += len(src)
+	sites.bytes += len(src)
+	for sites.order.Len() > maxRecordedChunks || (sites.bytes > maxRecordedBytes && sites.order.Len() > 1) {
 		last := sites.order.Back()
 		sites.order.Remove(last)
-		delete(sites.byName, last.Value.(*namedSites).name)
+		old := last.Value.(*namedSites)
+		sites.bytes -= old.bytes
+		delete(sites.byName, old.name)
 	}
 }
 
 func lookupSites(name string, line int) ([]site, bool) {
 	sites.Lock()
-	defer sites.Unlock()
 	e, ok := sites.byName[name]
+	var versions []*chunkSites
+	if ok {
+		versions = append(versions, e.Value.(*namedSites).versions...)
+	}
+	sites.Unlock()
 	if !ok {
 		return nil, false
 	}
 	var out []site
-	for _, v := range e.Value.(*namedSites).versions {
-		out = append(out, v.lines[line]...)
+	for _, v := range versions {
+		for _, s := range v.get() {
+			if int(s.line) == line {
+				out = append(out, s)
+			}
+		}
 	}
 	return out, true
 }
@@ -185,9 +262,9 @@ func translateBody(L *lua.LState, chunk string, line int, body string) (string, 
 		typ, key := m[1], m[2]
 		// A constant key equal to the message's decides; a computed key
 		// might be any key.
-		desc, ok := pick(siteIndex, func(s site) (string, bool) { return s.desc, !s.anyKey && s.key == key })
+		desc, ok := pick(siteIndex, func(s site) (string, bool) { return s.d1.String(), !s.anyKey && s.key == key })
 		if !ok {
-			desc, ok = pick(siteIndex, func(s site) (string, bool) { return s.desc, s.anyKey || s.key == key })
+			desc, ok = pick(siteIndex, func(s site) (string, bool) { return s.d1.String(), s.anyKey || s.key == key })
 		}
 		if !ok || !known {
 			desc = ""
@@ -208,9 +285,9 @@ func translateBody(L *lua.LState, chunk string, line int, body string) (string, 
 				return "", false
 			}
 			if right {
-				return s.desc2, true
+				return s.d2.String(), true
 			}
-			return s.desc, true
+			return s.d1.String(), true
 		})
 		if !ok || !known {
 			desc = ""
@@ -241,10 +318,10 @@ func translateBody(L *lua.LState, chunk string, line int, body string) (string, 
 		return L.GetGlobal(strings.TrimSuffix(strings.TrimPrefix(desc, "global '"), "'")), true
 	}
 	desc, ok := pick(kind, func(s site) (string, bool) {
-		if v, isGlobal := globalOf(s.desc); isGlobal && kind == siteCall && v.Type() == lua.LTFunction {
+		if v, isGlobal := globalOf(s.d1.String()); isGlobal && kind == siteCall && v.Type() == lua.LTFunction {
 			return "", false
 		}
-		return s.desc, true
+		return s.d1.String(), true
 	})
 	v, isGlobal := globalOf(desc)
 	if !ok || !isGlobal {

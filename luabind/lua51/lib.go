@@ -412,15 +412,14 @@ func (lib *library) luaSearcher(L *lua.LState) int {
 }
 
 // concat is the .. operator of chunks compiled with Compile:
-// (concat)(names, v1, ..., vn), names being the operands' descriptions
-// separated by NUL. It concatenates right to left as the VM does: runs of
+// (concat)(v1, ..., vn). It concatenates right to left as the VM does: runs of
 // strings and numbers at once, anything else pairwise through __concat.
 func (lib *library) concat(L *lua.LState) int {
-	names := string(L.CheckString(1))
-	n := L.GetTop() - 1
+	n := L.GetTop()
+	total := n
 	vals := make([]lua.LValue, n)
 	for i := range n {
-		vals[i] = L.Get(i + 2)
+		vals[i] = L.Get(i + 1)
 	}
 	isStr := func(v lua.LValue) bool {
 		t := v.Type()
@@ -479,8 +478,12 @@ func (lib *library) concat(L *lua.LState) int {
 			}
 			desc := ""
 			if o := orig[bad]; o >= 0 {
-				if parts := strings.Split(names, "\x00"); o < len(parts) && parts[o] != "" {
-					desc = parts[o] + " "
+				if dbg, ok := L.GetStack(1); ok {
+					if _, err := L.GetInfo("Sl", dbg, lua.LNil); err == nil && dbg.What != "G" {
+						if d := concatOperand(dbg.Source, dbg.CurrentLine, o, total); d != "" {
+							desc = d + " "
+						}
+					}
 				}
 			}
 			if desc == "" {
@@ -528,7 +531,7 @@ func (lib *library) pcall(L *lua.LState) int {
 	for i := 2; i <= top; i++ {
 		L.Push(L.Get(i))
 	}
-	if err := L.PCall(top-1, lua.MultRet, nil); err != nil {
+	if err := protectedCall(L, top-1, nil); err != nil {
 		L.Push(lua.LFalse)
 		var ae *lua.ApiError
 		if !errors.As(err, &ae) {
@@ -591,19 +594,20 @@ func (lib *library) xpcall(L *lua.LState) int {
 	if L.GetTop() < 2 {
 		argError(L, 2, "xpcall", "value expected")
 	}
-	errfunc := L.NewFunction(func(L *lua.LState) int {
-		v := L.Get(1)
+	errfunc := func(L *lua.LState, v lua.LValue) lua.LValue {
 		if s, ok := v.(lua.LString); ok {
 			v = lua.LString(TranslateError(L, string(s)))
 		}
 		L.Push(handler)
 		L.Push(v)
 		L.Call(1, 1)
-		return 1
-	})
+		v = L.Get(-1)
+		L.Pop(1)
+		return v
+	}
 	top := L.GetTop()
 	L.Push(fn)
-	if err := L.PCall(0, lua.MultRet, errfunc); err != nil {
+	if err := protectedCall(L, 0, errfunc); err != nil {
 		L.Push(lua.LFalse)
 		var ae *lua.ApiError
 		if errors.As(err, &ae) {

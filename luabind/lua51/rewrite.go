@@ -18,14 +18,16 @@ import (
 //     registers of table targets, still read the old one. Rewritten to
 //     evaluate the targets' prefixes and keys, then every value, into fresh
 //     temporaries, then assign right to left, as PUC-Rio Lua does.
-//   - Every generic for. Its explist is compiled at the register of the
+//   - Generic for headers. The explist is compiled at the register of the
 //     hidden generator variable, below the register top, where the compiler
 //     believes a nested call's result slot is already a live local and lets
 //     the next operand overwrite it (for w in f().s:gmatch(p), f()[k],
-//     f().iter(t)); when the explist has fewer than three values, the
-//     missing state and control values are not reset on re-entry (gopher-lua
-//     issue 514). Rewritten to `local (g), (s), (c) = explist` followed by a
-//     loop over those three locals.
+//     f().iter(t)); when the explist has fewer than three values and does
+//     not end in a multi-value call, the missing state and control values
+//     are not reset on re-entry (for x in iter do, gopher-lua issue 514).
+//     Those shapes are rewritten to `local (g), (s), (c) = explist` followed
+//     by a loop over the three locals; pairs(t), s:gmatch(p) and the like
+//     are left alone.
 //   - Every concatenation with an operand that is not a string literal. The
 //     VM's OP_CONCAT formats numbers with Go's shortest form ("1e+15" is
 //     printed 1000000000000000) and cannot be bounded. Rewritten to a call
@@ -39,14 +41,16 @@ func Rewrite(chunk []ast.Stmt) []ast.Stmt { return rewrite(chunk, "") }
 // the parser gives both the same AST and the compiler treats both as the
 // former.
 func rewrite(chunk []ast.Stmt, src string) []ast.Stmt {
-	out, _ := rewriteSites(chunk, src)
-	return out
+	return newRewriter(src, false).run(chunk)
 }
 
-// rewriteSites is rewrite that also returns the chunk's error sites.
-func rewriteSites(chunk []ast.Stmt, src string) ([]ast.Stmt, map[int][]site) {
-	rw := &rewriter{fn: &fnScope{}, src: src}
+func newRewriter(src string, collect bool) *rewriter {
+	rw := &rewriter{fn: &fnScope{}, src: src, collect: collect}
 	rw.fn.push()
+	return rw
+}
+
+func (rw *rewriter) run(chunk []ast.Stmt) []ast.Stmt {
 	out := rw.block(chunk)
 	if rw.usedConcat {
 		line := 1
@@ -55,7 +59,7 @@ func rewriteSites(chunk []ast.Stmt, src string) ([]ast.Stmt, map[int][]site) {
 		}
 		out = append([]ast.Stmt{concatPrologue(line)}, out...)
 	}
-	return out, rw.sites
+	return out
 }
 
 type fnScope struct {
@@ -81,49 +85,69 @@ func (f *fnScope) has(name string) bool {
 }
 
 type rewriter struct {
-	sites      map[int][]site // see errnames.go
+	sites      []site // see errnames.go; recorded only when collect is set
+	collect    bool
 	src        string
 	lines      []string
 	fn         *fnScope
 	tmp        int
+	longTemps  bool // a statement needs more distinct temporaries than tempNames has
 	usedConcat bool
 }
 
-// varKind tells how the name resolves where it is used: "local",
-// "upvalue" or "global", as Lua 5.1's error messages say.
-func (rw *rewriter) varKind(name string) string {
+// varKind tells how the name resolves where it is used: a local, an
+// upvalue or a global.
+func (rw *rewriter) varKind(name string) uint8 {
 	if rw.fn.has(name) {
-		return "local"
+		return descLocal
 	}
 	for f := rw.fn.parent; f != nil; f = f.parent {
 		if f.has(name) {
-			return "upvalue"
+			return descUpvalue
 		}
 	}
-	return "global"
+	return descGlobal
 }
 
 func (rw *rewriter) addSite(line int, s site) {
-	if rw.sites == nil {
-		rw.sites = map[int][]site{}
+	if !rw.collect {
+		return
 	}
-	rw.sites[line] = append(rw.sites[line], s)
+	s.line = int32(line)
+	rw.sites = append(rw.sites, s)
 }
 
 func (rw *rewriter) indexSite(a *ast.AttrGetExpr) {
+	if !rw.collect {
+		return
+	}
 	if k, ok := a.Key.(*ast.StringExpr); ok {
-		rw.addSite(a.Line(), site{kind: siteIndex, key: k.Value, desc: rw.describe(a.Object)})
+		rw.addSite(a.Line(), site{kind: siteIndex, key: k.Value, d1: rw.describe(a.Object)})
 	} else {
-		rw.addSite(a.Line(), site{kind: siteIndex, anyKey: true, desc: rw.describe(a.Object)})
+		rw.addSite(a.Line(), site{kind: siteIndex, anyKey: true, d1: rw.describe(a.Object)})
 	}
 }
 
 var arithOps = map[string]string{"+": "add", "-": "sub", "*": "mul", "/": "div", "%": "mod", "^": "pow"}
 
+// temp returns a hidden local name. Names only need to differ within one
+// rewritten statement (each lives in its own do block), so a few fixed
+// ones serve without allocating.
 func (rw *rewriter) temp(kind string) string {
 	rw.tmp++
+	if !rw.longTemps {
+		return tempNames[rw.tmp%len(tempNames)]
+	}
 	return "(" + kind + strconv.Itoa(rw.tmp) + ")"
 }
+
+var tempNames = func() []string {
+	n := make([]string, 64)
+	for i := range n {
+		n[i] = "(t" + strconv.Itoa(i) + ")"
+	}
+	return n
+}()
 
 func (rw *rewriter) block(stmts []ast.Stmt) []ast.Stmt {
 	for i := 0; i < len(stmts); i++ {
@@ -292,6 +316,10 @@ func ident(name string, line int) *ast.IdentExpr {
 //	  ln = (vn) ... l1 = (v1)
 //	end
 func (rw *rewriter) multiAssign(s *ast.AssignStmt) ast.Stmt {
+	if 3*len(s.Lhs) >= len(tempNames) {
+		rw.longTemps = true
+		defer func() { rw.longTemps = false }()
+	}
 	line := s.Line()
 	targets := map[string]bool{}
 	for _, l := range s.Lhs {
@@ -353,8 +381,68 @@ func (rw *rewriter) multiAssign(s *ast.AssignStmt) ast.Stmt {
 	return do
 }
 
-// genericFor hoists the explist into three fresh locals (see Rewrite).
+// forNeedsHoist reports whether a generic for's explist has a shape the
+// compiler gets wrong: fewer than three values without a multi-value call
+// or ... last (the missing values are not reset on re-entry), or a call or
+// ... nested in the prefix of the first expression (compiled at the base
+// register, where its result is overwritten).
+func forNeedsHoist(exprs []ast.Expr) bool {
+	if len(exprs) == 0 {
+		return false
+	}
+	if len(exprs) < 3 && !isVarArgReturn(exprs[len(exprs)-1]) {
+		return true
+	}
+	first := exprs[0]
+	if c, ok := first.(*ast.FuncCallExpr); ok {
+		if c.Func != nil {
+			return prefixHasCall(c.Func)
+		}
+		return prefixHasCall(c.Receiver)
+	}
+	return prefixHasCall(first)
+}
+
+func isVarArgReturn(e ast.Expr) bool {
+	switch x := e.(type) {
+	case *ast.FuncCallExpr:
+		return !x.AdjustRet
+	case *ast.Comma3Expr:
+		return !x.AdjustRet
+	}
+	return false
+}
+
+// prefixHasCall reports whether e, compiled at the base register, contains
+// a call or ... whose result the compiler would treat as a live local.
+func prefixHasCall(e ast.Expr) bool {
+	switch x := e.(type) {
+	case *ast.IdentExpr, *ast.StringExpr, *ast.NumberExpr, *ast.NilExpr, *ast.TrueExpr, *ast.FalseExpr:
+		return false
+	case *ast.AttrGetExpr:
+		return prefixHasCall(x.Object) || !isSimple(x.Key)
+	}
+	return true
+}
+
+func isSimple(e ast.Expr) bool {
+	switch e.(type) {
+	case *ast.IdentExpr, *ast.StringExpr, *ast.NumberExpr, *ast.NilExpr, *ast.TrueExpr, *ast.FalseExpr:
+		return true
+	}
+	return false
+}
+
+// genericFor hoists the explist into three fresh locals when its shape
+// needs it (see Rewrite and forNeedsHoist).
 func (rw *rewriter) genericFor(s *ast.GenericForStmt) ast.Stmt {
+	if !forNeedsHoist(s.Exprs) {
+		rw.fn.push()
+		rw.fn.declare(s.Names...)
+		s.Stmts = rw.block(s.Stmts)
+		rw.fn.pop()
+		return s
+	}
 	line := s.Line()
 	names := []string{rw.temp("for"), rw.temp("for"), rw.temp("for")}
 	decl := &ast.LocalAssignStmt{Names: names, Exprs: s.Exprs}
@@ -398,11 +486,15 @@ func (rw *rewriter) expr(e ast.Expr) ast.Expr {
 		x.Key = rw.expr(x.Key)
 	case *ast.FuncCallExpr:
 		if x.Func != nil {
-			rw.addSite(x.Line(), site{kind: siteCall, desc: rw.describe(x.Func)})
+			if rw.collect {
+				rw.addSite(x.Line(), site{kind: siteCall, d1: rw.describe(x.Func)})
+			}
 			x.Func = rw.expr(x.Func)
 		} else {
-			rw.addSite(x.Line(), site{kind: siteIndex, key: x.Method, desc: rw.describe(x.Receiver)})
-			rw.addSite(x.Line(), site{kind: siteCall, desc: "method '" + x.Method + "'"})
+			if rw.collect {
+				rw.addSite(x.Line(), site{kind: siteIndex, key: x.Method, d1: rw.describe(x.Receiver)})
+			}
+			rw.addSite(x.Line(), site{kind: siteCall, d1: desc{descMethod, x.Method}})
 			x.Receiver = rw.expr(x.Receiver)
 		}
 		rw.exprs(x.Args)
@@ -413,16 +505,22 @@ func (rw *rewriter) expr(e ast.Expr) ast.Expr {
 		x.Lhs = rw.expr(x.Lhs)
 		x.Rhs = rw.expr(x.Rhs)
 	case *ast.ArithmeticOpExpr:
-		rw.addSite(x.Line(), site{kind: siteArith, op: arithOps[x.Operator], desc: rw.describe(x.Lhs), desc2: rw.describe(x.Rhs)})
+		if rw.collect {
+			rw.addSite(x.Line(), site{kind: siteArith, op: arithOps[x.Operator], d1: rw.describe(x.Lhs), d2: rw.describe(x.Rhs)})
+		}
 		x.Lhs = rw.expr(x.Lhs)
 		x.Rhs = rw.expr(x.Rhs)
 	case *ast.UnaryMinusOpExpr:
-		rw.addSite(x.Line(), site{kind: siteUnm, desc: rw.describe(x.Expr)})
+		if rw.collect {
+			rw.addSite(x.Line(), site{kind: siteUnm, d1: rw.describe(x.Expr)})
+		}
 		x.Expr = rw.expr(x.Expr)
 	case *ast.UnaryNotOpExpr:
 		x.Expr = rw.expr(x.Expr)
 	case *ast.UnaryLenOpExpr:
-		rw.addSite(x.Line(), site{kind: siteLen, desc: rw.describe(x.Expr)})
+		if rw.collect {
+			rw.addSite(x.Line(), site{kind: siteLen, d1: rw.describe(x.Expr)})
+		}
 		x.Expr = rw.expr(x.Expr)
 	case *ast.TableExpr:
 		for _, f := range x.Fields {
@@ -439,8 +537,8 @@ func (rw *rewriter) expr(e ast.Expr) ast.Expr {
 	return e
 }
 
-// concat replaces a chain a .. b .. c with (concat)(names, a, b, c), where
-// names describes each operand for error messages.
+// concat replaces a chain a .. b .. c with (concat)(a, b, c). An error
+// names the operand from the chunk's sites (siteConcat), like other errors.
 func (rw *rewriter) concat(x *ast.StringConcatOpExpr) ast.Expr {
 	ops := []ast.Expr{x.Lhs}
 	cur := x.Rhs
@@ -454,41 +552,48 @@ func (rw *rewriter) concat(x *ast.StringConcatOpExpr) ast.Expr {
 	}
 	ops = append(ops, cur)
 	allStrings := true
-	names := make([]string, len(ops))
+	var descs []desc
+	if rw.collect {
+		descs = make([]desc, len(ops))
+	}
 	for i, op := range ops {
 		ops[i] = rw.expr(op)
 		if _, ok := ops[i].(*ast.StringExpr); !ok {
 			allStrings = false
 		}
-		names[i] = rw.describe(ops[i])
+		if rw.collect {
+			descs[i] = rw.describe(ops[i])
+		}
 	}
 	if allStrings {
 		return x
 	}
-	rw.usedConcat = true
 	line := x.Line()
-	desc := &ast.StringExpr{Value: strings.Join(names, "\x00")}
-	setLines(line, desc)
-	call := &ast.FuncCallExpr{Func: ident(concatName, line), Args: append([]ast.Expr{desc}, ops...), AdjustRet: true}
+	if rw.collect {
+		rw.addSite(line, site{kind: siteConcat, ops: descs})
+	}
+	rw.usedConcat = true
+	call := &ast.FuncCallExpr{Func: ident(concatName, line), Args: ops, AdjustRet: true}
 	call.SetLine(line)
 	call.SetLastLine(x.LastLine())
 	return call
 }
 
 // describe names an operand as Lua 5.1's error messages do: "local 'x'",
-// "global 'x'", "upvalue 'x'", "field 'k'", or "" when it has no name.
-func (rw *rewriter) describe(e ast.Expr) string {
+// "global 'x'", "upvalue 'x'", "field 'k'" ("field '?'" for a computed
+// key), or nothing when it has no name.
+func (rw *rewriter) describe(e ast.Expr) desc {
 	switch x := e.(type) {
 	case *ast.IdentExpr:
 		if strings.HasPrefix(x.Value, "(") {
-			return ""
+			return desc{}
 		}
-		return rw.varKind(x.Value) + " '" + x.Value + "'"
+		return desc{rw.varKind(x.Value), x.Value}
 	case *ast.AttrGetExpr:
 		if k, ok := x.Key.(*ast.StringExpr); ok {
-			return "field '" + k.Value + "'"
+			return desc{descField, k.Value}
 		}
-		return "field '?'" // Lua 5.1 names only constant string keys
+		return desc{descField, "?"} // Lua 5.1 names only constant string keys
 	}
-	return ""
+	return desc{}
 }

@@ -136,9 +136,11 @@ end
 
 -- PTY on_output receives the PTY object
 do
-	local seen
-	local p = process.pty{command = "printf hello", on_output = function(d, pty) seen = pty end}
-	p:wait(10)
-	for _ = 1, 500 do if seen then break end process.sleep(0.01) end
-	t.ok(rawequal(seen, p))
+	local box = {}
+	local p = process.pty{command = "cat", on_output = function(d, pty) box.seen = pty end}
+	p:send_line("hello")
+	p:expect("hello", {timeout = 20})
+	for _ = 1, 2000 do if box.seen then break end process.sleep(0.01) end
+	t.ok(rawequal(box.seen, p), tostring(box.seen))
+	p:kill()
 end

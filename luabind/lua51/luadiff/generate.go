@@ -153,7 +153,7 @@ func (g *gen) shuffled(xs []string, n int) []string {
 
 func (g *gen) stmt(d int) {
 	g.stmts++
-	k := g.r.Intn(13)
+	k := g.r.Intn(19)
 	if d >= 3 && k >= 6 && k <= 9 {
 		k = 0 // bound the nesting
 	}
@@ -222,8 +222,51 @@ func (g *gen) stmt(d int) {
 		g.line("print(%s:add(%s), (function() return %s:str() end)())", g.pick("o", "mk().o", "o:get()", "(o)", "mk()[\"o\"]", "id(o)"), g.num(1), g.pick("o", "mk().o", "o:get()"))
 	case 11: // metamethods
 		g.line("print((o + M.new(%s)).x, o .. %s, %s .. o, o < M.new(%s))", g.num(0), g.num(0), g.str(0), g.num(0))
-	default: // varargs and select
+	case 12: // varargs and select
 		g.line("print(count(%s), select(\"#\", id(%s, nil)), select(-1, two()))", g.pick("", "nil", "nil, nil", "two()", "two(), 1", "(two())"), g.num(1))
+	case 13: // patterns
+		g.line("print(%s)", g.pick(
+			`("THE (quick) fox"):gsub("%f[%a]%a+", string.upper)`,
+			`string.gsub(s2, "(%w)", "<%1>")`,
+			`string.gsub("a(b(c)d)e", "%b()", "[]")`,
+			`string.find(s1, "p(h)a")`,
+			`string.match(o.s, "(%a)(%d)()")`,
+			`string.gsub("x=1 y=2", "(%w)=(%w)", {x = "X", ["1"] = 1})`,
+			`string.gsub(s1 .. s2, "[aeiou]", function(v) return v:upper() end, 2)`,
+			`("%5.2f|%-4d|%x"):format(`+g.num(1)+`, 7, 255)`,
+			`string.format("%q", s2 .. "\n\"")`,
+			`string.rep(s1, 2, nil):len()`,
+			`tostring(`+g.num(2)+` / 3)`,
+			`tonumber(" 0x1F "), tonumber("1e1"), tonumber("z", 36), tonumber(s1)`,
+		))
+	case 14: // runtime errors, caught, with their messages
+		g.line("print(pcall(function() %s end))", g.pick(
+			"local x; return x.field",
+			"local t = {} return t.a.b",
+			"return undefinedglobal.x",
+			"local t = {} return t.n + 1",
+			"return n1 + nil",
+			`local s; return "a" .. s`,
+			"return mk().missing.x",
+			"return {} < {}",
+			`return 1 < "2"`,
+			`error("msg")`,
+			`error("msg", 0)`,
+			"error({code = 1})",
+			"error()",
+			"return nofunction()",
+			"local t = {} t.x.y = 1",
+			"return o.x.y",
+		))
+	case 15: // sort and table functions
+		g.line(`do local a = {%s, %s, %s, %s} table.sort(a%s) print(table.concat(a, ",")) end`, g.num(1), g.num(1), g.num(1), g.num(1), g.pick("", ", function(x, y) return x > y end"))
+	case 16: // coroutines
+		g.line("do local co = coroutine.wrap(function(a) local b = coroutine.yield(a + %s) return b * 2 end) print(co(%s), co(%s)) end", g.num(1), g.num(0), g.num(0))
+	case 17: // repeat and upvalue mutation
+		v := g.loopVar()
+		g.line("do local %s, acc = 0, {} repeat %s = %s + 1; acc[#acc + 1] = function() %s = %s + 1 return %s end until %s >= %d print(acc[1](), %s) end", v, v, v, v, v, v, v, 1+g.r.Intn(3), v)
+	default: // string methods on every prefix
+		g.line("print(%s:%s)", g.pick("s1", `("lit")`, "mk().s", "o:str()", "mk().o.s", "id(s2)"), g.pick("upper()", "len()", "sub(2, -2)", "rep(2)", "byte(1)", "reverse()", `find("a")`, `gsub("%s", "_")`))
 	}
 }
 
