@@ -455,21 +455,3 @@ end)
 		t.Errorf("exit %d, want 1", res.code)
 	}
 }
-
-func TestCLITestHelp(t *testing.T) {
-	for _, c := range []struct {
-		args []string
-		want string
-	}{
-		{[]string{"test", "--help"}, "Usage: procsh [flags] test"},
-	} {
-		res := cliRun(t, cliCmd{args: c.args})
-		if res.code != 0 || !strings.Contains(res.stdout, c.want) || !strings.Contains(res.stdout, "-") {
-			t.Errorf("%q: exit %d\nstdout: %s\nstderr: %s", c.args, res.code, res.stdout, res.stderr)
-		}
-	}
-	res := cliRun(t, cliCmd{args: []string{"test", "--bogus"}})
-	if res.code != 2 || !strings.Contains(res.stderr, "flag provided but not defined: -bogus") || !strings.Contains(res.stderr, "procsh test --help") {
-		t.Errorf("bad flag: exit %d: %s", res.code, res.stderr)
-	}
-}
