@@ -170,6 +170,11 @@ func leftBehind(pgid int, lifeR *os.File) bool {
 // timeout and ctx. A process that cannot start is a result (exit code -1 and
 // the OS error as output, as the toolbox does), not an error.
 func (b *Backend) run(ctx context.Context, spec runSpec) (*client.ExecResult, error) {
+	ctx, done, err := b.track(spec.op, ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	start := time.Now()
 	res := &client.ExecResult{HasStreams: true}
 	var files []*os.File // every pipe end, for the failure paths
@@ -219,6 +224,8 @@ func (b *Backend) run(ctx context.Context, spec runSpec) (*client.ExecResult, er
 		ExtraFiles:  []*os.File{lifeW},
 		SysProcAttr: &syscall.SysProcAttr{Setpgid: true},
 	}
+	var pidfd int
+	withPidfd(cmd, &pidfd)
 	if lp, err := exec.LookPath(spec.argv[0]); err == nil {
 		cmd.Path = lp
 	}
@@ -249,7 +256,7 @@ func (b *Backend) run(ctx context.Context, spec runSpec) (*client.ExecResult, er
 	}
 	exited := make(chan struct{})
 	go func() {
-		_ = cmd.Wait()
+		_ = waitCmd(cmd, pidfd)
 		close(exited)
 	}()
 
