@@ -119,9 +119,8 @@
 // (fractions allowed). Options tables reject unknown keys. Every name below
 // comes from one registration table (Surface, in surface.go) that also
 // carries a one-line doc string per name; a test checks this list, the
-// README and the table against each other. The global help(x) prints the
-// signature and doc string of a function, method or object from the same
-// table.
+// README and the table against each other. The REPL's help(x) and the
+// editor stubs of procsh init (package luadoc) read the same table.
 //
 //	process.exec(cmd, {cwd=, env=, timeout=, tee=, stdin=, check=,
 //	  merge=, detach=, max_output=}) → result

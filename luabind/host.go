@@ -184,7 +184,6 @@ type Host struct {
 	mapImpl                  lua.LValue     // process.map's Lua side, compiled on first use
 
 	scoped map[*lua.LState][]*defaults // guarded by the GIL: process.with defaults by thread
-	docs   map[*lua.LFunction]docEntry // guarded by the GIL: what help(fn) shows
 }
 
 // New creates a host whose process module drives backend. The host owns the
@@ -240,7 +239,6 @@ func (h *Host) openLibs() error {
 	h.process = h.newProcessModule(L, &api{h: h, c: h.backend, name: "process", target: h.cfg.traceTarget})
 	L.PreloadModule("process", func(L *lua.LState) int { L.Push(h.process); return 1 })
 	L.SetGlobal("process", h.process)
-	L.SetGlobal("help", L.NewFunction(h.luaHelp))
 	if err := openStdlib(L, h); err != nil {
 		return err
 	}

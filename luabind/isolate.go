@@ -7,6 +7,8 @@ import (
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/procsh/procsh/luabind/lua51"
 )
 
 // Isolated is the outcome of Host.CallIsolated.
@@ -57,7 +59,7 @@ func (h *Host) CallIsolated(L *lua.LState, timeout time.Duration, fn *lua.LFunct
 	for _, a := range args {
 		th.Push(a)
 	}
-	err := th.PCall(len(args), lua.MultRet, nil)
+	err := lua51.Translate(th, th.PCall(len(args), lua.MultRet, nil))
 	var results []lua.LValue
 	if err == nil {
 		n := th.GetTop()

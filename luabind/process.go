@@ -56,7 +56,6 @@ func (h *Host) newProcessModule(L *lua.LState, a *api) *lua.LTable {
 			mod.RawSetString(m.Name, L.NewFunction(func(L *lua.LState) int { return f(a, L) }))
 		}
 	}
-	h.recordDocs(L, mod, a.name)
 	mod.RawSetString("EOF", h.markerEOF)
 	mod.RawSetString("TIMEOUT", h.markerTimeout)
 	return mod

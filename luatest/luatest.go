@@ -274,18 +274,30 @@ func runFile(ctx context.Context, file string, cfg Config, rep *reporter, sum *S
 				}
 				iso := host.CallIsolated(L, timeout, fn)
 				var escaped []string
-				if cfg.Watch != nil {
+				var exitErr *luabind.ExitError
+				if errors.As(iso.Err, &exitErr) {
+					// os.exit in a test ends the whole run, so the Lua side
+					// does not get to report: the test fails here.
+					iso.Err = fmt.Errorf("os.exit(%d) called in a test", exitErr.Code)
+					r := Result{Status: Fail, Message: iso.Err.Error()}
+					if names, ok := L.Get(3).(*lua.LTable); ok {
+						names.ForEach(func(_, v lua.LValue) { r.Names = append(r.Names, v.String()) })
+					}
+					if cfg.Watch != nil {
+						if r.Left = cfg.Watch.leaked(before); len(r.Left) > 0 {
+							r.Message += "\nleft running after the test: " + strings.Join(r.Left, ", ")
+						}
+					}
+					if len(r.Names) > 0 {
+						record(r)
+					}
+				} else if cfg.Watch != nil {
 					// The scan waits while strays die: let the enclosing
 					// blocks' tasks run meanwhile.
 					_ = host.Block(L, "", func(context.Context) error {
 						escaped = cfg.Watch.leaked(before)
 						return nil
 					})
-				}
-				var exitErr *luabind.ExitError
-				if errors.As(iso.Err, &exitErr) {
-					// os.exit in a test ends the whole run; the test fails.
-					iso.Err = fmt.Errorf("os.exit(%d) called in a test", exitErr.Code)
 				}
 				L.Push(lua.LBool(iso.Err == nil))
 				if iso.Err != nil {

@@ -274,7 +274,7 @@ local function chainhooks(block, kind, outerfirst)
 	return list
 end
 
-local function runtest(block, item)
+local function runtest(block, item, list)
 	local before = chainhooks(block, "before_each", true)
 	local after = chainhooks(block, "after_each", false)
 	return core.isolate(function()
@@ -287,7 +287,7 @@ local function runtest(block, item)
 		end)
 		if not ok then error(err, 0) end
 		if not aok then error("after_each: " .. tostring(aerr), 0) end
-	end, true)
+	end, true, list)
 end
 
 local function runblock(block, setuperr)
@@ -322,7 +322,7 @@ local function runblock(block, setuperr)
 				elseif setuperr then
 					core.report("fail", list, setuperr, {})
 				else
-					local ok, err, left, escaped = runtest(block, item)
+					local ok, err, left, escaped = runtest(block, item, list)
 					for _, e in ipairs(escaped) do insert(left, e) end
 					core.report(ok and #left == 0 and "pass" or "fail", list, err, left)
 				end

@@ -36,88 +36,143 @@ func NewWatch(name string) (*Watch, error) {
 	return w, nil
 }
 
-// procs returns the live (not zombie) processes carrying the marker, other
-// than this one, with their command lines.
-func (w *Watch) procs() map[int]string {
-	found := map[int]string{}
+// pids lists the process ids in /proc: cheap, no file is read.
+func pids() map[int]bool {
+	out := map[int]bool{}
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
-		return found
+		return out
 	}
-	needle := []byte(w.Var + "=" + w.Value + "\x00")
-	self := os.Getpid()
 	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == self {
-			continue
+		if pid, err := strconv.Atoi(e.Name()); err == nil {
+			out[pid] = true
 		}
-		dir := filepath.Join("/proc", e.Name())
-		env, err := os.ReadFile(filepath.Join(dir, "environ"))
-		if err != nil || !bytes.Contains(append(env, 0), needle) {
-			continue
-		}
-		stat, _ := os.ReadFile(filepath.Join(dir, "stat"))
-		if i := bytes.LastIndexByte(stat, ')'); i > 0 && i+2 < len(stat) && stat[i+2] == 'Z' {
-			continue
-		}
-		cmdline, _ := os.ReadFile(filepath.Join(dir, "cmdline"))
-		found[pid] = strings.TrimSpace(strings.ReplaceAll(string(cmdline), "\x00", " "))
 	}
-	return found
+	return out
 }
 
-func (w *Watch) snapshot() map[int]bool {
-	before := map[int]bool{}
-	for pid := range w.procs() {
-		before[pid] = true
+// Process states as the scan sees them.
+const (
+	unmarked = iota // gone, a zombie, or without the marker
+	isMarked        // alive and carrying the marker
+	unknown         // alive, environment not readable yet (mid-exec)
+)
+
+// state reads pid: whether it is alive and carries the marker, and its
+// command line.
+func (w *Watch) state(pid int) (string, int) {
+	if pid == os.Getpid() {
+		return "", unmarked
 	}
-	return before
+	dir := filepath.Join("/proc", strconv.Itoa(pid))
+	stat, err := os.ReadFile(filepath.Join(dir, "stat"))
+	if err != nil {
+		return "", unmarked
+	}
+	if i := bytes.LastIndexByte(stat, ')'); i > 0 && i+2 < len(stat) && stat[i+2] == 'Z' {
+		return "", unmarked
+	}
+	env, err := os.ReadFile(filepath.Join(dir, "environ"))
+	if err != nil {
+		return "", unmarked // gone, or another user's
+	}
+	if len(env) == 0 {
+		// A process the kernel is still setting up (fork, exec) may show
+		// no environment for a moment; kernel threads never have one.
+		if pid == 2 || parentPID(pid) == 2 {
+			return "", unmarked
+		}
+		return "", unknown
+	}
+	if !bytes.Contains(append(env, 0), []byte(w.Var+"="+w.Value+"\x00")) {
+		return "", unmarked
+	}
+	cmdline, _ := os.ReadFile(filepath.Join(dir, "cmdline"))
+	return strings.TrimSpace(strings.ReplaceAll(string(cmdline), "\x00", " ")), isMarked
 }
 
-// leaked returns the processes that appeared since before, do not descend
-// from a process that was there before (a command that an enclosing
-// block's setup started may still be starting up), and are still alive
-// after Grace; it kills them.
+// marked reports whether pid is alive and carries the marker.
+func (w *Watch) marked(pid int) (string, bool) {
+	cmd, st := w.state(pid)
+	return cmd, st == isMarked
+}
+
+// snapshot is taken before a test: the processes that exist then.
+func (w *Watch) snapshot() map[int]bool { return pids() }
+
+// leaked returns the marked processes that appeared since before, do not
+// descend from a marked process that was there before (a command that an
+// enclosing block's setup started may still be starting up), and are
+// still alive after Grace; it kills them. Only new processes are read, so
+// a scan costs a directory listing when nothing was left.
 func (w *Watch) leaked(before map[int]bool) []string {
 	deadline := time.Now().Add(w.Grace)
 	for {
-		now := w.procs()
-		for pid := range now {
-			if descends(pid, before) {
-				delete(now, pid)
+		now := map[int]string{}
+		undecided := false
+		for pid := range pids() {
+			if before[pid] {
+				continue
+			}
+			switch cmd, st := w.state(pid); st {
+			case isMarked:
+				if !w.descendsFromOld(pid, before) {
+					now[pid] = cmd
+				}
+			case unknown:
+				undecided = true
 			}
 		}
-		if len(now) == 0 {
+		if len(now) == 0 && !undecided {
 			return nil
 		}
 		if time.Now().Before(deadline) {
 			time.Sleep(20 * time.Millisecond)
 			continue
 		}
-		pids := make([]int, 0, len(now))
-		for pid := range now {
-			pids = append(pids, pid)
+		if len(now) == 0 {
+			return nil
 		}
-		sort.Ints(pids)
-		out := make([]string, 0, len(pids))
-		for _, pid := range pids {
+		list := make([]int, 0, len(now))
+		for pid := range now {
+			list = append(list, pid)
+		}
+		sort.Ints(list)
+		out := make([]string, 0, len(list))
+		for _, pid := range list {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
 			out = append(out, fmt.Sprintf("process %d (%s), killed", pid, now[pid]))
+		}
+		// SIGKILL is delivered asynchronously: wait until they are gone, so
+		// that the next test starts clean.
+		for end := time.Now().Add(w.Grace); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+			alive := false
+			for _, pid := range list {
+				if _, ok := w.marked(pid); ok {
+					alive = true
+				}
+			}
+			if !alive {
+				break
+			}
 		}
 		return out
 	}
 }
 
-// descends reports whether pid or one of its ancestors is in set.
-func descends(pid int, set map[int]bool) bool {
+// descendsFromOld reports whether an ancestor of pid existed before and
+// carries the marker.
+func (w *Watch) descendsFromOld(pid int, before map[int]bool) bool {
 	for range 64 {
-		if set[pid] {
-			return true
-		}
+		pid = parentPID(pid)
 		if pid <= 1 {
 			return false
 		}
-		pid = parentPID(pid)
+		if before[pid] {
+			if _, ok := w.marked(pid); ok {
+				return true
+			}
+		}
 	}
 	return false
 }

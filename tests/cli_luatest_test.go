@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The `procsh test` tests drive the built binary on spec files written to a
@@ -166,7 +167,10 @@ end)
 // setup starts lives until teardown and is then ended without failing.
 func TestCLITestIsolation(t *testing.T) {
 	dir := t.TempDir()
-	cliWriteFile(t, dir, "iso_spec.lua", `
+	// Durations unique to this run: other test processes on the machine
+	// run the same spec.
+	tag := fmt.Sprintf("%04d", time.Now().UnixNano()%10000)
+	cliWriteFile(t, dir, "iso_spec.lua", strings.ReplaceAll(`
 local shared
 describe("with a server", function()
   setup(function()
@@ -191,8 +195,6 @@ it("escapes the cleanup", function()
   os.execute("setsid sleep 303.4242 >/dev/null 2>&1 < /dev/null &")
 end)
 it("finds nothing left by earlier tests", function()
-  local r = assert(process.exec("pgrep -f 'sleep 30[0-3]' || true"))
-  assert.equal("", r.stdout)
   assert.equal(0, #process.list_sessions())
   assert.is_nil(process.get_session(shared.id)) -- the setup's session ended after the block
 end)
@@ -203,17 +205,17 @@ it("cleans up after itself", function()
   c:wait()
   s:delete()
 end)
-`)
+`, "4242", tag))
 	res := specRun(t, dir, "test")
 	if res.code != 1 {
 		t.Fatalf("exit %d, want 1\nstdout: %s\nstderr: %s", res.code, res.stdout, res.stderr)
 	}
 	for _, re := range []string{
 		`ok      iso_spec.lua: with a server sees the setup's session`,
-		`FAIL    iso_spec.lua: leaves a command .*\n\s+left running after the test: command "sleep 301.4242" in session`,
+		`FAIL    iso_spec.lua: leaves a command .*\n\s+left running after the test: command "sleep 301.` + tag + `" in session`,
 		`FAIL    iso_spec.lua: leaves a pty .*\n\s+left running after the test: pty `,
 		`ok      iso_spec.lua: leaves a task`,
-		`FAIL    iso_spec.lua: escapes the cleanup .*\n\s+left running after the test: process \d+ \(sleep 303.4242\), killed`,
+		`FAIL    iso_spec.lua: escapes the cleanup .*\n\s+left running after the test: process \d+ \(sleep 303.` + tag + `\), killed`,
 		`ok      iso_spec.lua: finds nothing left by earlier tests`,
 		`ok      iso_spec.lua: cleans up after itself`,
 		`4 passed, 3 failed, 0 pending`,
@@ -319,6 +321,17 @@ it("runs after", function() end)
 		t.Errorf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
 
+	// os.exit in a test fails it and ends the run.
+	exit := t.TempDir()
+	cliWriteFile(t, exit, "a_spec.lua", `it("exits", function() os.exit(3) end)
+it("never runs", function() end)`)
+	cliWriteFile(t, exit, "b_spec.lua", `it("never runs either", function() end)`)
+	res = specRun(t, exit, "test")
+	if res.code != 1 || !strings.Contains(res.stdout, "FAIL    a_spec.lua: exits") || !strings.Contains(res.stdout, "os.exit(3) called in a test") ||
+		strings.Contains(res.stdout, "never runs") || !strings.Contains(res.stderr, "a_spec.lua: os.exit(3) called in a test") {
+		t.Errorf("os.exit: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+
 	bad := t.TempDir()
 	cliWriteFile(t, bad, "syntax_spec.lua", "it('x', function() end\n")
 	res = specRun(t, bad, "test")
@@ -412,5 +425,33 @@ func TestCLITestProjectLuaScripts(t *testing.T) {
 		if res.code != 0 || !strings.Contains(res.stdout, want) {
 			t.Errorf("%q: exit %d, want 0 and %q\n%s%s", c.files, res.code, want, res.stdout, res.stderr)
 		}
+	}
+}
+
+// Against a server, tests run remotely and the isolation still ends and
+// reports what a test left running (the stray scan is local only).
+func TestCLITestRemote(t *testing.T) {
+	srv := cliStartServer(t, "tok-luatest")
+	dir := t.TempDir()
+	cliWriteFile(t, dir, "remote_spec.lua", `
+it("runs remotely", function()
+  assert.equal("r\n", process.exec("echo r").stdout)
+end)
+it("leaves a command", function()
+  process.session():start("sleep 305.4242")
+end)
+it("finds it ended", function()
+  assert.equal(0, #process.list_sessions())
+end)
+`)
+	res := specRun(t, dir, "--server", srv.url, "--token", "tok-luatest", "test", "--format", "tap")
+	want := []string{"ok 1 - runs remotely", "not ok 2 - leaves a command", `left running after the test: command "sleep 305.4242"`, "ok 3 - finds it ended", "1..3"}
+	for _, w := range want {
+		if !strings.Contains(res.stdout, w) {
+			t.Errorf("output lacks %q:\n%s%s", w, res.stdout, res.stderr)
+		}
+	}
+	if res.code != 1 {
+		t.Errorf("exit %d, want 1", res.code)
 	}
 }

@@ -2,7 +2,6 @@ package tests
 
 import (
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"syscall"
@@ -354,31 +353,5 @@ func TestCLITrace(t *testing.T) {
 	}
 	if res := cliRun(t, cliCmd{args: []string{"-e", src}}); strings.Contains(res.stderr, "exec:") {
 		t.Errorf("traced without --trace: %q", res.stderr)
-	}
-}
-
-// TestCLIInit: procsh init writes .luarc.json and the ---@meta stubs (valid
-// Lua 5.1), and keeps an existing .luarc.json.
-func TestCLIInit(t *testing.T) {
-	dir := t.TempDir()
-	res := cliRun(t, cliCmd{args: []string{"init", dir}})
-	if res.code != 0 {
-		t.Fatalf("init: code %d stderr %s", res.code, res.stderr)
-	}
-	for _, name := range []string{".luarc.json", ".procsh/meta/process.lua", ".procsh/meta/json.lua", ".procsh/meta/fs.lua"} {
-		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
-			t.Errorf("init did not write %s: %v", name, err)
-		}
-	}
-	stub, _ := os.ReadFile(filepath.Join(dir, ".procsh/meta/process.lua"))
-	if !strings.Contains(string(stub), "function process.exec(cmd, opts) end") {
-		t.Errorf("process stub lacks process.exec:\n%.400s", stub)
-	}
-	if err := os.WriteFile(filepath.Join(dir, ".luarc.json"), []byte("{}\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	res = cliRun(t, cliCmd{args: []string{"init", dir}})
-	if kept, _ := os.ReadFile(filepath.Join(dir, ".luarc.json")); res.code != 0 || string(kept) != "{}\n" || !strings.Contains(res.stdout, "kept") {
-		t.Errorf("second init: code %d, .luarc.json %q, stdout %s", res.code, kept, res.stdout)
 	}
 }

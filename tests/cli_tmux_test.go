@@ -218,3 +218,23 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// help(x) prints the doc of a procsh function, method or module.
+func TestTmuxREPLHelp(t *testing.T) {
+	tt := startTmux(t, t.TempDir())
+	tt.lastLine(">")
+	tt.typeText("help(process.exec)")
+	tt.key("Enter")
+	tt.waitLine(`^process\.exec\(cmd, \{cwd=, env=, .*\}\) → result$`)
+	tt.waitLine(`^  Runs cmd `)
+	tt.typeText(`s = process.session()`)
+	tt.key("Enter")
+	tt.typeText(`help(s)`)
+	tt.key("Enter")
+	tt.waitLine(`^session — A shell whose state persists`)
+	tt.waitLine(`^  session:run\(cmd, \{`)
+	tt.typeText(`help("json.decode")`)
+	tt.key("Enter")
+	tt.waitLine(`^json\.decode\(text\) → value$`)
+	tt.key("C-d")
+}

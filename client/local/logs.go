@@ -17,65 +17,14 @@ import (
 	"github.com/procsh/procsh/client"
 )
 
-// Log retention defaults.
+// Log file layout.
 const (
-	// DefaultLogMemory is how much of a command's output is kept in memory;
-	// beyond it the whole log moves to a private file.
-	DefaultLogMemory = 256 << 10
 	// ckptEvery is the spacing of the in-memory index into a log file.
 	ckptEvery = 1 << 20
 	// maxRecord bounds one record of a log file (and one chunk read back).
 	maxRecord = 1 << 20
 	recHeader = 5 // stream byte + big-endian uint32 length
 )
-
-// WithLogMemory sets how many bytes of a command's output stay in memory
-// (DefaultLogMemory by default); a longer log is kept in a private file
-// instead, so memory stays bounded whatever the output size.
-func WithLogMemory(n int64) Option { return func(o *options) { o.logs.memory = n } }
-
-// WithLogLimit caps the bytes kept per command (0, the default, keeps
-// everything). Past the cap the oldest output is dropped in segments of a
-// quarter of the cap: Logs reports Truncated and the first offset still
-// kept, and a replay from an earlier offset fails with ErrNotFound.
-func WithLogLimit(n int64) Option { return func(o *options) { o.logs.limit = n } }
-
-// WithLogDir sets where log files are made ($TMPDIR or /tmp by default; not
-// the in-memory /dev/shm of WithTempDir). Each file is unlinked as soon as
-// it is open, so nothing is left behind, and is readable by this user only.
-func WithLogDir(dir string) Option { return func(o *options) { o.logs.dir = dir } }
-
-// logConfig is the retention policy of command logs.
-type logConfig struct {
-	memory int64  // in-memory window; 0 = DefaultLogMemory, <0 = none
-	limit  int64  // bytes kept per command; 0 = all
-	dir    string // where log files go; "" = os.TempDir()
-}
-
-func (c logConfig) window() int64 {
-	m := c.memory
-	switch {
-	case m == 0:
-		m = DefaultLogMemory
-	case m < 0:
-		m = 0
-	}
-	if c.limit > 0 && c.limit < m {
-		m = c.limit
-	}
-	return m
-}
-
-func (c logConfig) segSize() int64 {
-	if c.limit <= 0 {
-		return 1 << 62
-	}
-	s := c.limit / 4
-	if s < 1 {
-		s = 1
-	}
-	return s
-}
 
 // cmdLog is a command's output: chunks in arrival order with their offsets
 // in the combined log. A short log lives in memory; past the window it
@@ -303,6 +252,9 @@ func (l *cmdLog) snapshotMax(max int64) client.Logs {
 	st.limit = end
 	defer st.Close()
 	for {
+		// Read straight into all: no chunk buffers for the GC to collect
+		// later, so the peak is the result's own size.
+		st.into = all[len(all):cap(all)]
 		c, err := st.Recv()
 		if err != nil {
 			// io.EOF, or the log lost a segment meanwhile: what we have.
@@ -311,7 +263,7 @@ func (l *cmdLog) snapshotMax(max int64) client.Logs {
 			}
 			break
 		}
-		all = append(all, c.Data...)
+		all = append(all, c.Data...) // in place: c.Data is all's spare room
 		spans = addSpan(spans, c.Stream, len(all))
 	}
 	out, stdout, stderr := splitStreams(all, spans)
@@ -330,6 +282,19 @@ type logStream struct {
 	// offset coff, so sequential reads never rescan.
 	cseg       *segment
 	cpos, coff int64
+	// into, when it has room, receives the next chunk's data instead of a
+	// fresh buffer.
+	into []byte
+}
+
+// buf returns n bytes for the next chunk's data.
+func (s *logStream) buf(n int64) []byte {
+	if int64(len(s.into)) >= n {
+		b := s.into[:n:n]
+		s.into = nil
+		return b
+	}
+	return make([]byte, n)
 }
 
 func (l *cmdLog) stream(ctx context.Context, opts client.LogOptions) *logStream {
@@ -411,7 +376,7 @@ func (s *logStream) fromMemory(chunks []client.Chunk, end int64) client.Chunk {
 	if c.Offset+to > end {
 		to = end - c.Offset
 	}
-	data := make([]byte, to-from)
+	data := s.buf(to - from)
 	copy(data, c.Data[from:to])
 	s.pos += int64(len(data))
 	return client.Chunk{Stream: c.Stream, Offset: c.Offset + from, Data: data}
@@ -448,7 +413,7 @@ func (s *logStream) fromFile(segs []*segment, end int64) (client.Chunk, error) {
 		if off+to > end {
 			to = end - off
 		}
-		data := make([]byte, to-from)
+		data := s.buf(to - from)
 		if _, err := seg.f.ReadAt(data, pos+recHeader+from); err != nil {
 			return client.Chunk{}, err
 		}

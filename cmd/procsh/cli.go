@@ -20,6 +20,7 @@ import (
 	"github.com/procsh/procsh/client/remote"
 	clientssh "github.com/procsh/procsh/client/ssh"
 	"github.com/procsh/procsh/luabind"
+	"github.com/procsh/procsh/luadoc"
 	"github.com/procsh/procsh/repl"
 )
 
@@ -104,7 +105,7 @@ Usage:
                                          serve the process API over HTTP/WebSocket
   procsh [flags] test [--filter P] [--format text|tap|junit] [paths...]
                                          run the *_test.lua / *_spec.lua tests
-  procsh init [dir]                      write editor stubs (.luarc.json, .procsh/meta)
+  procsh init [--force] [dir]            write editor type stubs and .luarc.json
 
 Flags (before the script name; everything after it goes to the script):
 `
@@ -180,7 +181,7 @@ func Main(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 		case "test":
 			return (&app{opts: opts, stdin: stdin, stdout: stdout, stderr: stderr}).testMain(rest[1:])
 		case "init":
-			return initMain(rest[1:], stdout, stderr)
+			return (&app{opts: opts, stdin: stdin, stdout: stdout, stderr: stderr}).initMain(rest[1:])
 		case "run":
 			if len(rest) < 2 {
 				fmt.Fprintln(stderr, "procsh run: missing script name")
@@ -497,7 +498,8 @@ func (a *app) runREPL() int {
 		return a.finish(ctx, err)
 	}
 	defer backend.Close()
-	host, err := a.newHost(backend, stdout, stderr)
+	// help(x) prints the doc of any procsh function, method or module.
+	host, err := a.newHost(backend, stdout, stderr, luabind.WithGlobal("help", luadoc.HelpFunc(stdout)))
 	if err != nil {
 		return a.finish(ctx, err)
 	}
@@ -519,7 +521,7 @@ func (a *app) runREPL() int {
 			var e *luabind.ExitError
 			return errors.As(err, &e)
 		},
-		Banner: versionString() + " — Lua REPL. Ctrl-C cancels, Ctrl-D exits.",
+		Banner: versionString() + " — Lua REPL. help() for docs; Ctrl-C cancels, Ctrl-D exits.",
 	}
 	if a.status != nil {
 		cfg.BeforeEval = func() { a.status.SetEnabled(true) }

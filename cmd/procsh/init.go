@@ -1,56 +1,43 @@
 package main
 
 import (
+	"flag"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
-	"sort"
 
-	"github.com/procsh/procsh/luabind"
+	"github.com/procsh/procsh/luadoc"
 )
 
-// initMain is `procsh init [dir]`: it writes editor support for procsh
-// scripts into dir (default "."): a .luarc.json for the Lua language
-// server and ---@meta definition files under .procsh/meta, generated from
-// the tables that register the bindings. An existing .luarc.json is kept
-// (the stubs are always rewritten, they are generated).
-func initMain(args []string, stdout, stderr io.Writer) int {
-	if len(args) > 1 {
-		fmt.Fprintln(stderr, "Usage: procsh init [dir]")
+// initMain is `procsh init [--force] [dir]`: editor support for a project.
+func (a *app) initMain(args []string) int {
+	fs := flag.NewFlagSet("procsh init", flag.ContinueOnError)
+	fs.SetOutput(a.stderr)
+	force := fs.Bool("force", false, "replace an existing .luarc.json")
+	fs.Usage = func() {}
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			fmt.Fprintf(a.stdout, "Usage: procsh init [--force] [dir]\n\nWrites %s/*.lua (LuaLS type stubs for every procsh module) and\n.luarc.json (Lua 5.1, procsh's globals, the stubs as a library) into dir\n(default .). An existing .luarc.json is kept unless --force.\n\n", luadoc.LibraryDir)
+			fs.SetOutput(a.stdout)
+			fs.PrintDefaults()
+			return exitOK
+		}
+		fmt.Fprintln(a.stderr, "Run 'procsh init --help' for usage.")
+		return exitUsage
+	}
+	if fs.NArg() > 1 {
+		fmt.Fprintln(a.stderr, "procsh init: at most one directory")
 		return exitUsage
 	}
 	dir := "."
-	if len(args) == 1 {
-		dir = args[0]
+	if fs.NArg() == 1 {
+		dir = fs.Arg(0)
 	}
-	files, err := luabind.Stubs()
+	written, err := luadoc.Init(dir, *force)
 	if err != nil {
-		fmt.Fprintf(stderr, "procsh init: %v\n", err)
+		fmt.Fprintln(a.stderr, err)
 		return exitError
 	}
-	names := make([]string, 0, len(files))
-	for name := range files {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		path := filepath.Join(dir, filepath.FromSlash(name))
-		if name == ".luarc.json" {
-			if _, err := os.Stat(path); err == nil {
-				fmt.Fprintf(stdout, "kept %s (already there)\n", path)
-				continue
-			}
-		}
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			fmt.Fprintf(stderr, "procsh init: %v\n", err)
-			return exitError
-		}
-		if err := os.WriteFile(path, []byte(files[name]), 0o644); err != nil {
-			fmt.Fprintf(stderr, "procsh init: %v\n", err)
-			return exitError
-		}
-		fmt.Fprintf(stdout, "wrote %s\n", path)
+	for _, p := range written {
+		fmt.Fprintln(a.stdout, "wrote", p)
 	}
 	return exitOK
 }

@@ -12,6 +12,7 @@
 //	procsh [flags]                         on a terminal: the interactive REPL
 //	procsh serve [--listen addr] [--token-file f] [--allow-origin o]
 //	procsh [flags] test [--filter p] [--format text|tap|junit] [paths...]
+//	procsh init [--force] [dir]          editor type stubs and .luarc.json
 //
 // Flags come before the script name; everything after it goes to the
 // script. Run `procsh --help` for the flags.

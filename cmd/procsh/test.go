@@ -32,14 +32,16 @@ func (a *app) testMain(args []string) int {
 	format := fs.String("format", "text", "report `format`: text, tap or junit")
 	var timeout time.Duration
 	fs.Var(durationFlag{&timeout}, "timeout", "bound each test (with its hooks) to `duration` (30s, 2m, or seconds); default none")
-	fs.Usage = func() {
-		fmt.Fprint(a.stderr, testUsage)
-		fs.PrintDefaults()
-	}
+	// The usage goes to stdout on --help only, as for procsh itself.
+	fs.Usage = func() {}
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
+			fmt.Fprint(a.stdout, testUsage)
+			fs.SetOutput(a.stdout)
+			fs.PrintDefaults()
 			return exitOK
 		}
+		fmt.Fprintln(a.stderr, "Run 'procsh test --help' for usage.")
 		return exitUsage
 	}
 	f, err := luatest.ParseFormat(*format)
