@@ -34,6 +34,9 @@ const AgentReadyPrefix = "procsh: agent socket "
 // programs that embed procsh (they cannot serve) and for other builds.
 const AgentBinaryEnv = "PROCSH_SSH_AGENT_BINARY"
 
+// probeMark starts the probe's own output.
+const probeMark = "PROCSH-PROBE"
+
 // agentConn is the procsh server running on the host for one Client.
 type agentConn struct {
 	sess   *ssh.Session
@@ -152,12 +155,16 @@ func startAgent(ctx context.Context, conn *ssh.Client, o Options) (*agentConn, e
 	}
 	// One round trip: system, architecture, cache dir, and which of our
 	// binaries the cache already holds intact.
-	probe := `c=` + cache + `; uname -s; uname -m; printf '%s\n' "$c"; ` +
+	probe := `c=` + cache + `; echo ` + probeMark + `; uname -s; uname -m; printf '%s\n' "$c"; ` +
 		`for h in ` + strings.Join(hashes, " ") + `; do f="$c/procsh-$h"; ` +
 		`[ -f "$f" ] && [ -x "$f" ] && [ "$(sha256sum < "$f" 2>/dev/null | cut -d' ' -f1)" = "$h" ] && echo "ok $h"; done; true`
 	out, err := run(ctx, conn, "/bin/sh -c "+shell.Quote(probe), nil)
 	if err != nil {
 		return nil, &client.Error{Op: op, Kind: client.ErrUnsupported, Msg: "probe host (needs a POSIX /bin/sh)", Err: err}
+	}
+	// What a chatty rc file printed comes before the mark.
+	if i := strings.Index(out, probeMark+"\n"); i >= 0 {
+		out = out[i+len(probeMark)+1:]
 	}
 	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
 	if len(lines) < 3 {
@@ -266,11 +273,15 @@ func launch(ctx context.Context, conn *ssh.Client, path string, o Options) (*age
 	rc := make(chan ready, 1)
 	br := bufio.NewReader(stdout)
 	go func() {
-		l, err := br.ReadString('\n')
-		rc <- ready{l, err}
-		if err == nil {
-			_, _ = io.Copy(io.Discard, br)
+		// Lines before the ready line are a chatty rc file's.
+		for {
+			l, err := br.ReadString('\n')
+			if err != nil || strings.HasPrefix(l, AgentReadyPrefix) {
+				rc <- ready{l, err}
+				break
+			}
 		}
+		_, _ = io.Copy(io.Discard, br)
 	}()
 	var sock string
 	select {

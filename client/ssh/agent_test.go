@@ -184,3 +184,20 @@ func TestAgentNoSecretsOnCommandLine(t *testing.T) {
 	}
 	_ = c
 }
+
+// TestAgentChattyLoginShell: agent mode works when the login shell's rc
+// file prints (its output precedes the probe's and the server's).
+func TestAgentChattyLoginShell(t *testing.T) {
+	srv := sshtest.Start(t)
+	if err := os.WriteFile(filepath.Join(srv.Home, ".bashrc"), []byte("echo rc-says-hi\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := dial(t, srv, opts(srv, ssh.ModeAgent))
+	if c.Mode() != ssh.ModeAgent {
+		t.Fatalf("mode %q", c.Mode())
+	}
+	res, err := c.Exec(ctxT(t, 10*time.Second), client.ExecRequest{Command: "echo ok"})
+	if err != nil || res.Result != "ok\n" {
+		t.Fatalf("%+v %v", res, err)
+	}
+}

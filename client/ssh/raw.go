@@ -44,12 +44,33 @@ func prelude(op, cwd string, env map[string]string) (string, error) {
 	return b.String(), nil
 }
 
+// pidMark starts the line carrying the wrapper's pid. Lines before it are
+// the login shell's own output (an rc file that prints), passed on as
+// output.
+const pidMark = "PROCSH-PID "
+
+// readPid reads lines up to the pid line, handing earlier ones to emit.
+func readPid(br *bufio.Reader, emit func([]byte)) (string, error) {
+	for {
+		line, err := br.ReadString('\n')
+		if rest, ok := strings.CutPrefix(line, pidMark); ok {
+			return strings.TrimSpace(rest), nil
+		}
+		if err != nil {
+			return "", err
+		}
+		if emit != nil {
+			emit([]byte(line))
+		}
+	}
+}
+
 // wrap makes the command line sshd runs through the user's login shell
 // (whatever it is): a POSIX sh that first prints its pid (its process group,
 // since sshd makes it a session leader) so the command can be killed over
 // a second channel even where sshd ignores signal requests.
 func wrap(body string) string {
-	return "exec /bin/sh -c " + shell.Quote("echo $$; "+body)
+	return "exec /bin/sh -c " + shell.Quote("echo "+pidMark+"$$; "+body)
 }
 
 func (c *Client) rawExec(ctx context.Context, req client.ExecRequest) (*client.ExecResult, error) {
@@ -177,8 +198,8 @@ func (c *Client) runRaw(ctx context.Context, op, cmd, tag string, stdin io.Reade
 	go func() {
 		defer wg.Done()
 		br := bufio.NewReader(outR)
-		line, err := br.ReadString('\n')
-		pid, _ := strconv.Atoi(strings.TrimSpace(line))
+		line, err := readPid(br, func(p []byte) { emit(client.Stdout, p) })
+		pid, _ := strconv.Atoi(line)
 		pidc <- pid
 		if err != nil {
 			return

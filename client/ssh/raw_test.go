@@ -2,6 +2,9 @@ package ssh_test
 
 import (
 	"errors"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -157,5 +160,44 @@ func TestRawCodeRun(t *testing.T) {
 	}
 	if res.ExitCode != 3 || res.Stdout != "['a b', 'c']\n" {
 		t.Fatalf("%+v", res)
+	}
+}
+
+// TestRawChattyLoginShell: a login shell whose rc file prints (bash reads
+// ~/.bashrc under sshd) does not confuse raw mode: the output comes first,
+// then the command's, and killing by pid still works.
+func TestRawChattyLoginShell(t *testing.T) {
+	srv := sshtest.Start(t)
+	if err := os.WriteFile(filepath.Join(srv.Home, ".bashrc"), []byte("echo rc-says-hi\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := dial(t, srv, opts(srv, ssh.ModeRaw))
+	res, err := c.Exec(ctxT(t, 20*time.Second), client.ExecRequest{Command: "echo cmd; exit 4"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ExitCode != 4 || res.Stdout != "rc-says-hi\ncmd\n" {
+		t.Fatalf("%+v", res)
+	}
+	m := "33.2" + strings.ReplaceAll(time.Now().Format("150405.000000"), ".", "")
+	res, err = c.Exec(ctxT(t, 20*time.Second), client.ExecRequest{Command: "sleep " + m, Timeout: 300 * time.Millisecond})
+	if err != nil || !res.TimedOut {
+		t.Fatalf("%+v %v", res, err)
+	}
+	if !eventually(3*time.Second, func() bool { return len(procsWith(m)) == 0 }) {
+		t.Fatalf("left behind: %v", procsWith(m))
+	}
+	// PTYs drop the rc output before the program starts.
+	info, err := c.CreatePTY(ctxT(t, 10*time.Second), client.PTYOptions{ID: "chatty", LazyStart: true, Command: []string{"echo", "pty-out"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := c.ConnectPTY(ctxT(t, 10*time.Second), info.ID, client.PTYConnectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := io.ReadAll(h)
+	if string(out) != "pty-out\r\n" {
+		t.Fatalf("pty output %q", out)
 	}
 }

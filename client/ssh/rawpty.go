@@ -159,14 +159,14 @@ func (p *rawPTY) start() error {
 	// bad cwd or program is an error of the call, not a PTY that exits.
 	var pre string
 	if p.opts.Cwd != "" {
-		pre += "cd -- " + shell.Quote(p.opts.Cwd) + " 2>/dev/null || { echo '!cwd'; exit 1; }; "
+		pre += "cd -- " + shell.Quote(p.opts.Cwd) + " 2>/dev/null || { echo '" + pidMark + "!cwd'; exit 1; }; "
 	}
 	prog := `exec "${SHELL:-/bin/sh}" -i -l`
 	if len(p.opts.Command) > 0 {
-		pre += "command -v " + shell.Quote(p.opts.Command[0]) + " >/dev/null 2>&1 || { echo '!prog'; exit 1; }; "
+		pre += "command -v " + shell.Quote(p.opts.Command[0]) + " >/dev/null 2>&1 || { echo '" + pidMark + "!prog'; exit 1; }; "
 		prog = "exec " + shell.Join(p.opts.Command)
 	}
-	pre += "echo $$; " + exports
+	pre += "echo " + pidMark + "$$; " + exports
 	modes := ssh.TerminalModes{ssh.ECHO: 1, ssh.TTY_OP_ISPEED: 38400, ssh.TTY_OP_OSPEED: 38400}
 	if err := s.RequestPty(term, int(p.info.Rows), int(p.info.Cols), modes); err != nil {
 		s.Close()
@@ -179,12 +179,14 @@ func (p *rawPTY) start() error {
 		return &client.Error{Op: op, Kind: client.ErrUnavailable, Msg: "start PTY program", Err: err}
 	}
 	br := bufio.NewReader(stdout)
-	line, err := br.ReadString('\n')
+	// The login shell's own output before the pid line (an rc file that
+	// prints) is dropped: the program has not started yet.
+	line, err := readPid(br, nil)
 	if err != nil {
 		s.Close()
 		return &client.Error{Op: op, Kind: client.ErrUnavailable, Msg: "PTY program did not start", Err: err}
 	}
-	switch strings.TrimSpace(line) {
+	switch line {
 	case "!cwd":
 		s.Close()
 		return client.Errorf(op, client.ErrInvalidArgument, "working directory %q does not exist", p.opts.Cwd)
@@ -192,7 +194,7 @@ func (p *rawPTY) start() error {
 		s.Close()
 		return client.Errorf(op, client.ErrInvalidArgument, "program %q not found", p.opts.Command[0])
 	}
-	p.pid, _ = strconv.Atoi(strings.TrimSpace(line))
+	p.pid, _ = strconv.Atoi(line)
 	p.sess, p.stdin, p.started = s, stdin, true
 	p.info.Active = true
 	go p.pump(br)
