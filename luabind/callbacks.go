@@ -1,8 +1,6 @@
 package luabind
 
 import (
-	"fmt"
-
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/procsh/procsh/client"
@@ -39,12 +37,33 @@ func runCallbacks[T any](h *Host, r *run, th *lua.LState, next func() (batch []T
 	}
 }
 
+// drain waits for the next batch and joins whatever else is already
+// queued, so that a fast producer costs one lock hand-over for many
+// batches.
+func drain(batches <-chan []line) ([]line, bool) {
+	b, ok := <-batches
+	for ok {
+		select {
+		case more, open := <-batches:
+			if !open {
+				return b, true // the next call sees the channel closed
+			}
+			b = append(b, more...)
+			continue
+		default:
+		}
+		break
+	}
+	return b, ok
+}
+
 // callback runs fn(args...) on th, which holds the lock. A failure is
 // reported on the host's stderr with its traceback, recorded as a
 // background error of the run and returned; it does not stop later
-// callbacks. what names the callback in the report ("on_stdout callback of
-// command ...").
-func (r *run) callback(th *lua.LState, what func() string, fn *lua.LFunction, args ...lua.LValue) error {
+// callbacks. which and owner name the callback in the report ("on_stdout
+// callback of command ..."); owner is only formatted on failure, so the
+// common path allocates nothing for it.
+func (r *run) callback(th *lua.LState, which string, owner stringer, fn *lua.LFunction, args ...lua.LValue) error {
 	th.Push(fn)
 	for _, a := range args {
 		th.Push(a)
@@ -54,7 +73,7 @@ func (r *run) callback(th *lua.LState, what func() string, fn *lua.LFunction, ar
 		return nil
 	}
 	se := toScriptError(err)
-	r.background(what()+" failed", se)
+	r.background(which+" callback of "+owner.String()+" failed", se)
 	return se
 }
 
@@ -130,7 +149,7 @@ func (c *command) startCallbacks() {
 		}
 		defer st.Close()
 		batches := c.streamLines(st)
-		runCallbacks(h, r, th, func() ([]line, bool) { b, ok := <-batches; return b, ok }, c.deliverLine)
+		runCallbacks(h, r, th, func() ([]line, bool) { return drain(batches) }, c.deliverLine)
 		if r.ctx.Err() != nil {
 			return
 		}
@@ -165,15 +184,30 @@ func (c *command) deliverLine(th *lua.LState, ln line) {
 		fn, which = c.onStderr, "on_stderr"
 	}
 	if fn != nil {
-		c.call(th, which, fn, lua.LString(ln.text), lua.LString(ln.stream.String()), c.ud)
+		c.call(th, which, fn, lua.LString(ln.text), streamName(ln.stream), c.ud)
 	}
+}
+
+// Stream names, boxed once rather than per line.
+var (
+	lStdout lua.LValue = lua.LString(client.Stdout.String())
+	lStderr lua.LValue = lua.LString(client.Stderr.String())
+)
+
+func streamName(s client.Stream) lua.LValue {
+	switch s {
+	case client.Stdout:
+		return lStdout
+	case client.Stderr:
+		return lStderr
+	}
+	return lua.LString(s.String())
 }
 
 // call runs one callback of c and records the first failure in the result
 // (callback_error).
 func (c *command) call(th *lua.LState, which string, fn *lua.LFunction, args ...lua.LValue) {
-	what := func() string { return fmt.Sprintf("%s callback of %s", which, c) }
-	if err := c.r.callback(th, what, fn, args...); err != nil && c.cbErr == nil {
+	if err := c.r.callback(th, which, c, fn, args...); err != nil && c.cbErr == nil {
 		c.cbErr = err
 	}
 }
@@ -212,6 +246,6 @@ func (p *ptyObj) nextOutput() ([][]byte, bool) {
 // deliverOutput runs on_output for one chunk.
 func (p *ptyObj) deliverOutput(th *lua.LState, b []byte) {
 	if p.onOutput != nil {
-		_ = p.r.callback(th, func() string { return "on_output callback of " + p.String() }, p.onOutput, lua.LString(b), p.ud)
+		_ = p.r.callback(th, "on_output", p, p.onOutput, lua.LString(b), p.ud)
 	}
 }

@@ -197,6 +197,7 @@ func (c *command) result(L *lua.LState) *lua.LTable {
 	if logs != nil {
 		res.Result, res.Stdout, res.Stderr = logs.Output, logs.Stdout, logs.Stderr
 		res.Artifacts.Stdout = logs.Output
+		res.Truncated = logs.Truncated // the backend's cap or retention limit
 	}
 	t := execResult(L, res)
 	t.RawSetString("id", lua.LString(c.id))

@@ -30,3 +30,18 @@ func TestExecMaxOutput(t *testing.T) {
 		}
 	}
 }
+
+// A session command whose log is longer than the backend keeps for a
+// result says truncated instead of losing output silently.
+func TestStartWaitTruncated(t *testing.T) {
+	h, _, _, _ := newHost(t)
+	v := evalOne(t, h, `local r = process.session():start("head -c 70000000 /dev/zero"):wait()
+		return #r.stdout .. "|" .. tostring(r.truncated)`)
+	if v.String() != "67108864|true" {
+		t.Fatalf("start/wait of 70 MB: %q", v.String())
+	}
+	v = evalOne(t, h, `local r = process.session():start("echo hi"):wait(); return tostring(r.truncated)`)
+	if v.String() != "nil" {
+		t.Fatalf("short output: truncated %q", v.String())
+	}
+}

@@ -51,23 +51,50 @@ func pids() map[int]bool {
 	return out
 }
 
-// marked reports whether pid is alive (not a zombie) and carries the
-// marker, and returns its command line.
-func (w *Watch) marked(pid int) (string, bool) {
+// Process states as the scan sees them.
+const (
+	unmarked = iota // gone, a zombie, or without the marker
+	isMarked        // alive and carrying the marker
+	unknown         // alive, environment not readable yet (mid-exec)
+)
+
+// state reads pid: whether it is alive and carries the marker, and its
+// command line.
+func (w *Watch) state(pid int) (string, int) {
 	if pid == os.Getpid() {
-		return "", false
+		return "", unmarked
 	}
 	dir := filepath.Join("/proc", strconv.Itoa(pid))
-	env, err := os.ReadFile(filepath.Join(dir, "environ"))
-	if err != nil || !bytes.Contains(append(env, 0), []byte(w.Var+"="+w.Value+"\x00")) {
-		return "", false
+	stat, err := os.ReadFile(filepath.Join(dir, "stat"))
+	if err != nil {
+		return "", unmarked
 	}
-	stat, _ := os.ReadFile(filepath.Join(dir, "stat"))
 	if i := bytes.LastIndexByte(stat, ')'); i > 0 && i+2 < len(stat) && stat[i+2] == 'Z' {
-		return "", false
+		return "", unmarked
+	}
+	env, err := os.ReadFile(filepath.Join(dir, "environ"))
+	if err != nil {
+		return "", unmarked // gone, or another user's
+	}
+	if len(env) == 0 {
+		// A process the kernel is still setting up (fork, exec) may show
+		// no environment for a moment; kernel threads never have one.
+		if pid == 2 || parentPID(pid) == 2 {
+			return "", unmarked
+		}
+		return "", unknown
+	}
+	if !bytes.Contains(append(env, 0), []byte(w.Var+"="+w.Value+"\x00")) {
+		return "", unmarked
 	}
 	cmdline, _ := os.ReadFile(filepath.Join(dir, "cmdline"))
-	return strings.TrimSpace(strings.ReplaceAll(string(cmdline), "\x00", " ")), true
+	return strings.TrimSpace(strings.ReplaceAll(string(cmdline), "\x00", " ")), isMarked
+}
+
+// marked reports whether pid is alive and carries the marker.
+func (w *Watch) marked(pid int) (string, bool) {
+	cmd, st := w.state(pid)
+	return cmd, st == isMarked
 }
 
 // snapshot is taken before a test: the processes that exist then.
@@ -82,20 +109,29 @@ func (w *Watch) leaked(before map[int]bool) []string {
 	deadline := time.Now().Add(w.Grace)
 	for {
 		now := map[int]string{}
+		undecided := false
 		for pid := range pids() {
 			if before[pid] {
 				continue
 			}
-			if cmd, ok := w.marked(pid); ok && !w.descendsFromOld(pid, before) {
-				now[pid] = cmd
+			switch cmd, st := w.state(pid); st {
+			case isMarked:
+				if !w.descendsFromOld(pid, before) {
+					now[pid] = cmd
+				}
+			case unknown:
+				undecided = true
 			}
 		}
-		if len(now) == 0 {
+		if len(now) == 0 && !undecided {
 			return nil
 		}
 		if time.Now().Before(deadline) {
 			time.Sleep(20 * time.Millisecond)
 			continue
+		}
+		if len(now) == 0 {
+			return nil
 		}
 		list := make([]int, 0, len(now))
 		for pid := range now {

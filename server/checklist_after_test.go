@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -597,3 +598,57 @@ func TestChecklistAfter190REST(t *testing.T) {
 		structuredErr(404, "PROCESS_NOT_FOUND", "session not found")(t, h.do("GET", "/process/session/s123", "", cur))
 	})
 }
+
+// TestExitedFrameOrderLoop repeats item 104 many times: the output a
+// program writes right before it exits always precedes the exited frame,
+// which always precedes the close. Racy by nature (the PTY's last output,
+// its exit and the socket), so it loops and reports the rate.
+func TestExitedFrameOrderLoop(t *testing.T) {
+	h := newHarness(t)
+	n := 200
+	if testing.Short() {
+		n = 20
+	}
+	bad := 0
+	for i := 0; i < n; i++ {
+		id := "loop" + strings.Repeat("x", i%3) + itoaTest(i)
+		c, _, err := h.wsDial(t, "/process/pty/create-connect?id="+id, exitCtl, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := watch(c)
+		s.connected(t)
+		s.send(t, "printf 'LAST%s\\n' "+itoaTest(i)+"; exit 3\n")
+		var out []byte
+		sawExited, outAfter := false, false
+		timeout := time.After(15 * time.Second)
+	read:
+		for {
+			select {
+			case f, ok := <-s.frames:
+				if !ok {
+					break read
+				}
+				if m := control(f); m != nil && m["status"] == "exited" {
+					sawExited = true
+				} else if f.typ == websocket.BinaryMessage {
+					if sawExited {
+						outAfter = true
+					}
+					out = append(out, f.data...)
+				}
+			case <-timeout:
+				t.Fatalf("iteration %d did not end", i)
+			}
+		}
+		ce := <-s.closed
+		if !sawExited || outAfter || ce == nil || ce.Code != 1011 || !strings.Contains(string(out), "LAST"+itoaTest(i)+"\r\n") {
+			bad++
+			t.Errorf("iteration %d: exited %v, output after it %v, close %+v, output %q", i, sawExited, outAfter, ce, out)
+		}
+		c.Close()
+	}
+	t.Logf("%d of %d create-connect/exit rounds out of order", bad, n)
+}
+
+func itoaTest(i int) string { return strconv.Itoa(i) }

@@ -65,6 +65,9 @@ func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request) {
 		res, err = &client.ExecResult{ExitCode: -1, Result: err.Error()}, nil
 	}
 	s.writeExecResult(w, r, ctx, es, res, err)
+	if res != nil {
+		releaseMemory(len(res.Result) + len(res.Stdout) + len(res.Stderr))
+	}
 }
 
 // writeExecResult answers an execute or code-run. A start failure is a 200
@@ -115,9 +118,9 @@ func (s *Server) writeExecResult(w http.ResponseWriter, r *http.Request, ctx con
 	if ext(r) {
 		// Exact bytes only, in procshRaw; "result" stays empty.
 		out.Result = ""
-		out.Raw = &wire.RawOutput{Output: []byte(res.Result)}
+		out.Raw = &wire.RawOutput{Output: view(res.Result)}
 		if res.HasStreams {
-			out.Raw.Stdout, out.Raw.Stderr = []byte(res.Stdout), []byte(res.Stderr)
+			out.Raw.Stdout, out.Raw.Stderr = view(res.Stdout), view(res.Stderr)
 			empty := ""
 			out.Stdout, out.Stderr = &empty, &empty // marks HasStreams
 		}
@@ -177,6 +180,9 @@ func (s *Server) handleCodeRun(w http.ResponseWriter, r *http.Request) {
 		Timeout: timeout, OnOutput: es.onOutput(), MaxOutput: s.outputCap(r, req.MaxOutput),
 	})
 	s.writeExecResult(w, r, ctx, es, res, err)
+	if res != nil {
+		releaseMemory(len(res.Result) + len(res.Stdout) + len(res.Stderr))
+	}
 }
 
 // execStream streams execute/code-run output to a procsh client that asked

@@ -5,8 +5,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"runtime/debug"
 	"strconv"
+	"sync/atomic"
+	"time"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // pieces produces one JSON string value in parts, so that a large output is
@@ -159,4 +163,45 @@ func writeEscaped(bw *bufio.Writer, s string) error {
 	}
 	_, err := bw.WriteString(s[start:])
 	return err
+}
+
+// view returns the bytes of s without copying them. The slice must only be
+// read: results go to the connection as they are (a copy of a large result
+// would double what answering it costs).
+func view(s string) []byte {
+	if s == "" {
+		return []byte{} // encodes as "", not null
+	}
+	return unsafe.Slice(unsafe.StringData(s), len(s))
+}
+
+// bigResult is the result size past which answering it is followed by
+// handing the freed memory back to the OS.
+const bigResult = 32 << 20
+
+var (
+	releasePending atomic.Bool
+	lastRelease    atomic.Int64 // unix nanoseconds of the last release
+)
+
+// releaseMemory returns freed memory to the OS soon after a large result
+// was answered — at most once a second, and never skipped: a result that
+// ends while a release is pending is covered by it. The Go runtime would
+// otherwise keep the pages for minutes, and serve's RSS would stay at its
+// peak.
+func releaseMemory(size int) {
+	if size < bigResult || !releasePending.CompareAndSwap(false, true) {
+		return
+	}
+	go func() {
+		// Let the handler's result become garbage first.
+		wait := 100 * time.Millisecond
+		if since := time.Duration(time.Now().UnixNano() - lastRelease.Load()); since < time.Second-wait {
+			wait = time.Second - since
+		}
+		time.Sleep(wait)
+		releasePending.Store(false)
+		debug.FreeOSMemory()
+		lastRelease.Store(time.Now().UnixNano())
+	}()
 }

@@ -3,9 +3,13 @@ package server
 import (
 	"context"
 	"encoding/base64"
+	"io"
+	"net/http"
 	"os/exec"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/procsh/procsh/client"
 	"github.com/procsh/procsh/client/remote"
@@ -95,5 +99,38 @@ func TestMaxOutputRemoteClient(t *testing.T) {
 	sr, err := rc.ExecSession(ctx, "s", client.SessionExecRequest{Command: "seq 1 100000", MaxOutput: 100})
 	if err != nil || sr.Output != full[:100] || sr.Stdout != full[:100] || !sr.Truncated {
 		t.Fatalf("session exec: %v %+v", err, sr)
+	}
+}
+
+// After a large result is answered its memory goes back to the OS (not
+// parallel: the heap figures are the whole process's).
+func TestMemoryHandedBack(t *testing.T) {
+	h := newHarness(t)
+	retained := func() uint64 {
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapIdle - m.HeapReleased
+	}
+	for _, path := range []string{"/process/execute", "/process/execute?procsh=1"} {
+		// The body is discarded as it arrives, so the only large
+		// allocation in this process is the server's.
+		resp, err := http.Post(h.url+path, "application/json", strings.NewReader(`{"command":"head -c 41943040 /dev/zero | tr '\\0' a","maxOutput":-1}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, _ := io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || n < 40<<20 {
+			t.Fatalf("%s: %d, %d bytes", path, resp.StatusCode, n)
+		}
+		var got uint64
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			if got = retained(); got < 16<<20 {
+				break
+			}
+		}
+		if got >= 16<<20 {
+			t.Errorf("%s: %d MiB of freed heap still held by the process", path, got>>20)
+		}
 	}
 }

@@ -205,6 +205,7 @@ func (s *Server) handleSessionExec(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusAccepted, wire.SessionExecuteResponse{CmdID: res.CmdID})
 		return
 	}
+	defer releaseMemory(len(res.Output) + len(res.Stdout) + len(res.Stderr))
 	out := wire.SessionExecuteResponseExt{}
 	out.CmdID = res.CmdID
 	out.ExitCode = res.ExitCode
@@ -215,10 +216,10 @@ func (s *Server) handleSessionExec(w http.ResponseWriter, r *http.Request) {
 		out.Truncated = res.Truncated
 		if wantsRawResult(r) {
 			out.Lengths = []int64{int64(len(res.Output)), int64(len(res.Stdout)), int64(len(res.Stderr))}
-			writeResult(w, r, http.StatusOK, out, []byte(res.Output), []byte(res.Stdout), []byte(res.Stderr))
+			writeResult(w, r, http.StatusOK, out, view(res.Output), view(res.Stdout), view(res.Stderr))
 			return
 		}
-		out.Raw = &wire.RawOutput{Output: []byte(res.Output), Stdout: []byte(res.Stdout), Stderr: []byte(res.Stderr)}
+		out.Raw = &wire.RawOutput{Output: view(res.Output), Stdout: view(res.Stdout), Stderr: view(res.Stderr)}
 		writeJSON(w, http.StatusOK, out)
 		return
 	}

@@ -124,3 +124,19 @@ func TestServeTokenFile(t *testing.T) {
 		t.Fatalf("--token with --token-file: exit %d, stderr %q", r.code, r.stderr)
 	}
 }
+
+// --max-output caps what a Daytona request's result keeps; --log-limit
+// must not be negative.
+func TestServeOutputFlags(t *testing.T) {
+	t.Parallel()
+	s := cliStartServerWith(t, "", []string{"--max-output", "100", "--log-limit", "1000000"}, nil)
+	code, body := servePost(t, s, "", "/process/execute", `{"command":"seq 1 100000"}`)
+	var m struct{ Result string }
+	if err := json.Unmarshal([]byte(body), &m); code != 200 || err != nil || len(m.Result) != 100 {
+		t.Fatalf("execute under --max-output 100: %d, %d bytes", code, len(m.Result))
+	}
+	r := cliRun(t, cliCmd{args: []string{"serve", "--listen", "127.0.0.1:0", "--log-limit", "-1"}})
+	if r.code != 2 || !strings.Contains(r.stderr, "--log-limit") {
+		t.Fatalf("negative --log-limit: exit %d, stderr %q", r.code, r.stderr)
+	}
+}

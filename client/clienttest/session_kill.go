@@ -188,7 +188,7 @@ func killNoneLost(t *testing.T, nb NewFunc, n int) {
 	c := open(t, nb)
 	sid := mkSession(t, c, client.SessionOptions{})
 	m := marker(30)
-	lost := 0
+	lost, escalated := 0, 0
 	for i := 0; i < n; i++ {
 		cid := startAsync(t, c, sid, "sleep "+m+"; echo STILL")
 		time.Sleep(time.Duration(rand.IntN(11)) * time.Millisecond)
@@ -206,12 +206,16 @@ func killNoneLost(t *testing.T, nb NewFunc, n int) {
 		if err != nil {
 			t.Fatalf("try %d: %v", i, err)
 		}
-		if *ci.ExitCode != 143 || ci.Signal != "TERM" || strings.Contains(logs.Output, "STILL") {
+		switch {
+		case strings.Contains(logs.Output, "STILL") || !(*ci.ExitCode == 143 && ci.Signal == "TERM" || *ci.ExitCode == 137 && ci.Signal == "KILL"):
 			lost++
-			t.Errorf("try %d: kill lost: %+v output %s", i, ci, q(logs.Output))
+			t.Errorf("try %d: kill lost: exit %d signal %q output %s", i, *ci.ExitCode, ci.Signal, q(logs.Output))
+		case ci.Signal == "KILL":
+			// Took effect, but only after the grace (a loaded machine).
+			escalated++
 		}
 	}
-	t.Logf("%d of %d start-then-kill tries lost (delays 0-10 ms)", lost, n)
+	t.Logf("%d of %d start-then-kill tries lost, %d needed KILL after the grace (delays 0-10 ms)", lost, n, escalated)
 	waitNoProcs(t, m)
 	want(t, c, sid, "echo alive "+strconv.Itoa(n), 0, "alive "+strconv.Itoa(n)+"\n")
 }

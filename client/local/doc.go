@@ -47,6 +47,17 @@
 // PROCSH_SESSION (and the current command's PROCSH_CMD) in its environment,
 // which is how KillCommand and DeleteSession find them all.
 //
+// No OS thread waits for a child: shells, exec runs and PTY programs are
+// waited for through pidfds in Go's poller, and command output is read
+// from FIFOs in the poller too, so thousands of busy sessions cost
+// goroutines, not threads. Deleting a session ends its processes through
+// its shells' process groups, the current shell's descendants and a
+// lifeline pipe every process of the session inherits (fd 4); the process
+// table is scanned for the session's marker only when the lifeline shows a
+// process that left the group, so deletes do not get slower with the
+// number of processes on the host. Close ends every session and every
+// in-flight Exec and CodeRun in parallel.
+//
 // # Kill and timeout of a session command
 //
 // A session command is sourced by the long-lived session shell, so the

@@ -3,6 +3,7 @@
 package local
 
 import (
+	"context"
 	"os"
 	"sync"
 
@@ -25,6 +26,8 @@ type Backend struct {
 	mu       sync.Mutex
 	closed   bool
 	sessions map[string]*session
+	runs     map[*context.CancelCauseFunc]bool // in-flight Exec and CodeRun
+	running  sync.WaitGroup
 }
 
 var _ client.Client = (*Backend)(nil)
@@ -35,7 +38,7 @@ func New(opts ...Option) (*Backend, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	b := &Backend{opts: o, sessions: make(map[string]*session)}
+	b := &Backend{opts: o, sessions: make(map[string]*session), runs: make(map[*context.CancelCauseFunc]bool)}
 	b.shell = o.shell
 	if b.shell == "" {
 		b.shell = pickShell("/etc/shells", b.baseEnv())
@@ -64,7 +67,15 @@ func (b *Backend) Close() error {
 		all = append(all, s)
 		delete(b.sessions, id)
 	}
+	runs := make([]*context.CancelCauseFunc, 0, len(b.runs))
+	for r := range b.runs {
+		runs = append(runs, r)
+	}
 	b.mu.Unlock()
+	// In-flight runs end their own trees, in parallel with the sessions.
+	for _, cancel := range runs {
+		(*cancel)(client.ErrClosed)
+	}
 	var wg sync.WaitGroup
 	for _, s := range all {
 		wg.Add(1)
@@ -75,7 +86,30 @@ func (b *Backend) Close() error {
 	}
 	wg.Wait()
 	b.ptys.closeAll()
+	b.running.Wait()
 	return nil
+}
+
+// track registers an in-flight run so that Close ends it; the returned
+// context is cancelled by Close, and done must be called when the run is
+// over.
+func (b *Backend) track(op string, ctx context.Context) (context.Context, func(), error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		cancel(nil)
+		return nil, nil, client.Errorf(op, client.ErrClosed, "backend is closed")
+	}
+	b.runs[&cancel] = true
+	b.running.Add(1)
+	return ctx, func() {
+		b.mu.Lock()
+		delete(b.runs, &cancel)
+		b.mu.Unlock()
+		cancel(nil)
+		b.running.Done()
+	}, nil
 }
 
 // pickTmp chooses the directory for scripts, FIFOs and session state:

@@ -252,6 +252,9 @@ func (l *cmdLog) snapshotMax(max int64) client.Logs {
 	st.limit = end
 	defer st.Close()
 	for {
+		// Read straight into all: no chunk buffers for the GC to collect
+		// later, so the peak is the result's own size.
+		st.into = all[len(all):cap(all)]
 		c, err := st.Recv()
 		if err != nil {
 			// io.EOF, or the log lost a segment meanwhile: what we have.
@@ -260,7 +263,7 @@ func (l *cmdLog) snapshotMax(max int64) client.Logs {
 			}
 			break
 		}
-		all = append(all, c.Data...)
+		all = append(all, c.Data...) // in place: c.Data is all's spare room
 		spans = addSpan(spans, c.Stream, len(all))
 	}
 	out, stdout, stderr := splitStreams(all, spans)
@@ -279,6 +282,19 @@ type logStream struct {
 	// offset coff, so sequential reads never rescan.
 	cseg       *segment
 	cpos, coff int64
+	// into, when it has room, receives the next chunk's data instead of a
+	// fresh buffer.
+	into []byte
+}
+
+// buf returns n bytes for the next chunk's data.
+func (s *logStream) buf(n int64) []byte {
+	if int64(len(s.into)) >= n {
+		b := s.into[:n:n]
+		s.into = nil
+		return b
+	}
+	return make([]byte, n)
 }
 
 func (l *cmdLog) stream(ctx context.Context, opts client.LogOptions) *logStream {
@@ -360,7 +376,7 @@ func (s *logStream) fromMemory(chunks []client.Chunk, end int64) client.Chunk {
 	if c.Offset+to > end {
 		to = end - c.Offset
 	}
-	data := make([]byte, to-from)
+	data := s.buf(to - from)
 	copy(data, c.Data[from:to])
 	s.pos += int64(len(data))
 	return client.Chunk{Stream: c.Stream, Offset: c.Offset + from, Data: data}
@@ -397,7 +413,7 @@ func (s *logStream) fromFile(segs []*segment, end int64) (client.Chunk, error) {
 		if off+to > end {
 			to = end - off
 		}
-		data := make([]byte, to-from)
+		data := s.buf(to - from)
 		if _, err := seg.f.ReadAt(data, pos+recHeader+from); err != nil {
 			return client.Chunk{}, err
 		}

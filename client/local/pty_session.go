@@ -58,6 +58,7 @@ type ptySession struct {
 
 	writeMu  sync.Mutex // input from all handles, one write at a time
 	reaped   atomic.Bool
+	pidfd    int // for waitCmd
 	readDone chan struct{}
 }
 
@@ -208,6 +209,7 @@ func (s *ptySession) startLocked(op string) error {
 		// and Ctrl-C work and the tree can be found by session id.
 		SysProcAttr: &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0},
 	}
+	withPidfd(cmd, &s.pidfd)
 	err = cmd.Start()
 	slave.Close() // the child has its copies; EIO on the master then means "all closed"
 	if err != nil {
@@ -290,7 +292,7 @@ func (s *ptySession) deliver(p []byte) {
 // waitLoop reaps the program, lets readLoop deliver the rest of its output,
 // then publishes the exit.
 func (s *ptySession) waitLoop() {
-	_ = s.cmd.Wait()
+	_ = waitCmd(s.cmd, s.pidfd)
 	code, reason := -1, "non-zero exit"
 	if ps := s.cmd.ProcessState; ps != nil {
 		if ws, ok := ps.Sys().(syscall.WaitStatus); ok {

@@ -46,11 +46,14 @@ type runSpec struct {
 }
 
 // collector gathers both streams in arrival order, up to max bytes (-1:
-// no cap); the streams are runs (spans) of the one buffer, not copies.
+// no cap), in a command log: past its small memory window the output waits
+// in a private file, and the result is read back once into buffers of the
+// exact size, so a large result costs its own size and not the doublings
+// of a growing buffer.
 type collector struct {
 	mu        sync.Mutex
-	combined  []byte
-	spans     []span
+	log       *cmdLog
+	kept      int64
 	total     int64
 	max       int64
 	truncated bool
@@ -74,14 +77,12 @@ func (c *collector) add(s client.Stream, p []byte) {
 	off := c.total
 	c.total += int64(len(p))
 	keep := p
-	if c.max >= 0 && int64(len(c.combined))+int64(len(p)) > c.max {
-		keep = p[:c.max-int64(len(c.combined))]
+	if c.max >= 0 && c.kept+int64(len(p)) > c.max {
+		keep = p[:c.max-c.kept]
 		c.truncated = true
 	}
-	if len(keep) > 0 {
-		c.combined = append(c.combined, keep...)
-		c.spans = addSpan(c.spans, s, len(c.combined))
-	}
+	c.log.append(s, keep)
+	c.kept += int64(len(keep))
 	if c.onOutput != nil {
 		c.onOutput(client.Chunk{Stream: s, Offset: off, Data: p})
 	}
@@ -169,6 +170,11 @@ func leftBehind(pgid int, lifeR *os.File) bool {
 // timeout and ctx. A process that cannot start is a result (exit code -1 and
 // the OS error as output, as the toolbox does), not an error.
 func (b *Backend) run(ctx context.Context, spec runSpec) (*client.ExecResult, error) {
+	ctx, done, err := b.track(spec.op, ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	start := time.Now()
 	res := &client.ExecResult{HasStreams: true}
 	var files []*os.File // every pipe end, for the failure paths
@@ -218,6 +224,8 @@ func (b *Backend) run(ctx context.Context, spec runSpec) (*client.ExecResult, er
 		ExtraFiles:  []*os.File{lifeW},
 		SysProcAttr: &syscall.SysProcAttr{Setpgid: true},
 	}
+	var pidfd int
+	withPidfd(cmd, &pidfd)
 	if lp, err := exec.LookPath(spec.argv[0]); err == nil {
 		cmd.Path = lp
 	}
@@ -234,7 +242,10 @@ func (b *Backend) run(ctx context.Context, spec runSpec) (*client.ExecResult, er
 	errW.Close()
 	lifeW.Close()
 	defer lifeR.Close()
-	c := &collector{onOutput: spec.onOutput, max: client.OutputCap(spec.maxOutput)}
+	// The retention limit is for session logs; a result keeps its output.
+	cl := newCmdLog()
+	cl.cfg = logConfig{memory: b.opts.logs.memory, dir: b.opts.logs.dir}
+	c := &collector{onOutput: spec.onOutput, max: client.OutputCap(spec.maxOutput), log: cl}
 	streams := 2
 	drained := make(chan struct{}, 2)
 	go pump(outR, client.Stdout, c, drained)
@@ -245,7 +256,7 @@ func (b *Backend) run(ctx context.Context, spec runSpec) (*client.ExecResult, er
 	}
 	exited := make(chan struct{})
 	go func() {
-		_ = cmd.Wait()
+		_ = waitCmd(cmd, pidfd)
 		close(exited)
 	}()
 
@@ -293,9 +304,10 @@ func (b *Backend) run(ctx context.Context, spec runSpec) (*client.ExecResult, er
 	}
 	c.mu.Lock()
 	c.sealed = true
-	res.Result, res.Stdout, res.Stderr = splitStreams(c.combined, c.spans)
-	res.Truncated = c.truncated
-	c.combined = nil
+	l := c.log.snapshotMax(-1)
+	c.log.release()
+	res.Result, res.Stdout, res.Stderr = l.Output, l.Stdout, l.Stderr
+	res.Truncated = c.truncated || l.Truncated
 	c.mu.Unlock()
 
 	ws, _ := cmd.ProcessState.Sys().(syscall.WaitStatus)

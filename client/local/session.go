@@ -10,8 +10,6 @@ import (
 	"sync"
 	"syscall"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/procsh/procsh/client"
 	"github.com/procsh/procsh/internal/ids"
 )
@@ -36,10 +34,9 @@ type session struct {
 	cwd   string
 	env   []string
 
-	wakeR, wakeW int
-	closing      chan struct{}
-	runnerDone   chan struct{}
-	kick         chan struct{}
+	closing    chan struct{}
+	runnerDone chan struct{}
+	kick       chan struct{}
 
 	mu     sync.Mutex
 	closed bool
@@ -47,6 +44,10 @@ type session struct {
 	order  []*command
 	queue  []*command
 	sh     *shellProc // current shell; set and cleared by the runner under mu
+	// Every shell the session started: its process group and the read end
+	// of its lifeline (fd 4 of everything it started).
+	pgids []int
+	lives []*os.File
 }
 
 // command is one command of a session.
@@ -123,17 +124,11 @@ func (b *Backend) newSession(opts client.SessionOptions) (*session, error) {
 	if err != nil {
 		return nil, &client.Error{Op: op, Kind: client.ErrUnavailable, Msg: "session dir", Err: err}
 	}
-	var p [2]int
-	if err := unix.Pipe2(p[:], unix.O_CLOEXEC|unix.O_NONBLOCK); err != nil {
-		os.RemoveAll(dir)
-		return nil, &client.Error{Op: op, Kind: client.ErrUnavailable, Msg: "pipe", Err: err}
-	}
 	token := ids.UUID()
 	s := &session{
 		b: b, id: opts.ID, dir: dir, token: token,
-		cwd:   b.resolveDir(opts.Cwd),
-		env:   append(mergeEnv(b.baseEnv(), opts.Env), "PROCSH_SESSION="+token, ownerEntry()),
-		wakeR: p[0], wakeW: p[1],
+		cwd:        b.resolveDir(opts.Cwd),
+		env:        append(mergeEnv(b.baseEnv(), opts.Env), "PROCSH_SESSION="+token, ownerEntry()),
 		closing:    make(chan struct{}),
 		runnerDone: make(chan struct{}),
 		kick:       make(chan struct{}, 1),
@@ -161,8 +156,6 @@ func (b *Backend) newSession(opts client.SessionOptions) (*session, error) {
 
 // release frees what newSession allocated before the runner started.
 func (s *session) release() {
-	unix.Close(s.wakeR)
-	unix.Close(s.wakeW)
 	os.RemoveAll(s.dir)
 }
 

@@ -4,6 +4,8 @@ package local
 
 import (
 	"context"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -12,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/procsh/procsh/client"
+	"github.com/procsh/procsh/internal/proctable"
 )
 
 // KillCommand implements client.Client. A signal that ends a process by
@@ -195,37 +198,48 @@ func (s *session) escalate(c *command, sig syscall.Signal, seen map[int]bool) {
 // fails queued and running commands' waiters with ErrClosed, and frees the
 // session's fds, goroutines and files. It returns once all of that is done.
 func (s *session) destroy() {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
+	if !s.beginDestroy() {
 		<-s.runnerDone
 		return
 	}
+	s.endTree(s.b.opts.killGrace)
+	s.endDestroy()
+}
+
+// beginDestroy marks the session closed; it reports false if it was
+// already.
+func (s *session) beginDestroy() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
 	s.closed = true
 	close(s.closing)
-	// Earlier shells are reaped and their pids may belong to someone else
-	// by now; their children still carry the session marker.
-	tree := treeSpec{marker: "PROCSH_SESSION=" + s.token}
-	if s.sh != nil && s.sh.alive() {
-		tree.pgid = s.sh.pid
-		tree.roots = []int{s.sh.pid}
-	}
-	queued := s.queue
-	s.queue = nil
 	for _, c := range s.order {
 		if c.exitCode == nil {
 			c.deleted = true
 		}
 	}
+	return true
+}
+
+// endDestroy finishes what beginDestroy started once the processes are
+// gone.
+func (s *session) endDestroy() {
+	s.mu.Lock()
+	queued := s.queue
+	s.queue = nil
+	lives := s.lives
+	s.lives = nil
 	s.mu.Unlock()
-	_, _ = unix.Write(s.wakeW, []byte{1})
-	tree.terminate(s.b.opts.killGrace)
 	for _, c := range queued {
 		s.finish(c, -1, "")
 	}
 	<-s.runnerDone
-	unix.Close(s.wakeR)
-	unix.Close(s.wakeW)
+	for _, f := range lives {
+		f.Close()
+	}
 	os.RemoveAll(s.dir)
 	s.mu.Lock()
 	cmds := s.order
@@ -233,4 +247,71 @@ func (s *session) destroy() {
 	for _, c := range cmds {
 		c.log.release() // log files and memory go with the session
 	}
+}
+
+// endTree ends every process of the session. The fast path costs system
+// calls, not a scan of the host's process table (so deleting a session
+// does not get slower with the number of processes on the machine):
+// TERM to each shell's process group and to the current shell's
+// descendants, a wait until the groups are empty and every lifeline is at
+// EOF, KILL after the grace. Only when a lifeline is still held after that
+// (a daemon that left the group and kept its descriptors) does it scan the
+// table for the session's marker.
+func (s *session) endTree(grace time.Duration) {
+	s.mu.Lock()
+	pgids := append([]int(nil), s.pgids...)
+	lives := append([]*os.File(nil), s.lives...)
+	var roots []int
+	if s.sh != nil && s.sh.alive() {
+		roots = []int{s.sh.pid}
+	}
+	s.mu.Unlock()
+	send := func(sig syscall.Signal) {
+		for _, pg := range pgids {
+			_ = unix.Kill(-pg, sig)
+		}
+		for _, p := range proctable.Walk(roots...) {
+			_ = unix.Kill(p, sig)
+		}
+	}
+	groupsGone := func() bool {
+		for _, pg := range pgids {
+			if unix.Kill(-pg, 0) == nil {
+				return false
+			}
+		}
+		return len(proctable.Walk(roots...)) == 0
+	}
+	waitGone := func(d time.Duration) bool {
+		deadline := time.Now().Add(d)
+		for step := time.Millisecond; ; step = min(2*step, 20*time.Millisecond) {
+			if groupsGone() {
+				return true
+			}
+			if time.Now().After(deadline) {
+				return false
+			}
+			time.Sleep(step)
+		}
+	}
+	send(syscall.SIGTERM)
+	if !waitGone(grace) {
+		send(syscall.SIGKILL)
+		waitGone(5 * time.Second)
+	}
+	if linesHeld(lives) {
+		treeSpec{marker: "PROCSH_SESSION=" + s.token}.terminate(grace)
+	}
+}
+
+// linesHeld reports whether any lifeline still has a writer.
+func linesHeld(lives []*os.File) bool {
+	for _, f := range lives {
+		_ = f.SetReadDeadline(time.Now())
+		var b [1]byte
+		if _, err := f.Read(b[:]); !errors.Is(err, io.EOF) {
+			return true
+		}
+	}
+	return false
 }

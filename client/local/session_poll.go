@@ -3,45 +3,35 @@
 package local
 
 import (
+	"errors"
+	"os"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/procsh/procsh/client"
 )
 
-// The poll loop follows one running command: its stdout and stderr FIFOs,
-// the shell's status pipe (fd 3) and the session's wake pipe, in one poll.
-// A command is complete when its status line arrives; everything a
-// foreground command wrote is in the FIFO buffers by then, so the loop
-// drains them without blocking and finishes the command.
+// Following one running command: a reader goroutine per output FIFO and
+// the shell's status lines, all waiting in Go's poller (no OS thread per
+// command). A command is complete when its status line arrives;
+// everything a foreground command wrote is in the FIFO buffers by then, so
+// the readers take what is buffered without waiting for background jobs
+// that may hold the FIFOs open, and the command is finished.
 //
-// stdout and stderr are separate FIFOs read by one poll loop, so their
-// relative order is kept as well as the OS allows; two writes to different
-// streams closer together than the reader's scheduling latency may be logged
-// in either order (the same is true of any reader of two pipes).
+// stdout and stderr are separate FIFOs, so their relative order is kept as
+// well as the OS allows; two writes to different streams closer together
+// than the readers' scheduling latency may be logged in either order (the
+// same is true of any reader of two pipes).
 
-// Poll slots.
-const (
-	pollOut = iota
-	pollErr
-	pollStatus
-	pollWake
-)
-
-var pollStreams = [2]client.Stream{client.Stdout, client.Stderr}
-
-// cmdPoll is the state of one command's poll loop.
+// cmdPoll is the state of one command's wait.
 type cmdPoll struct {
-	s      *session
-	c      *command
-	sh     *shellProc
-	pfd    []unix.PollFd
-	buf    []byte
-	status []byte // a partial status line
+	s  *session
+	c  *command
+	sh *shellProc
 
 	code      int
 	haveCode  bool // the command's status line arrived
@@ -52,33 +42,52 @@ type cmdPoll struct {
 
 // wait follows a started command until its status line arrives or the
 // shell exits, logging its output, and then finishes it.
-func (s *session) wait(c *command, sh *shellProc, fds [2]int) {
-	bp := readBufs.Get().(*[]byte)
-	defer readBufs.Put(bp)
-	p := &cmdPoll{s: s, c: c, sh: sh, buf: *bp, pfd: []unix.PollFd{
-		pollOut:    {Fd: int32(fds[0]), Events: unix.POLLIN},
-		pollErr:    {Fd: int32(fds[1]), Events: unix.POLLIN},
-		pollStatus: {Fd: int32(sh.statusFd), Events: unix.POLLIN},
-		pollWake:   {Fd: int32(s.wakeR), Events: unix.POLLIN},
-	}}
+func (s *session) wait(c *command, sh *shellProc, fifos [2]*os.File) {
+	p := &cmdPoll{s: s, c: c, sh: sh}
+	var done atomic.Bool
+	var wg sync.WaitGroup
+	for i, f := range fifos {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pumpFIFO(f, pollStreams[i], c.log, &done)
+		}()
+	}
+	lines := sh.lines
 	for !p.haveCode && !p.shellDied {
-		if _, err := unix.Poll(p.pfd, -1); err != nil {
-			// EINTR; anything else (ENOMEM) is transient as well.
-			if err != unix.EINTR {
-				time.Sleep(time.Millisecond)
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				lines = nil // the shell exec'd another program, or is exiting
+				continue
 			}
-			continue
-		}
-		p.readOutput(pollOut)
-		p.readOutput(pollErr)
-		p.readStatus()
-		if p.pfd[pollWake].Revents != 0 {
-			var b [64]byte
-			_, _ = unix.Read(s.wakeR, b[:])
-			p.shellDied = !sh.alive()
+			p.statusLine(line)
+		case <-sh.exited:
+			// Lines the shell wrote before it exited are still to be
+			// read; the pipe's EOF follows at once (only the shell held
+			// it), the timer guards against a writer we do not know of.
+			t := time.NewTimer(time.Second)
+			for lines != nil {
+				select {
+				case line, ok := <-lines:
+					if !ok {
+						lines = nil
+						break
+					}
+					p.statusLine(line)
+				case <-t.C:
+					lines = nil
+				}
+			}
+			t.Stop()
+			p.shellDied = !p.haveCode
 		}
 	}
-	p.drain()
+	done.Store(true)
+	for _, f := range fifos {
+		_ = f.SetReadDeadline(time.Now().Add(drainStep))
+	}
+	wg.Wait()
 	code, sig := p.result()
 	s.finish(c, code, sig)
 	s.mu.Lock()
@@ -91,74 +100,53 @@ func (s *session) wait(c *command, sh *shellProc, fds [2]int) {
 	}
 }
 
-// readOutput reads what poll reported on an output FIFO.
-func (p *cmdPoll) readOutput(i int) {
-	pf := &p.pfd[i]
-	if pf.Revents&(unix.POLLIN|unix.POLLHUP|unix.POLLERR) == 0 {
-		return
-	}
-	// A few reads per wakeup save poll calls on bulk output while still
-	// alternating between the streams.
-	for k := 0; k < 4; k++ {
-		n, err := unix.Read(int(pf.Fd), p.buf)
+var pollStreams = [2]client.Stream{client.Stdout, client.Stderr}
+
+// pumpFIFO logs what arrives on an output FIFO. Once done is set (the
+// command completed) and the read deadline passes, it takes what is still
+// buffered, up to maxDrainAfterExit (the cap only matters when a background
+// job writes without end), and returns.
+func pumpFIFO(f *os.File, s client.Stream, log *cmdLog, done *atomic.Bool) {
+	bp := readBufs.Get().(*[]byte)
+	defer readBufs.Put(bp)
+	buf := *bp
+	after := 0
+	for {
+		n, err := f.Read(buf)
 		if n > 0 {
-			p.c.log.append(pollStreams[i], p.buf[:n])
-			if n == len(p.buf) {
+			log.append(s, buf[:n])
+			if done.Load() {
+				after += n
+			}
+		}
+		switch {
+		case err == nil:
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			if pending(f) > 0 && after < maxDrainAfterExit {
+				_ = f.SetReadDeadline(time.Now().Add(drainStep))
 				continue
 			}
-		} else if err == nil || err != unix.EAGAIN {
-			pf.Fd = -1 // EOF: every writer is gone
+			return
+		default:
+			return // EOF: every writer is gone
 		}
-		return
-	}
-}
-
-// readStatus reads the shell's status lines: "<cid> S" when an async
-// command's stdin is open, "<cid> <status>" when it completed.
-func (p *cmdPoll) readStatus() {
-	pf := &p.pfd[pollStatus]
-	if pf.Revents == 0 {
-		return
-	}
-	n, err := unix.Read(int(pf.Fd), p.buf)
-	if n <= 0 {
-		if err == nil || err != unix.EAGAIN {
-			pf.Fd = -1 // the shell exec'd another program, or is exiting
-		}
-		return
-	}
-	p.status = append(p.status, p.buf[:n]...)
-	for {
-		line, rest, ok := strings.Cut(string(p.status), "\n")
-		if !ok {
+		if after >= maxDrainAfterExit {
 			return
 		}
-		p.status = []byte(rest)
-		id, v, _ := strings.Cut(line, " ")
-		switch {
-		case id != p.c.id:
-		case v == "S":
-			p.s.stdinOpened(p.c)
-		default:
-			p.code, _ = strconv.Atoi(v)
-			p.haveCode = true
-		}
 	}
 }
 
-// drain takes the foreground output that is in the FIFO buffers, without
-// waiting for background jobs that may hold the FIFOs open. The cap only
-// matters when a background job writes without end.
-func (p *cmdPoll) drain() {
-	for i := pollOut; i <= pollErr; i++ {
-		for total := 0; p.pfd[i].Fd >= 0 && total < maxDrainAfterExit; {
-			n, _ := unix.Read(int(p.pfd[i].Fd), p.buf)
-			if n <= 0 {
-				break
-			}
-			total += n
-			p.c.log.append(pollStreams[i], p.buf[:n])
-		}
+// statusLine handles one line from the shell: "<cid> S" when an async
+// command's stdin is open, "<cid> <status>" when it completed.
+func (p *cmdPoll) statusLine(line string) {
+	id, v, _ := strings.Cut(line, " ")
+	switch {
+	case id != p.c.id:
+	case v == "S":
+		p.s.stdinOpened(p.c)
+	default:
+		p.code, _ = strconv.Atoi(v)
+		p.haveCode = true
 	}
 }
 

@@ -110,7 +110,7 @@ func (s *session) execute(c *command) {
 		fail(err)
 		return
 	}
-	var fds [2]int
+	var fifos [2]*os.File
 	for i, p := range []string{outP, errP} {
 		if err := unix.Mkfifo(p, 0o600); err != nil {
 			fail(err)
@@ -124,8 +124,18 @@ func (s *session) execute(c *command) {
 		// A bigger pipe means fewer wakeups of writer and reader when a
 		// command writes a lot; failure (a lower pipe-max-size) is harmless.
 		_, _ = unix.FcntlInt(uintptr(fd), unix.F_SETPIPE_SZ, 1<<20)
-		fds[i] = fd
-		defer unix.Close(fd)
+		// Non-blocking, so os.NewFile puts it in the poller.
+		fifos[i] = os.NewFile(uintptr(fd), p)
+		defer fifos[i].Close()
+		// A writer of our own: until the shell opens the FIFO, a read
+		// would see EOF. The reader stops when the command completes
+		// (see pumpFIFO), not at EOF.
+		wfd, err := unix.Open(p, unix.O_WRONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+		if err != nil {
+			fail(err)
+			return
+		}
+		defer unix.Close(wfd)
 	}
 
 	var sh *shellProc
@@ -147,7 +157,7 @@ func (s *session) execute(c *command) {
 			return
 		}
 	}
-	s.wait(c, sh, fds)
+	s.wait(c, sh, fifos)
 }
 
 // finish records a command's end and releases its waiters. Every log append

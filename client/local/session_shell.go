@@ -3,10 +3,12 @@
 package local
 
 import (
+	"bufio"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -17,12 +19,12 @@ import (
 // shellProc is one incarnation of a session's shell. A session gets a new
 // one after the previous shell exited (an `exit` in a command).
 type shellProc struct {
-	cmd      *exec.Cmd
-	pid      int
-	stdin    *os.File // we write wrappers here
-	statusFd int      // read end of the shell's fd 3 (non-blocking)
-	exited   chan struct{}
-	reaped   chan struct{} // closed after the exit was also sent to the wake pipe
+	cmd    *exec.Cmd
+	pid    int
+	stdin  *os.File    // we write wrappers here
+	status *os.File    // read end of the shell's fd 3, in the poller
+	lines  chan string // status lines; closed at EOF
+	exited chan struct{}
 }
 
 // alive reports whether the shell has not been reaped yet.
@@ -99,28 +101,41 @@ func (s *session) spawnShell() (*shellProc, error) {
 		Env:         s.env,
 		Dir:         dir,
 		Stdin:       stdinR,
-		ExtraFiles:  []*os.File{statusW},
 		SysProcAttr: &syscall.SysProcAttr{Setpgid: true},
 	}
+	// fd 4: the lifeline. Everything this shell starts inherits it (the
+	// wrapper closes only fd 3), so while its read end sees no EOF,
+	// something of the session may still run (see session.destroy).
+	lifeR, lifeW, err := os.Pipe()
+	if err != nil {
+		unix.Close(p[0])
+		statusW.Close()
+		stdinR.Close()
+		stdinW.Close()
+		return nil, err
+	}
+	cmd.ExtraFiles = []*os.File{statusW, lifeW}
+	var pidfd int
+	withPidfd(cmd, &pidfd)
 	err = cmd.Start()
 	stdinR.Close()
 	statusW.Close()
+	lifeW.Close()
 	if err != nil {
+		lifeR.Close()
 		unix.Close(p[0])
 		stdinW.Close()
 		return nil, err
 	}
-	sh := &shellProc{cmd: cmd, pid: cmd.Process.Pid, stdin: stdinW, statusFd: p[0], exited: make(chan struct{}), reaped: make(chan struct{})}
-	wake := s.wakeW
+	sh := &shellProc{cmd: cmd, pid: cmd.Process.Pid, stdin: stdinW, status: os.NewFile(uintptr(p[0]), "status"),
+		lines: make(chan string, 16), exited: make(chan struct{})}
 	go func() {
-		_ = cmd.Wait()
-		// exited first, so that a runner woken by the byte sees the shell
-		// gone; reaped last, so that nobody closes the wake pipe (and lets
-		// its fd number be reused) before this write.
+		_ = waitCmd(cmd, pidfd)
 		close(sh.exited)
-		_, _ = unix.Write(wake, []byte{1})
-		close(sh.reaped)
 	}()
+	go sh.readStatus()
+	s.lives = append(s.lives, lifeR)
+	s.pgids = append(s.pgids, sh.pid)
 	state := shell.Quote(filepath.Join(s.dir, "state"))
 	init := bashInit
 	if !s.b.sessBash {
@@ -139,9 +154,23 @@ func (s *session) dropShell(sh *shellProc) {
 		_ = unix.Kill(-sh.pid, syscall.SIGKILL)
 		_ = unix.Kill(sh.pid, syscall.SIGKILL)
 	}
-	<-sh.reaped
+	<-sh.exited
 	sh.stdin.Close()
-	unix.Close(sh.statusFd)
+	sh.status.Close()
+}
+
+// readStatus turns the shell's status pipe into lines until EOF (the shell
+// and nothing else holds its write end: commands run with fd 3 closed).
+func (sh *shellProc) readStatus() {
+	defer close(sh.lines)
+	br := bufio.NewReader(sh.status)
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			return
+		}
+		sh.lines <- strings.TrimSuffix(line, "\n")
+	}
 }
 
 // wrapper is what the session shell runs for one command: source the

@@ -16,6 +16,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/procsh/procsh/client"
+	"github.com/procsh/procsh/client/remote"
 )
 
 // The client items of docs/protocol.md §12.7 (127–140), against scripted
@@ -300,5 +301,25 @@ func TestRemoteTimeoutsAndNoRetry(t *testing.T) {
 	}
 	if n := deletes.Load(); n != 1 {
 		t.Errorf("140: DELETE sent %d times", n)
+	}
+}
+
+// 132: no connected (or exited) frame in time is a timeout, not a hang.
+func TestRemotePTYConnectTimeout(t *testing.T) {
+	defer remote.SetPTYConnectTimeout(300 * time.Millisecond)()
+	url := fake(t, map[string]http.HandlerFunc{
+		"GET /process/pty/mute/connect": wsHandler(func(c *websocket.Conn) {
+			send(c, websocket.BinaryMessage, "prompt$ ")
+			time.Sleep(3 * time.Second)
+		}),
+	})
+	r := mustRemote(t, url)
+	start := time.Now()
+	_, err := r.ConnectPTY(ctxT(t), "mute", client.PTYConnectOptions{})
+	if !errors.Is(err, client.ErrTimeout) || !strings.Contains(err.Error(), "PTY connection timeout") {
+		t.Errorf("err = %v, want a PTY connection timeout", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("gave up after %v", d)
 	}
 }

@@ -250,8 +250,8 @@ type remotePTY struct {
 }
 
 // ptyConnectTimeout bounds the wait for the "connected" (or "exited")
-// control frame, as the SDKs do.
-const ptyConnectTimeout = 10 * time.Second
+// control frame, as the SDKs do (a variable for tests).
+var ptyConnectTimeout = 10 * time.Second
 
 // ConnectPTY implements Client. It offers exit control and waits for the
 // server's "connected" control frame (or "exited", for a program that ended

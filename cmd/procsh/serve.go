@@ -44,6 +44,8 @@ func serveMain(args []string, stdout, stderr io.Writer) int {
 		return nil
 	})
 	stdio := fs.Bool("stdio", false, "agent mode for the SSH backend: read the token from the first line of stdin, listen on a Unix socket in a fresh private directory (printed on stdout), and end at stdin EOF")
+	maxOutput := fs.Int64("max-output", 0, "output `bytes` a synchronous result keeps for clients that set no cap (0: 64 MiB, -1: no cap)")
+	logLimit := fs.Int64("log-limit", 0, "output `bytes` kept per session command, oldest dropped first (0: all; logs past 256 KiB live in a private file)")
 	killGrace := fs.Duration("kill-grace", 0, "time between SIGTERM and SIGKILL when ending a process tree (0: the backend's default)")
 	fs.Usage = func() {}
 	if err := fs.Parse(args); err != nil {
@@ -63,7 +65,11 @@ func serveMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "procsh serve: unexpected argument %q\n", fs.Arg(0))
 		return exitUsage
 	}
-	var lopts []local.Option
+	if *logLimit < 0 {
+		fmt.Fprintln(stderr, "procsh serve: --log-limit must be 0 or more bytes")
+		return exitUsage
+	}
+	lopts := []local.Option{local.WithLogLimit(*logLimit)}
 	if *killGrace > 0 {
 		lopts = append(lopts, local.WithKillGrace(*killGrace))
 	}
@@ -113,7 +119,7 @@ func serveMain(args []string, stdout, stderr io.Writer) int {
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	srv := server.New(backend, server.WithToken(token), server.WithLogger(logger),
-		server.WithAllowedOrigins(origins...), server.WithAllowedHosts(hosts...))
+		server.WithAllowedOrigins(origins...), server.WithAllowedHosts(hosts...), server.WithMaxOutput(*maxOutput))
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		_ = backend.Close()

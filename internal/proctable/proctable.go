@@ -248,3 +248,27 @@ func splitNul(data []byte) []string {
 	data = bytes.TrimSuffix(data, []byte{0})
 	return strings.Split(string(data), "\x00")
 }
+
+// Walk returns the live processes among roots and their descendants,
+// following only the kernel's children files: no listing of /proc, so its
+// cost is that of the tree, not of the whole host. Processes that left the
+// tree (reparented to init) are not found.
+func Walk(roots ...int) []int {
+	seen := make(map[int]bool, len(roots))
+	var out []int
+	queue := append([]int(nil), roots...)
+	for len(queue) > 0 {
+		pid := queue[len(queue)-1]
+		queue = queue[:len(queue)-1]
+		if seen[pid] {
+			continue
+		}
+		seen[pid] = true
+		if !Alive(pid) {
+			continue
+		}
+		out = append(out, pid)
+		queue = append(queue, Children(pid)...)
+	}
+	return out
+}

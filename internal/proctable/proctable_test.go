@@ -158,6 +158,11 @@ func TestTree(t *testing.T) {
 	if len(kids) != 2 {
 		t.Errorf("Children(root) = %v, want the sleep and the inner sh", kids)
 	}
+	walked := proctable.Walk(root)
+	slices.Sort(walked)
+	if !slices.Equal(walked, sorted) {
+		t.Errorf("Walk(root) = %v, want the tree %v", walked, sorted)
+	}
 	// Own children are found from the default root (this process).
 	tab, _ := proctable.Scan()
 	if !slices.Contains(tab.Tree(os.Getpid()), root) {

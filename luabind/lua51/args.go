@@ -43,8 +43,71 @@ func calledFromGo(L *lua.LState) bool {
 func argError(L *lua.LState, n int, fn, msg string) {
 	if calledFromGo(L) {
 		fn = "?"
+	} else if name, method, ok := callName(L, fn); ok {
+		fn = name
+		if method {
+			// As luaL_argerror: self is not counted.
+			n--
+			if n == 0 {
+				raise(L, "calling '%s' on bad self (%s)", fn, msg)
+			}
+		}
 	}
 	raise(L, "bad argument #%d to '%s' (%s)", n, fn, msg)
+}
+
+// callName finds how the calling Lua function called the running Go
+// function, from the call sites recorded for the caller's line: through a
+// method (s:rep()), or under which name (local r = string.rep; r()), as
+// Lua 5.1's argument errors say.
+func callName(L *lua.LState, fn string) (name string, method, ok bool) {
+	dbg, found := L.GetStack(1)
+	if !found {
+		return "", false, false
+	}
+	if _, err := L.GetInfo("Sl", dbg, lua.LNil); err != nil || dbg.What == "G" {
+		return "", false, false
+	}
+	self, found := L.GetStack(0)
+	if !found {
+		return "", false, false
+	}
+	cur, err := L.GetInfo("f", self, lua.LNil)
+	if err != nil {
+		return "", false, false
+	}
+	ss, _ := lookupSites(dbg.Source, dbg.CurrentLine)
+	var sure, maybe []desc
+	for _, s := range ss {
+		if s.kind != siteCall {
+			continue
+		}
+		switch d := s.d1; d.kind {
+		case descMethod, descField:
+			if d.name == fn {
+				sure = append(sure, d)
+			}
+		case descGlobal:
+			if L.GetGlobal(d.name) == cur {
+				sure = append(sure, d)
+			}
+		case descLocal, descUpvalue:
+			maybe = append(maybe, d)
+		}
+	}
+	pick := sure
+	if len(pick) == 0 {
+		pick = maybe
+	}
+	if len(pick) == 0 {
+		return "", false, false
+	}
+	for _, d := range pick[1:] {
+		if d != pick[0] {
+			return "", false, false
+		}
+	}
+	return pick[0].name, pick[0].kind == descMethod, true
 }
 
 func typeError(L *lua.LState, n int, fn, want string) {

@@ -28,7 +28,7 @@ import (
 func projectScripts(b *testing.B) map[string]string {
 	b.Helper()
 	srcs := map[string]string{}
-	for _, pat := range []string{"../../scripts/*.lua", "../../stdlib/lua/*.lua", "../../tests/lua/*.lua", "testdata/corpus/*.lua"} {
+	for _, pat := range []string{"../../scripts/*.lua", "../../stdlib/lua/*.lua", "../../tests/lua/*.lua", "../testdata/*.lua", "testdata/corpus/*.lua"} {
 		files, err := filepath.Glob(pat)
 		if err != nil {
 			b.Fatal(err)
@@ -48,7 +48,7 @@ func projectScripts(b *testing.B) map[string]string {
 }
 
 func generated5000() map[string]string {
-	src := luadiff.Generate(1, 2200)
+	src := luadiff.Generate(1, 3050)
 	return map[string]string{"gen.lua": src}
 }
 

@@ -52,21 +52,24 @@ func Load(L *lua.LState, name, src string) (*lua.LFunction, error) {
 	return L.NewFunctionFromProto(proto), nil
 }
 
-// concatName is the hidden local that holds the concatenation function in
-// every chunk that concatenates (see Rewrite). Its name cannot be written
-// in Lua source, so scripts cannot shadow or reassign it.
-const concatName = "(concat)"
+// The hidden locals that hold the functions rewritten operators call, in
+// every chunk that uses them (see Rewrite). Their names cannot be written
+// in Lua source, so scripts cannot shadow or reassign them.
+const (
+	concatName = "(concat)"
+	modName    = "(mod)"
+)
 
-// concatPrologue is `local (concat) = (""):["(concat)"]`-like code: the
-// function is fetched through the string metatable, which does not depend
-// on the chunk's environment (setfenv) or on the global string.
-func concatPrologue(line int) ast.Stmt {
+// hiddenPrologue is `local (concat) = ("")["(concat)"] or <fallback>`:
+// the function is fetched through the string metatable, which does not
+// depend on the chunk's environment (setfenv) or on the global string.
+func hiddenPrologue(name string, line int) ast.Stmt {
 	recv := &ast.StringExpr{Value: ""}
-	key := &ast.StringExpr{Value: concatName}
+	key := &ast.StringExpr{Value: name}
 	get := &ast.AttrGetExpr{Object: recv, Key: key}
-	or := &ast.LogicalOpExpr{Operator: "or", Lhs: get, Rhs: fallbackConcat()}
+	or := &ast.LogicalOpExpr{Operator: "or", Lhs: get, Rhs: fallback(name)}
 	setLines(line, recv, key, get, or)
-	st := &ast.LocalAssignStmt{Names: []string{concatName}, Exprs: []ast.Expr{or}}
+	st := &ast.LocalAssignStmt{Names: []string{name}, Exprs: []ast.Expr{or}}
 	st.SetLine(line)
 	st.SetLastLine(line)
 	return st
@@ -81,26 +84,27 @@ func setLines(line int, nodes ...ast.PositionHolder) {
 
 var (
 	fallbackOnce sync.Once
-	fallbackFn   ast.Expr
+	fallbackFns  map[string]ast.Expr
 )
 
-// fallbackConcat is the concatenation function of a chunk run in a state
-// where Open was not called (a plain gopher-lua state): the VM's own ..,
-// right to left. The node is shared by every chunk; the compiler does not
-// modify function bodies of this shape.
-func fallbackConcat() ast.Expr {
+// fallback is the function of a chunk run in a state where Open was not
+// called (a plain gopher-lua state): the VM's own operator. The nodes are
+// shared by every chunk; the compiler does not modify function bodies of
+// these shapes.
+func fallback(name string) ast.Expr {
 	fallbackOnce.Do(func() {
 		const src = `return function(...)
 			local n, t = select("#", ...), {...}
 			local r = t[n]
 			for i = n - 1, 1, -1 do r = t[i] .. r end
 			return r
-		end`
+		end, function(a, b) return a % b end`
 		chunk, err := parse.Parse(strings.NewReader(src), "lua51")
 		if err != nil {
 			panic(err)
 		}
-		fallbackFn = chunk[0].(*ast.ReturnStmt).Exprs[0]
+		exprs := chunk[0].(*ast.ReturnStmt).Exprs
+		fallbackFns = map[string]ast.Expr{concatName: exprs[0], modName: exprs[1]}
 	})
-	return fallbackFn
+	return fallbackFns[name]
 }

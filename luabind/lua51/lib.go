@@ -107,6 +107,7 @@ func Open(L *lua.LState, opts Options) {
 	if mt, ok := L.GetMetatable(lua.LString("")).(*lua.LTable); ok {
 		if idx, ok := mt.RawGetString("__index").(*lua.LTable); ok {
 			idx.RawSetString(concatName, L.NewFunction(lib.concat))
+			idx.RawSetString(modName, L.NewFunction(lib.mod))
 		}
 	}
 	if m, ok := g.RawGetString("math").(*lua.LTable); ok {
@@ -620,4 +621,54 @@ func (lib *library) xpcall(L *lua.LState) int {
 	n := L.GetTop() - top
 	L.Insert(lua.LTrue, top+1)
 	return n + 1
+}
+
+// mod is the % operator of chunks compiled with Compile: Lua 5.1's
+// a - floor(a/b)*b, numeric strings converted, else __mod, else the VM's
+// arithmetic error (which TranslateError names).
+func (lib *library) mod(L *lua.LState) int {
+	a, b := L.Get(1), L.Get(2)
+	if x, ok := a.(lua.LNumber); ok {
+		if y, ok := b.(lua.LNumber); ok {
+			L.Push(lua.LNumber(float64(x) - math.Floor(float64(x)/float64(y))*float64(y)))
+			return 1
+		}
+	}
+	x, okx := arithNumber(a)
+	y, oky := arithNumber(b)
+	if okx && oky {
+		L.Push(lua.LNumber(x - math.Floor(x/y)*y))
+		return 1
+	}
+	mm := L.GetMetaField(a, "__mod")
+	if mm == lua.LNil {
+		mm = L.GetMetaField(b, "__mod")
+	}
+	if mm == lua.LNil {
+		lt, rt := a.Type().String(), b.Type().String()
+		if okx {
+			lt = "number"
+		}
+		if oky {
+			rt = "number"
+		}
+		L.RaiseError("cannot perform mod operation between %s and %s", lt, rt)
+	}
+	L.Push(mm)
+	L.Push(a)
+	L.Push(b)
+	L.Call(2, 1)
+	return 1
+}
+
+func arithNumber(v lua.LValue) (float64, bool) {
+	switch x := v.(type) {
+	case lua.LNumber:
+		return float64(x), true
+	case lua.LString:
+		if n, ok := ParseNumber(string(x)); ok {
+			return float64(n), true
+		}
+	}
+	return 0, false
 }

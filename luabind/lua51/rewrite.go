@@ -34,6 +34,10 @@ import (
 //     of a hidden function (see Open) that formats numbers as "%.14g",
 //     honours __concat exactly as the VM order does, limits the result size
 //     and names the offending operand in its error.
+//   - Every %. The VM computes it with fmod (0.3 % 0.1 is 0.1 -
+//     2.8e-17, 5 % (1/0) is 5); Lua 5.1 defines a % b as a - floor(a/b)*b.
+//     Rewritten to a call of a hidden function that does that, honouring
+//     __mod.
 func Rewrite(chunk []ast.Stmt) []ast.Stmt { return rewrite(chunk, "") }
 
 // rewrite is Rewrite with the chunk's source, which tells `local function
@@ -52,12 +56,15 @@ func newRewriter(src string, collect bool) *rewriter {
 
 func (rw *rewriter) run(chunk []ast.Stmt) []ast.Stmt {
 	out := rw.block(chunk)
+	line := 1
+	if len(chunk) > 0 {
+		line = chunk[0].Line()
+	}
+	if rw.usedMod {
+		out = append([]ast.Stmt{hiddenPrologue(modName, line)}, out...)
+	}
 	if rw.usedConcat {
-		line := 1
-		if len(chunk) > 0 {
-			line = chunk[0].Line()
-		}
-		out = append([]ast.Stmt{concatPrologue(line)}, out...)
+		out = append([]ast.Stmt{hiddenPrologue(concatName, line)}, out...)
 	}
 	return out
 }
@@ -93,6 +100,7 @@ type rewriter struct {
 	tmp        int
 	longTemps  bool // a statement needs more distinct temporaries than tempNames has
 	usedConcat bool
+	usedMod    bool
 }
 
 // varKind tells how the name resolves where it is used: a local, an
@@ -510,6 +518,15 @@ func (rw *rewriter) expr(e ast.Expr) ast.Expr {
 		}
 		x.Lhs = rw.expr(x.Lhs)
 		x.Rhs = rw.expr(x.Rhs)
+		if x.Operator == "%" {
+			// Lua 5.1's a % b is a - floor(a/b)*b; the VM computes it
+			// with fmod, which differs for fractions and infinities.
+			rw.usedMod = true
+			call := &ast.FuncCallExpr{Func: ident(modName, x.Line()), Args: []ast.Expr{x.Lhs, x.Rhs}, AdjustRet: true}
+			call.SetLine(x.Line())
+			call.SetLastLine(x.LastLine())
+			return call
+		}
 	case *ast.UnaryMinusOpExpr:
 		if rw.collect {
 			rw.addSite(x.Line(), site{kind: siteUnm, d1: rw.describe(x.Expr)})

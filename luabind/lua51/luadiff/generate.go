@@ -105,13 +105,19 @@ func (g *gen) num(d int) string {
 	}
 }
 
+// numv is num for a value that is stored, printed or turned into a
+// string: "+ 0" turns a negative zero into zero in both interpreters, so
+// that the documented -0 difference (gopher-lua's number boxing) does not
+// show.
+func (g *gen) numv(d int) string { return "(" + g.num(d) + " + 0)" }
+
 func (g *gen) str(d int) string {
 	if d <= 0 || g.r.Intn(3) == 0 {
 		return g.pick("s1", "s2", `"x"`, `""`, "mk().s", "o:str()", "mk().o:str()", "(o:get():str())", "id(s2)")
 	}
 	switch g.r.Intn(7) {
 	case 0:
-		return g.str(d-1) + " .. " + g.num(d-1)
+		return g.str(d-1) + " .. " + g.numv(d-1)
 	case 1:
 		return "(" + g.str(d-1) + "):upper()"
 	case 2:
@@ -119,11 +125,11 @@ func (g *gen) str(d int) string {
 	case 3:
 		return "string.rep(" + g.str(0) + ", " + g.pick("0", "1", "2", "3") + ")"
 	case 4:
-		return "tostring(" + g.num(d-1) + ")"
+		return "tostring(" + g.numv(d-1) + ")"
 	case 5:
 		return "(" + g.str(d-1) + "):gsub(\"%a\", \"%0%0\")"
 	default:
-		return "string.format(\"%5.1f|%d|%s\", " + g.num(d-1) + ", " + g.num(d-1) + ", " + g.str(d-1) + ")"
+		return "string.format(\"%5.1f|%d|%s\", " + g.numv(d-1) + ", " + g.numv(d-1) + ", " + g.str(d-1) + ")"
 	}
 }
 
@@ -166,7 +172,7 @@ func (g *gen) stmt(d int) {
 			if g.r.Intn(3) == 0 {
 				rhs = append(rhs, lhs[g.r.Intn(n)]) // swaps and rotations
 			} else {
-				rhs = append(rhs, g.num(1))
+				rhs = append(rhs, g.numv(1))
 			}
 		}
 		if g.r.Intn(4) == 0 {
@@ -175,15 +181,15 @@ func (g *gen) stmt(d int) {
 		g.line("%s = %s", strings.Join(lhs, ", "), strings.Join(rhs, ", "))
 		g.line("print(%s)", strings.Join(lhs, ", "))
 	case 2:
-		g.line("print(%s, %s)", g.num(2), g.str(2))
+		g.line("print(%s, %s)", g.numv(2), g.str(2))
 	case 3:
-		g.line("print(fmt(%s), %s)", g.num(3), g.cond(1))
+		g.line("print(fmt(%s), %s)", g.numv(3), g.cond(1))
 	case 4: // local multiple assignment and shadowing
-		g.line("do local n1, n2 = %s, %s; print(n1, n2) end", g.num(1), "n1")
+		g.line("do local n1, n2 = %s, %s; print(n1, n2) end", g.numv(1), "n1")
 	case 5: // closures over loop variables, called after the loop
 		v := g.loopVar()
 		g.line("do local fs = {}")
-		g.line("  for %s = 1, 3 do fs[%s] = function() return %s * 10 + %s end end", v, v, v, g.num(0))
+		g.line("  for %s = 1, 3 do fs[%s] = function() return %s * 10 + %s end end", v, v, v, g.numv(0))
 		g.line("  print(fs[1](), fs[2](), fs[3]()) end")
 	case 6: // numeric for with integer or float step
 		v := g.loopVar()
@@ -219,11 +225,11 @@ func (g *gen) stmt(d int) {
 		g.body(d, v)
 		g.line("  end end")
 	case 10: // method calls in statement, argument, return and condition positions
-		g.line("print(%s:add(%s), (function() return %s:str() end)())", g.pick("o", "mk().o", "o:get()", "(o)", "mk()[\"o\"]", "id(o)"), g.num(1), g.pick("o", "mk().o", "o:get()"))
+		g.line("print(%s:add(%s), (function() return %s:str() end)())", g.pick("o", "mk().o", "o:get()", "(o)", "mk()[\"o\"]", "id(o)"), g.numv(1), g.pick("o", "mk().o", "o:get()"))
 	case 11: // metamethods
-		g.line("print((o + M.new(%s)).x, o .. %s, %s .. o, o < M.new(%s))", g.num(0), g.num(0), g.str(0), g.num(0))
+		g.line("print((o + M.new(%s)).x, o .. %s, %s .. o, o < M.new(%s))", g.numv(0), g.numv(0), g.str(0), g.numv(0))
 	case 12: // varargs and select
-		g.line("print(count(%s), select(\"#\", id(%s, nil)), select(-1, two()))", g.pick("", "nil", "nil, nil", "two()", "two(), 1", "(two())"), g.num(1))
+		g.line("print(count(%s), select(\"#\", id(%s, nil)), select(-1, two()))", g.pick("", "nil", "nil, nil", "two()", "two(), 1", "(two())"), g.numv(1))
 	case 13: // patterns
 		g.line("print(%s)", g.pick(
 			`("THE (quick) fox"):gsub("%f[%a]%a+", string.upper)`,
@@ -233,10 +239,10 @@ func (g *gen) stmt(d int) {
 			`string.match(o.s, "(%a)(%d)()")`,
 			`string.gsub("x=1 y=2", "(%w)=(%w)", {x = "X", ["1"] = 1})`,
 			`string.gsub(s1 .. s2, "[aeiou]", function(v) return v:upper() end, 2)`,
-			`("%5.2f|%-4d|%x"):format(`+g.num(1)+`, 7, 255)`,
+			`("%5.2f|%-4d|%x"):format(`+g.numv(1)+`, 7, 255)`,
 			`string.format("%q", s2 .. "\n\"")`,
 			`string.rep(s1, 2, nil):len()`,
-			`tostring(`+g.num(2)+` / 3)`,
+			`tostring(`+g.numv(2)+` / 3)`,
 			`tonumber(" 0x1F "), tonumber("1e1"), tonumber("z", 36), tonumber(s1)`,
 		))
 	case 14: // runtime errors, caught, with their messages
@@ -259,9 +265,9 @@ func (g *gen) stmt(d int) {
 			"return o.x.y",
 		))
 	case 15: // sort and table functions
-		g.line(`do local a = {%s, %s, %s, %s} table.sort(a%s) print(table.concat(a, ",")) end`, g.num(1), g.num(1), g.num(1), g.num(1), g.pick("", ", function(x, y) return x > y end"))
+		g.line(`do local a = {%s, %s, %s, %s} table.sort(a%s) print(table.concat(a, ",")) end`, g.numv(1), g.numv(1), g.numv(1), g.numv(1), g.pick("", ", function(x, y) return x > y end"))
 	case 16: // coroutines
-		g.line("do local co = coroutine.wrap(function(a) local b = coroutine.yield(a + %s) return b * 2 end) print(co(%s), co(%s)) end", g.num(1), g.num(0), g.num(0))
+		g.line("do local co = coroutine.wrap(function(a) local b = coroutine.yield(a + %s) return b * 2 end) print(co(%s), co(%s)) end", g.numv(1), g.numv(0), g.numv(0))
 	case 17: // repeat and upvalue mutation
 		v := g.loopVar()
 		g.line("do local %s, acc = 0, {} repeat %s = %s + 1; acc[#acc + 1] = function() %s = %s + 1 return %s end until %s >= %d print(acc[1](), %s) end", v, v, v, v, v, v, v, 1+g.r.Intn(3), v)
@@ -280,7 +286,7 @@ func (g *gen) body(d int, v string) {
 	n := 1 + g.r.Intn(2)
 	for range n {
 		if g.r.Intn(2) == 0 {
-			g.line("log[#log + 1] = %s .. \":\" .. %s", v, g.num(1))
+			g.line("log[#log + 1] = %s .. \":\" .. %s", v, g.numv(1))
 			g.line("print(log[#log])")
 			g.stmts++
 		} else {

@@ -43,3 +43,10 @@ print(cnt)
 for i, v in ipairs({1, 2, nil, 4}) do io.write(i, ":", v, " ") end print()
 print(string.format("%.14g", 0.1), 0.1 * 3, 1 - 0.9, 3 * 1.1)
 print(tostring(1e100), tostring(-1e-100), tostring(123.456), tostring(1e14), tostring(1e13), 12345678901234)
+local ma, mb = 0.3, 0.1
+print(ma % mb, 1.1 % 0.1, -0.3 % 0.1, 7.5 % -2, 1e308 % 3, 5 % (1/0), -5 % (1/0), (1/0) % 7)
+print("7" % "4", " 9 " % 5, pcall(function() return {} % 2 end))
+local MV = setmetatable({}, {__mod = function(a, b) return "mod" end})
+print(MV % 3, 3 % MV)
+local mx
+print(pcall(function() return mx % 2 end))
