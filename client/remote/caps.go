@@ -16,14 +16,16 @@ func (r *Client) has(ctx context.Context, feature string) (bool, error) {
 	r.capMu.Lock()
 	defer r.capMu.Unlock()
 	if r.caps == nil {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.endpoint(wire.CapabilitiesPath, nil), nil)
+		wctx, unwatch := r.watched(ctx)
+		defer unwatch()
+		req, err := http.NewRequestWithContext(wctx, http.MethodGet, r.endpoint(wire.CapabilitiesPath, nil), nil)
 		if err != nil {
 			return false, err
 		}
 		req.Header = r.headers()
 		resp, err := r.hc.Do(req)
 		if err != nil {
-			return false, transportErr("probe capabilities", ctx, err)
+			return false, liveErr("probe capabilities", ctx, wctx, err)
 		}
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 		resp.Body.Close()

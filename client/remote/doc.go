@@ -14,8 +14,25 @@
 // the "exited" frame, and error bodies map to client's sentinels whether
 // they are v0.190 shapes or structured ErrorResponse bodies with daemon codes.
 //
+// # Liveness
+//
+// A server that stops answering (SIGSTOP, a silent network partition) is
+// detected by probing, not by timeouts on the calls themselves: a sync
+// exec of a long command, a long-poll wait and a quiet followed log are
+// legitimately silent for as long as they like, and TCP keepalive cannot
+// help since a stopped process's kernel still acknowledges. While anything
+// is in flight (HTTP calls, WebSocket log streams and PTY connections) one
+// watchdog per Client sends GET /procsh/v1/capabilities on a connection of
+// its own every d/3 and allows 2d/3 for any HTTP answer (a Daytona
+// server's 404 counts), d being WithLiveness (DefaultLiveness, 15 s). When a
+// probe goes unanswered every call in flight fails with ErrUnavailable and
+// every WebSocket's reads and writes are failed by an expired deadline, so a
+// hung server is reported within about d. Nothing is probed while the
+// client is idle. This works against Daytona servers too, which need not
+// answer WebSocket pings while they only write.
+//
 // The files follow the protocol's parts: remote.go (the client, its options
-// and Close), caps.go (probing the procsh extensions), transport.go (HTTP
+// and Close), liveness.go (the hung-server watchdog), caps.go (probing the procsh extensions), transport.go (HTTP
 // requests with explicit body encoders and reply decoders, cancellable calls,
 // WebSocket dialling), errors.go (error replies to client sentinels through
 // client's kind table), exec.go (execute and code-run), session.go (sessions

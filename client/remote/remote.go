@@ -41,6 +41,8 @@ type Client struct {
 	hc     *http.Client
 	dialer *websocket.Dialer
 
+	live watchdog // liveness probing while calls are in flight
+
 	capMu sync.Mutex
 	caps  map[string]bool // nil until probed
 
@@ -82,6 +84,7 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = ""
 	r := &Client{base: u, conns: map[*websocket.Conn]struct{}{}, ownSessions: map[string]struct{}{}, ownPTYs: map[string]struct{}{}}
+	r.live = watchdog{r: r, period: DefaultLiveness}
 	for _, o := range opts {
 		o(r)
 	}

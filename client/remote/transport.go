@@ -111,7 +111,9 @@ func (r *Client) call(ctx context.Context, op, method, path string, q url.Values
 	if in.ctype != "" {
 		body = bytes.NewReader(in.data)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, r.endpoint(path, q), body)
+	wctx, unwatch := r.watched(ctx)
+	defer unwatch()
+	req, err := http.NewRequestWithContext(wctx, method, r.endpoint(path, q), body)
 	if err != nil {
 		return 0, &client.Error{Op: op, Kind: client.ErrInvalidArgument, Err: err}
 	}
@@ -124,15 +126,18 @@ func (r *Client) call(ctx context.Context, op, method, path string, q url.Values
 	}
 	resp, err := r.hc.Do(req)
 	if err != nil {
-		return 0, transportErr(op, ctx, err)
+		return 0, liveErr(op, ctx, wctx, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode < 300 && dec != nil {
-		return resp.StatusCode, dec.decode(ctx, op, resp)
+		if err := dec.decode(wctx, op, resp); err != nil {
+			return resp.StatusCode, liveErr(op, ctx, wctx, err)
+		}
+		return resp.StatusCode, nil
 	}
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return resp.StatusCode, transportErr(op, ctx, err)
+		return resp.StatusCode, liveErr(op, ctx, wctx, err)
 	}
 	if resp.StatusCode >= 300 {
 		return resp.StatusCode, statusErr(op, resp, b)
@@ -212,6 +217,21 @@ func transportErr(op string, ctx context.Context, err error) error {
 	return &client.Error{Op: op, Kind: client.ErrUnavailable, Err: err}
 }
 
+// liveErr is transportErr for a call watched by the watchdog: a call it
+// ended is ErrUnavailable, whatever the decoder made of the cancellation.
+func liveErr(op string, ctx, wctx context.Context, err error) error {
+	if ctx.Err() == nil {
+		if h := hungErr(wctx); h != nil {
+			return &client.Error{Op: op, Kind: client.ErrUnavailable, Err: h}
+		}
+	}
+	var ce *client.Error
+	if errors.As(err, &ce) {
+		return err
+	}
+	return transportErr(op, ctx, err)
+}
+
 // dial opens a WebSocket to path with the client headers, offering
 // protocols as subprotocols; a refused handshake's body is mapped like a
 // REST error. The connection is
@@ -226,8 +246,13 @@ func (r *Client) dial(ctx context.Context, op, path string, q url.Values, protoc
 	if len(protocols) > 0 {
 		hdr["Sec-WebSocket-Protocol"] = []string{strings.Join(protocols, ", ")}
 	}
-	conn, resp, err := r.dialer.DialContext(ctx, u, hdr)
+	wctx, unwatch := r.watched(ctx)
+	conn, resp, err := r.dialer.DialContext(wctx, u, hdr)
+	unwatch()
 	if err != nil {
+		if h := hungErr(wctx); h != nil && ctx.Err() == nil {
+			return nil, nil, &client.Error{Op: op, Kind: client.ErrUnavailable, Err: h}
+		}
 		if resp != nil {
 			body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 			resp.Body.Close()
@@ -246,9 +271,17 @@ func (r *Client) dial(ctx context.Context, op, path string, q url.Values, protoc
 	r.conns[conn] = struct{}{}
 	r.mu.Unlock()
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	// A hung server fails blocked reads and writes with a deadline, which
+	// the readers report as ErrUnavailable ("connection lost").
+	unwatchConn := r.live.watch(func() {
+		now := time.Now()
+		_ = conn.SetReadDeadline(now)
+		_ = conn.SetWriteDeadline(now)
+	})
 	var once sync.Once
 	release := func() {
 		once.Do(func() {
+			unwatchConn()
 			stop()
 			conn.Close()
 			r.mu.Lock()
