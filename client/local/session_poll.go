@@ -3,7 +3,6 @@
 package local
 
 import (
-	"errors"
 	"os"
 	"strconv"
 	"strings"
@@ -85,9 +84,13 @@ func (s *session) wait(c *command, sh *shellProc, fifos [2]*os.File) {
 			p.shellDied = !p.haveCode
 		}
 	}
+	// Everything the foreground command wrote is in the FIFO buffers now:
+	// take it at once (without waiting for background jobs that may hold
+	// the FIFOs open), then stop the readers.
 	pair.done.Store(true)
+	pair.readAll()
 	for _, f := range fifos {
-		_ = f.SetReadDeadline(time.Now().Add(drainStep))
+		_ = f.SetReadDeadline(time.Now())
 	}
 	wg.Wait()
 	pair.release()
@@ -134,29 +137,18 @@ func (p *fifoPair) release() {
 	}
 }
 
-// pump waits for FIFO i to become readable and then reads both, until the
-// command has completed and its read deadline passes with nothing pending.
+// pump waits for FIFO i to become readable and then reads both.
 func (p *fifoPair) pump(i int) {
 	rc, err := p.files[i].SyscallConn()
 	if err != nil {
 		return
 	}
-	for {
-		err := rc.Read(func(uintptr) bool {
-			p.readAll()
-			return false // wait for more (or the deadline)
-		})
-		if !errors.Is(err, os.ErrDeadlineExceeded) {
-			return // closed
-		}
-		p.mu.Lock()
-		more := !p.stop && pending(p.files[i]) > 0
-		p.mu.Unlock()
-		if !more {
-			return
-		}
-		_ = p.files[i].SetReadDeadline(time.Now().Add(drainStep))
-	}
+	// Until the waiter sets a passed deadline on the command's completion
+	// (having drained both FIFOs itself), or the FIFO is closed.
+	_ = rc.Read(func(uintptr) bool {
+		p.readAll()
+		return false // wait for more
+	})
 }
 
 // readAll reads both FIFOs, stdout first, until each would block. After
