@@ -89,6 +89,7 @@ func (s *Server) handleCreateConnectPTY(w http.ResponseWriter, r *http.Request) 
 		}
 		return
 	}
+	s.leaseOwn(r, true, id)
 	if !s.connectPTY(w, r, id) {
 		// The handshake failed after the PTY was made: leave nothing behind.
 		_ = s.backend.KillPTY(context.WithoutCancel(r.Context()), id)

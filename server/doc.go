@@ -185,6 +185,25 @@
 //   - GET /process/pty/{id}/connect?procsh=1&scrollback=true puts the recent
 //     output (base64) and "truncated" in the "connected" control frame.
 //
+// # Leases
+//
+// A procsh client names a lease (X-Procsh-Lease: <random id>) on every
+// request; sessions and PTYs it creates belong to that lease, and every
+// request carrying it renews it (the client also posts POST
+// /procsh/v1/lease every grace/3, learning the grace from the
+// X-Procsh-Lease-Grace-Ms reply header). When no request has named a lease
+// for the grace period (WithLeaseGrace, `procsh serve --lease-grace`,
+// default 30 s) — its client was killed, lost its connection or hung — the
+// server deletes its sessions and kills its PTYs, process trees and all.
+// Requests without a lease (Daytona's SDKs, a detached procsh client)
+// create detached sessions and PTYs, which live until deleted, as in
+// Daytona. GET /procsh/v1/lease lists the leases (id, expiresInMs,
+// sessions, ptys) and the detached sessions and PTYs; POST
+// /procsh/v1/lease with {"sessions":[...],"ptys":[...]} puts existing ones
+// under the caller's lease (reclaiming them; 404 for an unknown id).
+// Deleting a session or PTY removes it from its lease; creating one with
+// the id of a leased one moves it to the new creator.
+//
 // # Shutdown
 //
 // Shutdown (and Serve when its context ends) refuses new requests with 503,

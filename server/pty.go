@@ -113,6 +113,7 @@ func (s *Server) handleCreatePTY(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
+	s.leaseOwn(r, true, req.ID)
 	writeJSON(w, http.StatusCreated, wire.PtyCreateResponse{SessionID: req.ID})
 }
 
@@ -151,6 +152,7 @@ func (s *Server) handleDeletePTY(w http.ResponseWriter, r *http.Request) {
 	if !validPTYID(w, r, id) {
 		return
 	}
+	s.leaseDrop(true, id)
 	if err := s.backend.KillPTY(context.WithoutCancel(r.Context()), id); err != nil {
 		if errors.Is(err, client.ErrNotFound) {
 			writeE3(w, r, http.StatusNotFound, "PTY session not found", client.ErrNotFound)

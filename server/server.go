@@ -45,6 +45,11 @@ type Server struct {
 	entrypoint *entrypoint
 	origins    []string // allowed browser origins besides our own (normalised)
 	hosts      []string // allowed Host names on loopback besides localhost
+	leaseGrace time.Duration
+
+	leaseMu sync.Mutex
+	leases  map[string]*lease // lease id → what it holds
+	reaping bool              // the reaper runs
 
 	mu       sync.Mutex
 	closing  bool
@@ -100,12 +105,13 @@ func withWriteWait(d time.Duration) Option { return func(s *Server) { s.writeWai
 // now on: Shutdown closes it.
 func New(backend client.Client, opts ...Option) *Server {
 	s := &Server{
-		backend:   backend,
-		log:       slog.New(slog.NewTextHandler(io.Discard, nil)),
-		maxBody:   DefaultMaxBodyBytes,
-		maxMsg:    DefaultMaxMessageBytes,
-		writeWait: 30 * time.Second,
-		conns:     map[*websocket.Conn]struct{}{},
+		backend:    backend,
+		log:        slog.New(slog.NewTextHandler(io.Discard, nil)),
+		maxBody:    DefaultMaxBodyBytes,
+		maxMsg:     DefaultMaxMessageBytes,
+		writeWait:  30 * time.Second,
+		leaseGrace: DefaultLeaseGrace,
+		conns:      map[*websocket.Conn]struct{}{},
 	}
 	for _, o := range opts {
 		o(s)
@@ -152,6 +158,8 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /process/pty/{id}/connect", s.handleConnectPTY)
 	m.HandleFunc("GET "+wire.CapabilitiesPath, s.handleCapabilities)
 	m.HandleFunc("POST "+wire.CancelPath+"{call}", s.handleCancel)
+	m.HandleFunc("POST "+wire.LeasePath, s.handleLeaseRenew)
+	m.HandleFunc("GET "+wire.LeasePath, s.handleLeaseList)
 	s.mux = m
 }
 
@@ -203,6 +211,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Body != nil {
 		r.Body = http.MaxBytesReader(w, r.Body, s.maxBody)
 	}
+	s.touchLease(r)
 	s.mux.ServeHTTP(w, r)
 }
 

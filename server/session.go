@@ -95,6 +95,7 @@ func (s *Server) handleCreateSession(w http.ResponseWriter, r *http.Request) {
 		writeBackendE1(w, r, err, detail)
 		return
 	}
+	s.leaseOwn(r, false, req.SessionID)
 	w.Header().Set("Content-Length", "0")
 	w.WriteHeader(http.StatusCreated)
 }
@@ -136,6 +137,7 @@ func (s *Server) handleDeleteSession(w http.ResponseWriter, r *http.Request) {
 		writeE1(w, r, http.StatusNotFound, "NOT_FOUND", "not found: session not found", client.ErrNotFound)
 		return
 	}
+	s.leaseDrop(false, sid)
 	if err := s.backend.DeleteSession(context.WithoutCancel(r.Context()), sid); err != nil {
 		writeBackendE1(w, r, err, notFoundDetail(err, "session not found"))
 		return

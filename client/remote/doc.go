@@ -31,8 +31,16 @@
 // client is idle. This works against Daytona servers too, which need not
 // answer WebSocket pings while they only write.
 //
+// # Leases
+//
+// Against a procsh server the client names a lease on every request (a
+// random id per Client) and, once it has created a session or PTY, renews
+// it in the background every grace/3; what it created ends on the server
+// when it vanishes without Close. WithDetached turns this off for a client
+// whose sessions must outlive it; Reclaim takes detached ones back.
+//
 // The files follow the protocol's parts: remote.go (the client, its options
-// and Close), liveness.go (the hung-server watchdog), caps.go (probing the procsh extensions), transport.go (HTTP
+// and Close), liveness.go (the hung-server watchdog), lease.go (lease renewal), caps.go (probing the procsh extensions), transport.go (HTTP
 // requests with explicit body encoders and reply decoders, cancellable calls,
 // WebSocket dialling), errors.go (error replies to client sentinels through
 // client's kind table), exec.go (execute and code-run), session.go (sessions

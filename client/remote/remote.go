@@ -14,6 +14,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/procsh/procsh/client"
+	"github.com/procsh/procsh/internal/ids"
 	"github.com/procsh/procsh/internal/wire"
 )
 
@@ -45,6 +46,12 @@ type Client struct {
 
 	capMu sync.Mutex
 	caps  map[string]bool // nil until probed
+
+	// leaseID names this client's lease on a procsh server ("" when
+	// detached): what it creates ends when it stops renewing.
+	leaseID   string
+	renewing  bool
+	stopRenew chan struct{}
 
 	mu     sync.Mutex
 	closed bool
@@ -85,6 +92,7 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	u.RawPath = ""
 	r := &Client{base: u, conns: map[*websocket.Conn]struct{}{}, ownSessions: map[string]struct{}{}, ownPTYs: map[string]struct{}{}}
 	r.live = watchdog{r: r, period: DefaultLiveness}
+	r.leaseID = ids.Hex(16)
 	for _, o := range opts {
 		o(r)
 	}
@@ -113,6 +121,9 @@ func (r *Client) headers() http.Header {
 	h := http.Header{}
 	h.Set(wire.HeaderSDKVersion, wire.ClientVersion)
 	h.Set(wire.HeaderSource, "procsh")
+	if r.leaseID != "" {
+		h.Set(wire.HeaderLease, r.leaseID)
+	}
 	if r.token != "" {
 		h.Set("Authorization", "Bearer "+r.token)
 	}
@@ -140,12 +151,18 @@ func (r *Client) checkClosed(op string) error {
 }
 
 func (r *Client) own(m map[string]struct{}, id string, add bool) {
+	if add && r.leaseID == "" {
+		return // detached: not ours to end
+	}
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	if add {
 		m[id] = struct{}{}
 	} else {
 		delete(m, id)
+	}
+	r.mu.Unlock()
+	if add {
+		r.startRenewing()
 	}
 }
 
@@ -186,6 +203,10 @@ func (r *Client) Close() error {
 	}
 	r.mu.Lock()
 	r.closed = true
+	if r.stopRenew != nil {
+		close(r.stopRenew)
+		r.stopRenew = nil
+	}
 	conns := make([]*websocket.Conn, 0, len(r.conns))
 	for c := range r.conns {
 		conns = append(conns, c)

@@ -29,6 +29,7 @@ const defaultListen = "127.0.0.1:2280"
 func serveMain(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("procsh serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	leaseGrace := fs.Duration("lease-grace", server.DefaultLeaseGrace, "how long a vanished procsh client's sessions and PTYs outlive it (`duration`; 0 = until deleted)")
 	listen := fs.String("listen", defaultListen, "`address` to listen on (host:port; port 0 picks a free one)")
 	// The default is not $PROCSH_TOKEN itself, so --help never prints it.
 	tokenFlag := fs.String("token", "", "bearer `token` clients must send (default $PROCSH_TOKEN; required unless listening on loopback; visible to local users in ps, prefer --token-file)")
@@ -119,7 +120,8 @@ func serveMain(args []string, stdout, stderr io.Writer) int {
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	srv := server.New(backend, server.WithToken(token), server.WithLogger(logger),
-		server.WithAllowedOrigins(origins...), server.WithAllowedHosts(hosts...), server.WithMaxOutput(*maxOutput))
+		server.WithAllowedOrigins(origins...), server.WithAllowedHosts(hosts...), server.WithMaxOutput(*maxOutput),
+		server.WithLeaseGrace(*leaseGrace))
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		_ = backend.Close()

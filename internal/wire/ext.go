@@ -42,7 +42,7 @@ var AllFeatures = []string{
 	FeatLogRaw, FeatLogOffset, FeatLogExit, FeatCommandKill, FeatCloseInput,
 	FeatRawInput, FeatCommandWait, FeatExecResult, FeatSessionOptions,
 	FeatPtyScrollback, FeatPtyExit, FeatPtyCommand, FeatErrorKind, FeatCancel,
-	FeatRawOutput, FeatExecStream,
+	FeatRawOutput, FeatExecStream, FeatLease,
 }
 
 // Capabilities is the body of GET CapabilitiesPath.
@@ -75,3 +75,13 @@ type LogTextFrame struct {
 	Kind    string `json:"procshKind,omitempty"`
 	Message string `json:"message,omitempty"`
 }
+
+// Leases (see server/lease.go): a procsh client names itself with
+// HeaderLease on every request; what it creates while naming itself ends
+// when no request has carried the name for the server's grace period.
+const (
+	HeaderLease      = "X-Procsh-Lease"
+	HeaderLeaseGrace = "X-Procsh-Lease-Grace-Ms" // on LeasePath replies
+	LeasePath        = "/procsh/v1/lease"        // POST renews (and adopts), GET lists
+	FeatLease        = "lease"
+)
