@@ -200,6 +200,8 @@ func (s *session) destroy() {
 		<-s.runnerDone
 		return
 	}
+	// The shells' traps skip saving state that is about to be removed.
+	_ = os.WriteFile(filepath.Join(s.dir, ".deleting"), nil, 0o600)
 	s.endTree(s.b.opts.killGrace)
 	s.endDestroy()
 }

@@ -45,8 +45,12 @@ func (sh *shellProc) alive() bool {
 // shell itself (a user's `kill $$`) save the state too before the shell
 // exits with 128+n. The interrupt signal runs __procsh_intr, which abandons
 // the current command (saving the state first) only when that command's
-// kill file exists, so a late interrupt cannot hit the next command.
-const bashInit = `__procsh_save() { { builtin declare -p; builtin declare -f; builtin alias -p; builtin printf 'builtin cd -- %%q\n' "$PWD"; builtin shopt -p; builtin set +o; } >|%[1]s 2>/dev/null; }
+// kill file exists, so a late interrupt cannot hit the next command. A
+// session being deleted marks its directory first (.deleting), and the
+// traps then save nothing: the state would be thrown away, and with a
+// thousand sessions ending at once (serve's shutdown) the saves alone kept
+// two cores busy for seconds.
+const bashInit = `__procsh_save() { builtin test -e %[2]s/.deleting && builtin return; { builtin declare -p; builtin declare -f; builtin alias -p; builtin printf 'builtin cd -- %%q\n' "$PWD"; builtin shopt -p; builtin set +o; } >|%[1]s 2>/dev/null; }
 __procsh_intr() { if builtin test -n "$__procsh_cur" && builtin test -e %[2]s/"$__procsh_cur".kill; then __procsh_save; builtin trap - EXIT; builtin exit 143; fi; }
 if [ -f %[1]s ]; then { builtin . %[1]s; } </dev/null >/dev/null 2>&1; fi
 __procsh_cur=
@@ -58,7 +62,7 @@ builtin trap __procsh_intr %[3]d
 `
 
 // shInit is the reduced POSIX-sh variant: exported variables and cwd.
-const shInit = `__procsh_save() { { export -p; printf 'cd %%s\n' "'$(printf %%s "$PWD" | sed "s/'/'\\\\''/g")'"; } >|%[1]s 2>/dev/null; }
+const shInit = `__procsh_save() { test -e %[2]s/.deleting && return; { export -p; printf 'cd %%s\n' "'$(printf %%s "$PWD" | sed "s/'/'\\\\''/g")'"; } >|%[1]s 2>/dev/null; }
 __procsh_intr() { if test -n "$__procsh_cur" && test -e %[2]s/"$__procsh_cur".kill; then __procsh_save; trap - EXIT; exit 143; fi; }
 if [ -f %[1]s ]; then { . %[1]s; } </dev/null >/dev/null 2>&1; fi
 __procsh_cur=
