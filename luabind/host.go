@@ -222,10 +222,13 @@ func New(backend client.Client, opts ...Option) (*Host, error) {
 	return h, nil
 }
 
-func remoteConnector(_ context.Context, url, token string) (client.Client, error) {
+func remoteConnector(ctx context.Context, url, token string) (client.Client, error) {
 	var opts []remote.Option
 	if token != "" {
 		opts = append(opts, remote.WithToken(token))
+	}
+	if remote.IsDetached(ctx) {
+		opts = append(opts, remote.WithDetached())
 	}
 	return remote.New(url, opts...)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/procsh/procsh/internal/luaargs"
 
 	"github.com/procsh/procsh/client"
+	"github.com/procsh/procsh/client/remote"
 	"github.com/procsh/procsh/internal/ids"
 )
 
@@ -343,6 +344,10 @@ func (a *api) connect(L *lua.LState) int {
 	var c client.Client
 	err := h.wait(L, fname, "connect: "+url, func(ctx context.Context) error {
 		var err error
+		if detach {
+			// What a detached connection creates outlives this run.
+			ctx = remote.DetachedContext(ctx)
+		}
 		c, err = h.cfg.connector(ctx, url, token)
 		return err
 	})

@@ -138,3 +138,31 @@ process.sleep(600)`
 		t.Errorf("reclaimed session after its owner's Close: %v", err)
 	}
 }
+
+// process.connect(url, {detach = true}) from a script creates detached
+// sessions: they outlive the script's process past the lease grace.
+func TestLeaseLuaDetachedConnect(t *testing.T) {
+	const grace = 500 * time.Millisecond
+	srv := cliStartServerWith(t, "tok-lease2", []string{"--token", "tok-lease2", "--lease-grace", grace.String()}, nil)
+	arg := "300.4713"
+	script := `local r = assert(process.connect("` + srv.url + `", {token = "tok-lease2", detach = true}))
+local s = r.session{id = "luakept", detach = true}
+s:start("sleep ` + arg + `", {detach = true})
+print("started")`
+	res := cliRun(t, cliCmd{args: []string{"-e", script}, timeout: time.Minute})
+	if res.code != 0 || !strings.Contains(res.stdout, "started") {
+		t.Fatalf("script: %d %q %q", res.code, res.stdout, res.stderr)
+	}
+	time.Sleep(4 * grace)
+	if len(pidsOf(t, "sleep", arg)) != 1 {
+		t.Fatal("a detached connection's session ended after its script exited")
+	}
+	c, err := remote.New(srv.url, remote.WithToken("tok-lease2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.DeleteSession(context.Background(), "luakept"); err != nil {
+		t.Fatal(err)
+	}
+}

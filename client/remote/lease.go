@@ -105,3 +105,18 @@ func (r *Client) Reclaim(ctx context.Context, sessions, ptys []string) error {
 	}
 	return nil
 }
+
+type detachedKey struct{}
+
+// DetachedContext marks ctx for connectors that build a Client from a
+// context (as the Lua host's process.connect does): IsDetached reports the
+// mark, and such a connector then adds WithDetached.
+func DetachedContext(ctx context.Context) context.Context {
+	return context.WithValue(ctx, detachedKey{}, true)
+}
+
+// IsDetached reports whether ctx was marked by DetachedContext.
+func IsDetached(ctx context.Context) bool {
+	v, _ := ctx.Value(detachedKey{}).(bool)
+	return v
+}

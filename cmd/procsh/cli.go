@@ -263,7 +263,11 @@ func (a *app) newBackend(ctx context.Context) (client.Client, error) {
 // connectRemote opens a remote backend and checks that the server answers
 // and accepts the token; tokenHint says where the token came from.
 func connectRemote(ctx context.Context, url, token, tokenHint string) (client.Client, error) {
-	r, err := remote.New(url, remote.WithToken(token))
+	opts := []remote.Option{remote.WithToken(token)}
+	if remote.IsDetached(ctx) { // process.connect(url, {detach = true})
+		opts = append(opts, remote.WithDetached())
+	}
+	r, err := remote.New(url, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("server %s: %w", url, err)
 	}
