@@ -165,3 +165,21 @@ print(#string.rep("x", 1024 * 1024), "at the limit")
 		t.Errorf("a string at the limit failed: %q", lines[7])
 	}
 }
+
+// TestRetryKeepsClosures: a failed attempt of process.retry does not
+// detach the script's closures from their locals (gopher-lua's PCall
+// closes every upvalue of the thread on an error).
+func TestRetryKeepsClosures(t *testing.T) {
+	res := runProcsh(t, "retry.lua", `local count = 0
+local function bump() count = count + 1 end
+print(process.retry(3, function(attempt)
+  if attempt < 2 then error("not yet") end
+  return true
+end, {delay = 0}))
+count = 10
+bump()
+print(count)`)
+	if res.Stdout != "true\n11\n" || res.Error != "" {
+		t.Errorf("got %+v, want true, 11", res)
+	}
+}

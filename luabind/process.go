@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
@@ -22,6 +24,16 @@ type api struct {
 	c      client.Client
 	name   string // "process", or "remote" for connected modules (used in messages)
 	target string // what --trace calls the backend: the host's target, or a remote URL
+	// deleted maps a session id to a flag its run-end cleanup checks, so
+	// that a session the script deleted is not deleted a second time.
+	deleted sync.Map
+}
+
+// markDeleted records that the session id was deleted.
+func (a *api) markDeleted(id string) {
+	if f, ok := a.deleted.Load(id); ok {
+		f.(*atomic.Bool).Store(true)
+	}
 }
 
 // Type names of the userdata the module hands out.

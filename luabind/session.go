@@ -2,6 +2,7 @@ package luabind
 
 import (
 	"context"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -65,7 +66,13 @@ func (a *api) session(L *lua.LState) int {
 		// it runs, yet the session exists and must end with the run.
 		if err == nil && !detach {
 			id := so.ID
-			r.add(resourceFunc(func(ctx context.Context) { _ = a.c.DeleteSession(ctx, id) }))
+			gone := new(atomic.Bool)
+			a.deleted.Store(id, gone)
+			r.add(resourceFunc(func(ctx context.Context) {
+				if !gone.Load() {
+					_ = a.c.DeleteSession(ctx, id)
+				}
+			}))
 		}
 		return err
 	})
@@ -120,6 +127,7 @@ func (a *api) deleteSession(L *lua.LState) int {
 	if err != nil {
 		return luaargs.Fail(L, fname, err)
 	}
+	a.markDeleted(id)
 	L.Push(lua.LTrue)
 	return 1
 }
@@ -366,6 +374,7 @@ func sessionDelete(L *lua.LState) int {
 	if err != nil {
 		return luaargs.Fail(L, "session:delete", err)
 	}
+	s.a.markDeleted(s.id)
 	L.Push(lua.LTrue)
 	return 1
 }

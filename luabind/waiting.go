@@ -12,6 +12,7 @@ import (
 	"github.com/procsh/procsh/client"
 	"github.com/procsh/procsh/internal/luaargs"
 	"github.com/procsh/procsh/internal/shell"
+	"github.com/procsh/procsh/luabind/lua51"
 )
 
 // Readiness waits and retries: process.wait_for and process.retry.
@@ -152,7 +153,7 @@ func retry(a *api, L *lua.LState) int {
 	for attempt := 1; ; attempt++ {
 		L.Push(fn)
 		L.Push(lua.LNumber(attempt))
-		err := L.PCall(1, lua.MultRet, nil)
+		err := lua51.PCall(L, 1) // keeps the script's closures attached after a failed attempt
 		if err == nil && lua.LVAsBool(L.Get(base+1)) {
 			return L.GetTop() - base
 		}

@@ -41,6 +41,17 @@
 //     clients (Ruby) demultiplex correctly; frames carry up to 64 KiB.
 //   - A followed log closes (1000) right after the last byte, because the
 //     backend signals completion; the reference needs ~1 s of polling.
+//   - A log follower that stops reading is flow-controlled, never dropped:
+//     log data frames have no write timeout, so TCP holds the writer back
+//     while the log waits on disk, and a follower that pauses for minutes
+//     then resumes receives everything. Its handler ends when it goes away
+//     or at Shutdown.
+//   - Memory is bounded whatever the output: synchronous results keep at
+//     most WithMaxOutput bytes (client.DefaultMaxOutput unless the procsh
+//     client asks for "maxOutput"; "truncated" says when they were cut),
+//     JSON results are escaped straight onto the connection and raw results
+//     written from the backend's buffers, mixed session output is read back
+//     from the log, and memory goes back to the OS after large results.
 //   - `exit` in a session command does not kill the session (the backend
 //     keeps it alive), so sync execs never hang on a dead shell.
 //   - No orphaned stdin holder per async command.

@@ -98,9 +98,30 @@ func TestFaultSlowLogConsumer(t *testing.T) {
 	if tc, ok := stalled.NetConn().(*net.TCPConn); ok {
 		_ = tc.SetReadBuffer(4096)
 	}
-	time.Sleep(time.Second) // never read: the server gives up after 300 ms
-	settle(t, base, 1)
+	// Never read: the server holds the rest back (flow control) instead
+	// of dropping the follower when a write would time out; once the
+	// follower goes away, so does its handler.
+	time.Sleep(time.Second)
 	stalled.Close()
+	settle(t, base, 1)
+
+	// A follower that pauses far longer than the write timeout, then
+	// resumes, receives everything.
+	paused, _, err := h.dial("/process/session/s/command/"+cid+"/logs?follow=true", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, first, err := paused.ReadMessage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(3 * time.Second) // 10× the write timeout
+	rest, _, _, ce, err := readAll(t, paused, 60*time.Second)
+	paused.Close()
+	total := bytes.ReplaceAll(append(first, rest...), []byte(mark1), nil)
+	if err != nil || ce == nil || ce.Code != 1000 || len(total) != 33554432 {
+		t.Fatalf("paused follower: %d of 33554432 bytes, close %v, err %v", len(total), ce, err)
+	}
 }
 
 func TestFaultBadInput(t *testing.T) {

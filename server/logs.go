@@ -189,7 +189,12 @@ func (s *Server) serveLogWS(w http.ResponseWriter, r *http.Request, sid, cid str
 	readerDone := drain(conn, s.maxMsg, cancel)
 
 	send := func(b []byte) error {
-		_ = conn.SetWriteDeadline(time.Now().Add(s.writeWait))
+		// No write timeout on log data: a follower that pauses (a slow
+		// loop over its lines) is flow-controlled — the log waits on disk
+		// while TCP holds the writer back — instead of being dropped. A
+		// follower that goes away ends the write (reset), so does
+		// Shutdown (the connection is closed).
+		_ = conn.SetWriteDeadline(time.Time{})
 		return conn.WriteMessage(websocket.BinaryMessage, b)
 	}
 	// A pump goroutine receives chunks so the writer can coalesce what has

@@ -246,7 +246,10 @@ func execEndlessBackground(t *testing.T, nb NewFunc) {
 	var err error
 	go func() {
 		defer close(done)
-		r, err = c.Exec(ctxFor(t, 30*time.Second), client.ExecRequest{Command: "yes " + m + " & sleep 0.1; echo hi"})
+		r, err = c.Exec(ctxFor(t, 30*time.Second), client.ExecRequest{
+			// A line a millisecond: a writer at full speed would fill the
+			// result's MaxOutput before the last line.
+			Command: "yes " + m + " | while read -r l; do printf '%s\\n' \"$l\"; sleep 0.001; done & sleep 0.1; echo hi"})
 	}()
 	select {
 	case <-done:

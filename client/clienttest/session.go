@@ -606,12 +606,14 @@ func sessBackground(t *testing.T, nb NewFunc) {
 	}
 	want(t, c, sid, "echo next", 0, "next\n")
 	// A background job that never stops writing does not hold the
-	// command open either.
+	// command open either. (It writes a line a millisecond: a writer at
+	// full speed would fill the result's MaxOutput before the last line.)
 	m2 := marker(0)
 	t.Cleanup(func() { killProcs(m2) })
 	done := make(chan *client.SessionExecResult)
 	go func() {
-		r, _ := c.ExecSession(ctxFor(t, 30*time.Second), sid, client.SessionExecRequest{Command: "yes " + m2 + " & sleep 0.1; echo hi >&2"})
+		r, _ := c.ExecSession(ctxFor(t, 30*time.Second), sid, client.SessionExecRequest{
+			Command: "yes " + m2 + " | while read -r l; do printf '%s\\n' \"$l\"; sleep 0.001; done & sleep 0.1; echo hi >&2"})
 		done <- r
 	}()
 	select {

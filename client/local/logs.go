@@ -280,7 +280,7 @@ type logStream struct {
 	once   sync.Once
 	// cursor into a segment: the record at file position cpos starts at log
 	// offset coff, so sequential reads never rescan.
-	cseg       *segment
+	cseg       *os.File
 	cpos, coff int64
 	// into, when it has room, receives the next chunk's data instead of a
 	// fresh buffer.
@@ -330,7 +330,16 @@ func (s *logStream) Recv() (client.Chunk, error) {
 		}
 		l := s.log
 		l.mu.Lock()
-		size, done, notify, chunks, segs, first, werr := l.size, l.done, l.notify, l.chunks, l.segs, l.first, l.werr
+		size, done, notify, chunks, first, werr := l.size, l.done, l.notify, l.chunks, l.first, l.werr
+		// The writer updates segments in place: read a copy. (Their
+		// ckpts only grow, so a copied slice header is a stable prefix.)
+		var segs []segment
+		if l.segs != nil {
+			segs = make([]segment, len(l.segs))
+			for i, sg := range l.segs {
+				segs[i] = *sg
+			}
+		}
 		l.mu.Unlock()
 		if s.pos < first {
 			return client.Chunk{}, errNotKept(s.pos, first)
@@ -383,14 +392,14 @@ func (s *logStream) fromMemory(chunks []client.Chunk, end int64) client.Chunk {
 }
 
 // fromFile reads the record holding s.pos from its segment.
-func (s *logStream) fromFile(segs []*segment, end int64) (client.Chunk, error) {
+func (s *logStream) fromFile(segs []segment, end int64) (client.Chunk, error) {
 	i := sort.Search(len(segs), func(i int) bool { return segs[i].end > s.pos })
 	if i == len(segs) {
 		return client.Chunk{}, errors.New("offset past the log")
 	}
-	seg := segs[i]
+	seg := &segs[i]
 	pos, off := int64(-1), int64(0)
-	if s.cseg == seg && s.coff <= s.pos {
+	if s.cseg == seg.f && s.coff <= s.pos {
 		pos, off = s.cpos, s.coff
 	} else {
 		k := sort.Search(len(seg.ckpts), func(k int) bool { return seg.ckpts[k].off > s.pos }) - 1
@@ -417,7 +426,7 @@ func (s *logStream) fromFile(segs []*segment, end int64) (client.Chunk, error) {
 		if _, err := seg.f.ReadAt(data, pos+recHeader+from); err != nil {
 			return client.Chunk{}, err
 		}
-		s.cseg, s.cpos, s.coff = seg, pos, off
+		s.cseg, s.cpos, s.coff = seg.f, pos, off
 		c := client.Chunk{Stream: client.Stream(hdr[0]), Offset: s.pos, Data: data}
 		s.pos += int64(len(data))
 		return c, nil

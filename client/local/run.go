@@ -157,13 +157,25 @@ func pending(f *os.File) int {
 // their descriptors). Both checks cost a system call, so a run that leaves
 // nothing pays no process-table scan.
 func leftBehind(pgid int, lifeR *os.File) bool {
-	if unix.Kill(-pgid, 0) == nil {
+	return unix.Kill(-pgid, 0) == nil || held(lifeR)
+}
+
+// held reports whether a pipe's write end is still open somewhere: a
+// non-blocking read of an empty pipe gives EAGAIN while a writer exists and
+// EOF once none does. (A read deadline would not do: the poller reports a
+// passed deadline without trying the read.)
+func held(r *os.File) bool {
+	rc, err := r.SyscallConn()
+	if err != nil {
 		return true
 	}
-	_ = lifeR.SetReadDeadline(time.Now())
-	var b [1]byte
-	_, err := lifeR.Read(b[:])
-	return !errors.Is(err, io.EOF)
+	open := true
+	_ = rc.Control(func(fd uintptr) {
+		var b [1]byte
+		n, err := unix.Read(int(fd), b[:])
+		open = n > 0 || err != nil
+	})
+	return open
 }
 
 // run starts spec in its own process group and waits for it, enforcing the

@@ -4,8 +4,6 @@ package local
 
 import (
 	"context"
-	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -307,9 +305,7 @@ func (s *session) endTree(grace time.Duration) {
 // linesHeld reports whether any lifeline still has a writer.
 func linesHeld(lives []*os.File) bool {
 	for _, f := range lives {
-		_ = f.SetReadDeadline(time.Now())
-		var b [1]byte
-		if _, err := f.Read(b[:]); !errors.Is(err, io.EOF) {
+		if held(f) {
 			return true
 		}
 	}

@@ -3,7 +3,6 @@
 package local
 
 import (
-	"errors"
 	"os"
 	"strconv"
 	"strings"
@@ -11,6 +10,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/procsh/procsh/client"
 )
@@ -44,13 +45,13 @@ type cmdPoll struct {
 // shell exits, logging its output, and then finishes it.
 func (s *session) wait(c *command, sh *shellProc, fifos [2]*os.File) {
 	p := &cmdPoll{s: s, c: c, sh: sh}
-	var done atomic.Bool
+	pair := newFIFOPair(fifos, c.log)
 	var wg sync.WaitGroup
-	for i, f := range fifos {
+	for i := range fifos {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			pumpFIFO(f, pollStreams[i], c.log, &done)
+			pair.pump(i)
 		}()
 	}
 	lines := sh.lines
@@ -83,11 +84,16 @@ func (s *session) wait(c *command, sh *shellProc, fifos [2]*os.File) {
 			p.shellDied = !p.haveCode
 		}
 	}
-	done.Store(true)
+	// Everything the foreground command wrote is in the FIFO buffers now:
+	// take it at once (without waiting for background jobs that may hold
+	// the FIFOs open), then stop the readers.
+	pair.done.Store(true)
+	pair.readAll()
 	for _, f := range fifos {
-		_ = f.SetReadDeadline(time.Now().Add(drainStep))
+		_ = f.SetReadDeadline(time.Now())
 	}
 	wg.Wait()
+	pair.release()
 	code, sig := p.result()
 	s.finish(c, code, sig)
 	s.mu.Lock()
@@ -102,36 +108,85 @@ func (s *session) wait(c *command, sh *shellProc, fifos [2]*os.File) {
 
 var pollStreams = [2]client.Stream{client.Stdout, client.Stderr}
 
-// pumpFIFO logs what arrives on an output FIFO. Once done is set (the
-// command completed) and the read deadline passes, it takes what is still
-// buffered, up to maxDrainAfterExit (the cap only matters when a background
-// job writes without end), and returns.
-func pumpFIFO(f *os.File, s client.Stream, log *cmdLog, done *atomic.Bool) {
-	bp := readBufs.Get().(*[]byte)
-	defer readBufs.Put(bp)
-	buf := *bp
-	after := 0
-	for {
-		n, err := f.Read(buf)
-		if n > 0 {
-			log.append(s, buf[:n])
-			if done.Load() {
-				after += n
-			}
-		}
-		switch {
-		case err == nil:
-		case errors.Is(err, os.ErrDeadlineExceeded):
-			if pending(f) > 0 && after < maxDrainAfterExit {
-				_ = f.SetReadDeadline(time.Now().Add(drainStep))
+// fifoPair reads a command's two output FIFOs. Whichever of its two
+// goroutines the poller wakes reads both FIFOs, stdout first, under one
+// lock, so that output written to stdout and then to stderr in quick
+// succession is logged in that order whenever both are pending at once
+// (as the single poll loop this replaces did).
+type fifoPair struct {
+	files [2]*os.File
+	log   *cmdLog
+	done  atomic.Bool // the command completed: drain and stop
+
+	mu    sync.Mutex
+	buf   []byte
+	after int  // bytes read since done
+	stop  bool // the drain cap was reached
+}
+
+func newFIFOPair(files [2]*os.File, log *cmdLog) *fifoPair {
+	return &fifoPair{files: files, log: log}
+}
+
+// release returns the read buffer to the pool.
+func (p *fifoPair) release() {
+	if p.buf != nil {
+		b := p.buf
+		readBufs.Put(&b)
+		p.buf = nil
+	}
+}
+
+// pump waits for FIFO i to become readable and then reads both.
+func (p *fifoPair) pump(i int) {
+	rc, err := p.files[i].SyscallConn()
+	if err != nil {
+		return
+	}
+	// Until the waiter sets a passed deadline on the command's completion
+	// (having drained both FIFOs itself), or the FIFO is closed.
+	_ = rc.Read(func(uintptr) bool {
+		p.readAll()
+		return false // wait for more
+	})
+}
+
+// readAll reads both FIFOs, stdout first, until each would block. After
+// the command completed it stops at maxDrainAfterExit (the cap only matters
+// when a background job writes without end).
+func (p *fifoPair) readAll() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.buf == nil {
+		bp := readBufs.Get().(*[]byte)
+		p.buf = *bp
+	}
+	// A few reads per stream per turn, alternating: a stream that never
+	// runs dry (`yes &`) must not starve the other.
+	for more := true; more && !p.stop; {
+		more = false
+		for i, f := range p.files {
+			rc, err := f.SyscallConn()
+			if err != nil {
 				continue
 			}
-			return
-		default:
-			return // EOF: every writer is gone
-		}
-		if after >= maxDrainAfterExit {
-			return
+			_ = rc.Control(func(fd uintptr) {
+				for k := 0; k < 4 && !p.stop; k++ {
+					n, _ := unix.Read(int(fd), p.buf)
+					if n <= 0 {
+						return
+					}
+					p.log.append(pollStreams[i], p.buf[:n])
+					if p.done.Load() {
+						p.after += n
+						p.stop = p.after >= maxDrainAfterExit
+					}
+					if n < len(p.buf) {
+						return // drained for now
+					}
+					more = true
+				}
+			})
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -491,4 +492,52 @@ func countSleep(cmdline string) int {
 		panic(err)
 	}
 	return len(pids)
+}
+
+// TestRemoteSendRetriesUntilInputPipe: the reference daemon answers 500
+// "failed to open input pipe … no such file or directory" to input sent
+// before the command's shell reached the command. The server here answers
+// that way to the first three input requests, as the daemon does right
+// after start; SendInput retries and the input arrives once, whole.
+func TestRemoteSendRetriesUntilInputPipe(t *testing.T) {
+	b := newLocal(t)
+	s := server.New(b)
+	var refused atomic.Int32
+	ts := httptest.NewServer(daytonaMode(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/input") && refused.Add(1) <= 3 {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(500)
+			_, _ = io.WriteString(w, `{"statusCode":500,"message":"failed to open input pipe: open /tmp/x/input: no such file or directory","code":"INTERNAL_SERVER_ERROR"}`)
+			return
+		}
+		s.ServeHTTP(w, r)
+	})))
+	t.Cleanup(func() { s.Shutdown(context.Background()); ts.CloseClientConnections(); ts.Close() })
+	r := mustRemote(t, ts.URL)
+	ctx := ctxT(t)
+	if err := r.CreateSession(ctx, client.SessionOptions{ID: "in"}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := r.ExecSession(ctx, "in", client.SessionExecRequest{Command: "read x; echo got $x", Async: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.SendInput(ctx, "in", res.CmdID, []byte("hello\n")); err != nil {
+		t.Fatalf("SendInput right after start: %v", err)
+	}
+	ci, err := r.WaitCommand(ctx, "in", res.CmdID)
+	if err != nil || *ci.ExitCode != 0 {
+		t.Fatalf("WaitCommand: %+v %v", ci, err)
+	}
+	logs, err := r.GetCommandLogs(ctx, "in", res.CmdID)
+	if err != nil || logs.Stdout != "got hello\n" {
+		t.Errorf("logs %+v %v", logs, err)
+	}
+	if n := refused.Load(); n != 4 {
+		t.Errorf("%d input requests, want 3 refused and 1 accepted", n)
+	}
+	// Any other failure is not retried.
+	if err := r.SendInput(ctx, "in", "no-such-command", []byte("x\n")); !errors.Is(err, client.ErrNotFound) {
+		t.Errorf("SendInput to an unknown command: %v", err)
+	}
 }

@@ -310,8 +310,37 @@ func (r *Client) SendInput(ctx context.Context, sessionID, commandID string, dat
 	if len(data) == 0 {
 		return client.Errorf(op, client.ErrInvalidArgument, "no data")
 	}
-	_, err = r.call(ctx, op, http.MethodPost, path, q, jsonBody(wire.InputRequest{Data: string(data)}), nil)
-	return err
+	// The reference daemon creates a command's input pipe only when its
+	// shell reaches the command, and answers 500 "failed to open input
+	// pipe" until then: input sent right after start is retried, for a
+	// bounded time, on that error alone.
+	delay := 5 * time.Millisecond
+	deadline := time.Now().Add(inputPipeWait)
+	for {
+		_, err = r.call(ctx, op, http.MethodPost, path, q, jsonBody(wire.InputRequest{Data: string(data)}), nil)
+		if err == nil || !inputPipeNotReady(err) || time.Now().Add(delay).After(deadline) {
+			return err
+		}
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+		delay = min(2*delay, 200*time.Millisecond)
+	}
+}
+
+// inputPipeWait bounds how long SendInput waits for a Daytona daemon to
+// open a command's input pipe.
+const inputPipeWait = 5 * time.Second
+
+// inputPipeNotReady reports the daemon's answer to input sent before the
+// command's shell opened its input pipe.
+func inputPipeNotReady(err error) bool {
+	var ce *client.Error
+	return errors.As(err, &ce) && strings.Contains(ce.Msg, "failed to open input pipe")
 }
 
 // CloseInput implements Client (procsh servers only).

@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -21,12 +23,21 @@ import (
 var procshBin string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "procsh-sshtest-bin-")
-	if err != nil {
+	// One directory per user; a binary per test process, named by its pid,
+	// so that binaries of runs killed by -timeout are removed by the next.
+	dir := filepath.Join(os.TempDir(), fmt.Sprintf("procsh-sshtest-bin-%d", os.Getuid()))
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	procshBin = filepath.Join(dir, "procsh")
+	old, _ := filepath.Glob(filepath.Join(dir, "procsh-*"))
+	for _, p := range old {
+		pid, err := strconv.Atoi(strings.TrimPrefix(filepath.Base(p), "procsh-"))
+		if err != nil || syscall.Kill(pid, 0) != nil {
+			_ = os.Remove(p)
+		}
+	}
+	procshBin = filepath.Join(dir, fmt.Sprintf("procsh-%d", os.Getpid()))
 	cmd := exec.Command("go", "build", "-o", procshBin, "github.com/procsh/procsh/cmd/procsh")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -34,7 +45,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
-	os.RemoveAll(dir)
+	os.Remove(procshBin)
 	os.Exit(code)
 }
 

@@ -43,6 +43,7 @@ type rawPTY struct {
 	opts client.PTYOptions
 	tag  string // tagKey value of its processes
 
+	wmu     sync.Mutex // serialises input: an SSH channel takes one writer at a time
 	mu      sync.Mutex
 	cond    sync.Cond
 	sess    *ssh.Session
@@ -502,7 +503,9 @@ func (h *rawHandle) Write(b []byte) (int, error) {
 	if closed || ended || w == nil {
 		return 0, client.Errorf("write pty", client.ErrClosed, "PTY %q is not running or the handle is closed", p.info.ID)
 	}
+	p.wmu.Lock()
 	n, err := w.Write(b)
+	p.wmu.Unlock()
 	if err != nil {
 		return n, &client.Error{Op: "write pty", Kind: client.ErrClosed, Err: err}
 	}

@@ -169,6 +169,7 @@ func Start(t testing.TB, opts ...Options) *Server {
 		cmd := exec.Command(SshdPath, "-D", "-e", "-f", cfgPath)
 		cmd.Stdout = s.logs
 		cmd.Stderr = s.logs
+		dieWithParent(cmd)
 		if err := cmd.Start(); err != nil {
 			t.Fatalf("start sshd: %v", err)
 		}

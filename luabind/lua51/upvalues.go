@@ -122,3 +122,9 @@ func protectedCall(L *lua.LState, nargs int, handler func(L *lua.LState, v lua.L
 	*hasErrorFunc(L) = outer
 	return err
 }
+
+// PCall is L.PCall(nargs, lua.MultRet, nil) for hosts that catch a Lua
+// error and go on running the same thread (a retry loop): unlike
+// gopher-lua's, it leaves the thread's other closures attached to their
+// locals (see above).
+func PCall(L *lua.LState, nargs int) error { return protectedCall(L, nargs, nil) }
