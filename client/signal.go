@@ -59,3 +59,23 @@ func SignalName(sig syscall.Signal) string {
 // ExitCodeForSignal is the status a shell reports for a command ended by
 // sig: 128 + the signal number.
 func ExitCodeForSignal(sig syscall.Signal) int { return 128 + int(sig) }
+
+// PTYExitReason is the reason string Daytona's toolbox gives for how a PTY
+// program ended (docs/protocol.md §7.4): "" for exit 0, "Ctrl+C",
+// "SIGKILL" and "SIGTERM" for 130, 137 and 143, "signal N" for other
+// codes above 128, and "non-zero exit" otherwise.
+func PTYExitReason(code int) string {
+	switch {
+	case code == 0:
+		return ""
+	case code == 130:
+		return "Ctrl+C"
+	case code == 137:
+		return "SIGKILL"
+	case code == 143:
+		return "SIGTERM"
+	case code > 128:
+		return "signal " + strconv.Itoa(code-128)
+	}
+	return "non-zero exit"
+}

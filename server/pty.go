@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -206,22 +205,10 @@ func (s *Server) handleResizePTY(w http.ResponseWriter, r *http.Request) {
 // exitReasonFor is the reason string of docs/protocol.md §7.4 for how a
 // PTY program ended; "" for exit 0.
 func exitReasonFor(res client.PTYResult) string {
-	code := res.ExitCode
-	switch {
-	case code == 0:
-		return ""
-	case res.Reason != "":
+	if res.ExitCode != 0 && res.Reason != "" {
 		return res.Reason
-	case code == 130:
-		return "Ctrl+C"
-	case code == 137:
-		return "SIGKILL"
-	case code == 143:
-		return "SIGTERM"
-	case code > 128:
-		return "signal " + strconv.Itoa(code-128)
 	}
-	return "non-zero exit"
+	return client.PTYExitReason(res.ExitCode)
 }
 
 // ptyCloseFor maps how a PTY program ended to the close frame of docs/protocol.md §7.4.

@@ -4,8 +4,8 @@ package local
 
 import (
 	"fmt"
+	"github.com/procsh/procsh/client"
 	"os"
-	"strconv"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -74,24 +74,7 @@ func ptyExit(ws syscall.WaitStatus) (code int, reason string) {
 	default:
 		code = -1
 	}
-	return code, ptyExitReason(code)
-}
-
-// ptyExitReason is the reason string of docs/protocol.md §7.4 for an exit code.
-func ptyExitReason(code int) string {
-	switch {
-	case code == 0:
-		return ""
-	case code == 130:
-		return "Ctrl+C"
-	case code == 137:
-		return "SIGKILL"
-	case code == 143:
-		return "SIGTERM"
-	case code > 128:
-		return "signal " + strconv.Itoa(code-128)
-	}
-	return "non-zero exit"
+	return code, client.PTYExitReason(code)
 }
 
 // ptyTagKey is the environment variable that tags every process a PTY

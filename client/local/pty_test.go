@@ -52,18 +52,3 @@ func TestPTYRing(t *testing.T) {
 		})
 	}
 }
-
-func TestPTYExitReason(t *testing.T) {
-	tests := []struct {
-		code   int
-		reason string
-	}{
-		{0, ""}, {1, "non-zero exit"}, {-1, "non-zero exit"}, {128, "non-zero exit"}, {129, "signal 1"},
-		{130, "Ctrl+C"}, {137, "SIGKILL"}, {143, "SIGTERM"}, {138, "signal 10"},
-	}
-	for _, tc := range tests {
-		if got := ptyExitReason(tc.code); got != tc.reason {
-			t.Errorf("ptyExitReason(%d) = %q, want %q", tc.code, got, tc.reason)
-		}
-	}
-}

@@ -67,22 +67,6 @@ func (c *Client) ptyTable() *rawPTYs {
 	return c.raw
 }
 
-func exitReason(code int) string {
-	switch {
-	case code == 0:
-		return ""
-	case code == 130:
-		return "Ctrl+C"
-	case code == 137:
-		return "SIGKILL"
-	case code == 143:
-		return "SIGTERM"
-	case code > 128:
-		return "signal " + strconv.Itoa(code-128)
-	}
-	return "non-zero exit"
-}
-
 func (c *Client) rawCreatePTY(ctx context.Context, opts client.PTYOptions) (*client.PTYInfo, error) {
 	op := "create pty"
 	if opts.ID == "" || strings.Contains(opts.ID, "/") || strings.Contains(opts.ID, "..") {
@@ -230,7 +214,7 @@ func (p *rawPTY) pump(r io.Reader) {
 	}
 	p.mu.Lock()
 	if !p.ended {
-		p.result = client.PTYResult{ExitCode: code, Reason: exitReason(code)}
+		p.result = client.PTYResult{ExitCode: code, Reason: client.PTYExitReason(code)}
 	}
 	p.ended = true
 	p.info.Active = false
