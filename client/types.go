@@ -92,6 +92,11 @@ type CodeRunRequest struct {
 	Argv    []string
 	Env     map[string]string
 	Timeout time.Duration
+	// Stdin is written to the program's standard input, then EOF; "" means
+	// no input (EOF at once, as without it). Backends that cannot carry it
+	// (plain Daytona servers, SSH raw mode) fail with ErrUnsupported rather
+	// than run the program without it.
+	Stdin string
 	// OnOutput and MaxOutput are as in ExecRequest.
 	OnOutput  func(Chunk)
 	MaxOutput int64

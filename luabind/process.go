@@ -198,13 +198,15 @@ func (a *api) exec(L *lua.LState) int {
 }
 
 // codeRun is process.code_run(code, {language=, argv=, env=, timeout=,
-// tee=, check=}).
+// tee=, stdin=, check=}). stdin goes to the backend as data (the code
+// cannot be wrapped in shell text as exec's command is).
 func (a *api) codeRun(L *lua.LState) int {
 	fname := a.name + ".code_run"
 	code := luaargs.CheckString(L, fname, 1, "code")
 	o := luaargs.CheckOpts(L, fname, 2)
 	req := client.CodeRunRequest{Code: code, Language: o.Str("language", ""), Argv: o.Strings("argv"), Env: o.Env("env"), Timeout: o.Seconds("timeout"), MaxOutput: maxOutputOpt(o)}
 	req.OnOutput = a.h.teeOpt(o)
+	req.Stdin = o.Str("stdin", "")
 	hasCheck := o.Has("check")
 	check := o.Bool("check", false)
 	o.Done()

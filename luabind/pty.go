@@ -150,10 +150,31 @@ func (a *api) pty(L *lua.LState) int {
 	var info *client.PTYInfo
 	err := h.wait(L, fname, "", func(ctx context.Context) error {
 		var err error
-		if info, err = a.c.CreatePTY(ctx, po); err != nil {
-			return err
+		if cc, ok := a.c.(ptyCreateConnector); ok {
+			cpo := po
+			if len(cpo.Command) == 0 {
+				// Created attached: output from the first instant is
+				// read without a lazy start (create-connect has none, and
+				// takes only the default shell).
+				cpo.LazyStart = false
+			}
+			handle, err = cc.CreateConnectPTY(ctx, cpo, client.PTYConnectOptions{})
+			if err != nil {
+				// Not created (an id in use is someone else's PTY: it
+				// must not be killed below).
+				return err
+			}
+			if record != "" {
+				// The recording's header needs the size and env the
+				// backend settled on.
+				info, err = a.c.GetPTY(ctx, po.ID)
+			}
+		} else {
+			if info, err = a.c.CreatePTY(ctx, po); err != nil {
+				return err
+			}
+			handle, err = a.c.ConnectPTY(ctx, po.ID, client.PTYConnectOptions{})
 		}
-		handle, err = a.c.ConnectPTY(ctx, po.ID, client.PTYConnectOptions{})
 		if err != nil || ctx.Err() != nil {
 			// Nobody will own the PTY: the connect failed, or the run was
 			// cancelled meanwhile and wait is about to raise.
@@ -181,6 +202,14 @@ func (a *api) pty(L *lua.LState) int {
 	p := a.newPTYObj(L, po.ID, handle, detach, rec, timeout, strip, onOutput)
 	L.Push(p)
 	return 1
+}
+
+// ptyCreateConnector is a backend that creates and attaches a PTY in one
+// round trip (client/remote over create-connect), so nothing the PTY prints
+// before the attach can be missed and a PTY is one request, not two. The
+// backend falls back to create then connect itself where it must.
+type ptyCreateConnector interface {
+	CreateConnectPTY(ctx context.Context, opts client.PTYOptions, copts client.PTYConnectOptions) (client.PTYHandle, error)
 }
 
 // newPTYObj wraps a connected handle in a PTY object owned by the current

@@ -176,7 +176,7 @@ func (s *Server) handleCodeRun(w http.ResponseWriter, r *http.Request) {
 	defer release()
 	es := s.newExecStream(w, r, true)
 	res, err := s.backend.CodeRun(ctx, client.CodeRunRequest{
-		Code: req.Code, Language: req.Language, Argv: req.Argv, Env: req.Envs,
+		Code: req.Code, Language: req.Language, Argv: req.Argv, Env: req.Envs, Stdin: string(req.Stdin),
 		Timeout: timeout, OnOutput: es.onOutput(), MaxOutput: s.outputCap(r, req.MaxOutput),
 	})
 	s.writeExecResult(w, r, ctx, es, res, err)

@@ -27,6 +27,7 @@ func runExec(t *testing.T, nb NewFunc) {
 	t.Run("OnOutput", func(t *testing.T) { t.Parallel(); execOnOutput(t, nb) })
 	t.Run("Concurrent", func(t *testing.T) { t.Parallel(); execConcurrent(t, nb) })
 	t.Run("CodeRun", func(t *testing.T) { t.Parallel(); codeRun(t, nb) })
+	t.Run("CodeRunStdin", func(t *testing.T) { t.Parallel(); codeRunStdin(t, nb) })
 	t.Run("CodeRunErrors", func(t *testing.T) { t.Parallel(); codeRunErrors(t, nb) })
 	t.Run("CodeRunTimeout", func(t *testing.T) { t.Parallel(); codeRunTimeout(t, nb) })
 }
@@ -387,6 +388,68 @@ func codeRun(t *testing.T, nb NewFunc) {
 			return
 		}
 		if r.ExitCode != 0 || r.Result != "1 [ 'a' ]\n" {
+			t.Errorf("got %d %s", r.ExitCode, q(r.Result))
+		}
+	})
+}
+
+// codeRunStdin checks CodeRunRequest.Stdin: every byte arrives, then EOF,
+// and the program otherwise runs as it does without input (argv[0], the
+// names in __main__, tracebacks).
+func codeRunStdin(t *testing.T, nb NewFunc) {
+	c := open(t, nb)
+	big := strings.Repeat("0123456789abcdef", 1<<16) // 1 MiB: more than a pipe holds
+	tests := []struct {
+		name     string
+		req      client.CodeRunRequest
+		exit     int
+		result   string
+		contains []string // instead of result
+	}{
+		{name: "python bytes then EOF", req: client.CodeRunRequest{Code: "import sys; d = sys.stdin.buffer.read(); print(repr(d)); print(repr(sys.stdin.buffer.read()))",
+			Stdin: "a\x00b\n'$(x)\xff"}, result: "b\"a\\x00b\\n'$(x)\\xff\"\nb''\n"},
+		{name: "python input()", req: client.CodeRunRequest{Code: "print(input() + '!')\ntry:\n    input()\nexcept EOFError:\n    print('eof')", Stdin: "hi\n"},
+			result: "hi!\neof\n"},
+		{name: "python runs as from stdin", req: client.CodeRunRequest{
+			Code:  "import sys\nprint(sys.argv, __name__, sorted(k for k in globals() if not k.startswith('__') or k in ('__c', '__f')))",
+			Argv:  []string{"x y"},
+			Stdin: "z"}, result: "['-', 'x y'] __main__ ['sys']\n"},
+		{name: "python traceback names stdin", req: client.CodeRunRequest{Code: "import sys\nraise ValueError(sys.stdin.read())", Stdin: "boom"},
+			exit: 1, contains: []string{`File "<stdin>", line 2, in <module>`, "ValueError: boom\n"}},
+		{name: "python large", req: client.CodeRunRequest{Code: "import sys; print(len(sys.stdin.buffer.read()))", Stdin: big}, result: "1048576\n"},
+		{name: "javascript", req: client.CodeRunRequest{Language: client.JavaScript, Argv: []string{"a"},
+			Code:  "let d = ''; process.stdin.on('data', c => d += c); process.stdin.on('end', () => console.log(JSON.stringify([d, process.argv.slice(1)])))",
+			Stdin: "x\ny"}, result: `["x\ny",["a"]]` + "\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r, err := c.CodeRun(ctxFor(t, 30*time.Second), tc.req)
+			if err != nil {
+				t.Fatalf("CodeRun: %v", err)
+			}
+			if tc.contains != nil {
+				for _, want := range tc.contains {
+					if r.ExitCode != tc.exit || !strings.Contains(r.Result, want) {
+						t.Errorf("got exit %d result %s, want %d and %s in it", r.ExitCode, q(r.Result), tc.exit, q(want))
+					}
+				}
+				return
+			}
+			if r.ExitCode != tc.exit || r.Result != tc.result {
+				t.Errorf("got exit %d result %s, want %d %s", r.ExitCode, q(r.Result), tc.exit, q(tc.result))
+			}
+		})
+	}
+	t.Run("typescript", func(t *testing.T) {
+		t.Parallel()
+		r, err := c.CodeRun(ctxFor(t, 60*time.Second), client.CodeRunRequest{Language: client.TypeScript, Stdin: "ts-in",
+			Code: "import * as fs from 'fs'; const s: string = fs.readFileSync(0, 'utf8'); console.log(s + '!')"})
+		if err != nil {
+			wantKind(t, err, client.ErrUnsupported, "typescript without a runner")
+			return
+		}
+		if r.ExitCode != 0 || r.Result != "ts-in!\n" {
 			t.Errorf("got %d %s", r.ExitCode, q(r.Result))
 		}
 	})

@@ -106,12 +106,25 @@ func (b *Backend) baseEnv() []string {
 // without editing the user's code (so line numbers and "use strict" stay).
 const jsArgvPreload = "process.argv.splice(1, 1);\n"
 
+// pyFileAsStdin runs the file in sys.argv[1] as if it had come on stdin
+// (`python3 -`): sys.argv[0] is "-", tracebacks name "<stdin>", the code
+// runs in __main__ and none of these names is left in it. It is used when
+// stdin carries the caller's input instead of the code.
+const pyFileAsStdin = `import sys
+sys.argv[0] = "-"
+with open(sys.argv.pop(1), "rb") as __f:
+    __c = compile(__f.read(), "<stdin>", "exec")
+del sys, __f
+exec(globals().pop("__c"))
+`
+
 // CodeRun implements client.Client.
 //
 // Programs run directly, not through a shell, so argv elements arrive
 // exactly as given (["x y","--z"] is two arguments). Python runs as
 // `python3 -u -` with the code on stdin, so sys.argv[0] is "-" as on Daytona
-// and input() reads EOF. JavaScript runs as `node -` with the code on stdin
+// and input() reads EOF (or req.Stdin, when set: the code then comes from a
+// private file, run as if from stdin). JavaScript runs as `node -` with the code on stdin
 // and a preload that makes process.argv [node, ...args]. TypeScript needs
 // tsx, ts-node, or node >= 22.6 (--experimental-strip-types); without one the
 // call fails with ErrUnsupported naming what is missing.
@@ -140,10 +153,27 @@ func (b *Backend) CodeRun(ctx context.Context, req client.CodeRunRequest) (*clie
 		maxOutput: req.MaxOutput,
 		owned:     true,
 	}
+	if req.Stdin != "" {
+		// The code cannot travel on stdin as well: it goes in a file.
+		spec.stdin = strings.NewReader(req.Stdin)
+	}
 	switch lang {
 	case client.Python:
-		spec.argv = append([]string{"python3", "-u", "-"}, req.Argv...)
-		spec.stdin = strings.NewReader(req.Code)
+		if req.Stdin == "" {
+			spec.argv = append([]string{"python3", "-u", "-"}, req.Argv...)
+			spec.stdin = strings.NewReader(req.Code)
+			break
+		}
+		dir, err := os.MkdirTemp(b.tmp, tempPattern("code", ""))
+		if err != nil {
+			return nil, &client.Error{Op: op, Kind: client.ErrUnavailable, Msg: "temp dir", Err: err}
+		}
+		defer os.RemoveAll(dir)
+		src := filepath.Join(dir, "main.py")
+		if err := os.WriteFile(src, []byte(req.Code), 0o600); err != nil {
+			return nil, &client.Error{Op: op, Kind: client.ErrUnavailable, Msg: "source file", Err: err}
+		}
+		spec.argv = append([]string{"python3", "-u", "-c", pyFileAsStdin, src}, req.Argv...)
 	case client.JavaScript, client.TypeScript:
 		dir, err := os.MkdirTemp(b.tmp, tempPattern("code", ""))
 		if err != nil {
@@ -155,8 +185,17 @@ func (b *Backend) CodeRun(ctx context.Context, req client.CodeRunRequest) (*clie
 			if err := os.WriteFile(pre, []byte(jsArgvPreload), 0o600); err != nil {
 				return nil, &client.Error{Op: op, Kind: client.ErrUnavailable, Msg: "preload", Err: err}
 			}
-			spec.argv = append([]string{"node", "-r", pre, "-"}, req.Argv...)
-			spec.stdin = strings.NewReader(req.Code)
+			if req.Stdin == "" {
+				spec.argv = append([]string{"node", "-r", pre, "-"}, req.Argv...)
+				spec.stdin = strings.NewReader(req.Code)
+				break
+			}
+			// The preload's splice drops the file name as it drops "-".
+			src := filepath.Join(dir, "main.js")
+			if err := os.WriteFile(src, []byte(req.Code), 0o600); err != nil {
+				return nil, &client.Error{Op: op, Kind: client.ErrUnavailable, Msg: "source file", Err: err}
+			}
+			spec.argv = append([]string{"node", "-r", pre, src}, req.Argv...)
 			break
 		}
 		runner, err := tsRunner()

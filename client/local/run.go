@@ -5,6 +5,7 @@ package local
 import (
 	"context"
 	"errors"
+	"github.com/procsh/procsh/internal/proctable"
 	"io"
 	"os"
 	"os/exec"
@@ -160,6 +161,59 @@ func leftBehind(pgid int, lifeR *os.File) bool {
 	return unix.Kill(-pgid, 0) == nil || held(lifeR)
 }
 
+// endRun ends a run's tree on timeout or cancel and returns once the shell
+// has exited. The fast path is system calls only: TERM to the process group
+// and the shell's descendants, a wait of up to the grace for the group to
+// empty and the lifeline to see EOF, KILL after it. The process table is
+// scanned for the run's marker only when something still holds on (a
+// daemon that left the group, or what ignored the signals) and once at the
+// end, for daemons that closed every descriptor. Scanning on every poll, as
+// before, made a hundred cancelled runs at shutdown cost seconds of CPU.
+func (b *Backend) endRun(tree treeSpec, lifeR *os.File, exited <-chan struct{}) {
+	pid := tree.pgid
+	self := os.Getpid()
+	send := func(sig syscall.Signal) {
+		_ = unix.Kill(-pid, sig)
+		for _, p := range proctable.Walk(pid) {
+			if p != self {
+				_ = unix.Kill(p, sig)
+			}
+		}
+	}
+	over := func() bool {
+		select {
+		case <-exited:
+			return !leftBehind(pid, lifeR)
+		default:
+			return false
+		}
+	}
+	waitOver := func(d time.Duration) bool {
+		deadline := time.Now().Add(d)
+		for step := time.Millisecond; ; step = min(2*step, 20*time.Millisecond) {
+			if over() {
+				return true
+			}
+			if time.Now().After(deadline) {
+				return false
+			}
+			time.Sleep(step)
+		}
+	}
+	send(syscall.SIGTERM)
+	if !waitOver(b.opts.killGrace) {
+		send(syscall.SIGKILL)
+		if !waitOver(100 * time.Millisecond) {
+			tree.terminate(b.opts.killGrace)
+		}
+	}
+	<-exited
+	// Children that ignored the shell's death or left its group: find them
+	// by the run's marker (one scan when nothing is left).
+	tree.roots = nil
+	tree.terminate(b.opts.killGrace)
+}
+
 // held reports whether a pipe's write end is still open somewhere: a
 // non-blocking read of an empty pipe gives EAGAIN while a writer exists and
 // EOF once none does. (A read deadline would not do: the poller reports a
@@ -285,18 +339,10 @@ func (b *Backend) run(ctx context.Context, spec runSpec) (*client.ExecResult, er
 	case <-exited:
 	case <-timer:
 		res.TimedOut = true
-		tree.terminate(b.opts.killGrace)
-		<-exited
+		b.endRun(tree, lifeR, exited)
 	case <-ctx.Done():
 		ctxErr = ctx.Err()
-		tree.terminate(b.opts.killGrace)
-		<-exited
-	}
-	if res.TimedOut || ctxErr != nil {
-		// Children that ignored the shell's death were ended with it; make
-		// sure none appeared in the meantime.
-		tree.roots = nil
-		tree.terminate(b.opts.killGrace)
+		b.endRun(tree, lifeR, exited)
 	}
 	// The shell has exited: take what is buffered, then stop waiting for
 	// background jobs that still hold the pipes.

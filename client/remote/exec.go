@@ -201,6 +201,16 @@ func (r *Client) CodeRun(ctx context.Context, req client.CodeRunRequest) (*clien
 		return nil, err
 	}
 	in := wire.CodeRunRequest{Code: req.Code, Language: req.Language, Argv: req.Argv, Envs: req.Env, Timeout: secondsCeil(req.Timeout), MaxOutput: req.MaxOutput}
+	if req.Stdin != "" {
+		// Daytona's code-run has no stdin and ignores unknown fields: the
+		// program would run without its input, so it does not run at all.
+		if ok, err := r.has(ctx, wire.FeatCodeRunStdin); err != nil {
+			return nil, err
+		} else if !ok {
+			return nil, client.Errorf(op, client.ErrUnsupported, "stdin needs a procsh server (feature %s); this server does not offer it", wire.FeatCodeRunStdin)
+		}
+		in.Stdin = []byte(req.Stdin)
+	}
 	if extended && req.Timeout > 0 {
 		in.TimeoutMs = uint64(max(req.Timeout/time.Millisecond, 1))
 	}

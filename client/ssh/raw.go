@@ -97,6 +97,10 @@ func (c *Client) rawCodeRun(ctx context.Context, req client.CodeRunRequest) (*cl
 	if req.Timeout < 0 {
 		return nil, client.Errorf(op, client.ErrInvalidArgument, "negative timeout")
 	}
+	if req.Stdin != "" {
+		// The code itself travels on the channel's stdin.
+		return nil, client.Errorf(op, client.ErrUnsupported, "stdin for code run in raw SSH mode (use agent mode)")
+	}
 	pre, err := prelude(op, "", req.Env)
 	if err != nil {
 		return nil, err

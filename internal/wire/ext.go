@@ -35,6 +35,7 @@ const (
 	FeatCancel         = "cancel"          // POST /procsh/v1/cancel/{call}
 	FeatRawOutput      = "raw-output"      // procshRaw: exact bytes of results
 	FeatExecStream     = "exec-stream"     // live output of execute/code-run (StreamType)
+	FeatCodeRunStdin   = "code-run-stdin"  // procshStdin on code-run
 )
 
 // AllFeatures is what the procsh server offers.
@@ -42,7 +43,7 @@ var AllFeatures = []string{
 	FeatLogRaw, FeatLogOffset, FeatLogExit, FeatCommandKill, FeatCloseInput,
 	FeatRawInput, FeatCommandWait, FeatExecResult, FeatSessionOptions,
 	FeatPtyScrollback, FeatPtyExit, FeatPtyCommand, FeatErrorKind, FeatCancel,
-	FeatRawOutput, FeatExecStream, FeatLease,
+	FeatRawOutput, FeatExecStream, FeatCodeRunStdin, FeatLease,
 }
 
 // Capabilities is the body of GET CapabilitiesPath.

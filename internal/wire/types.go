@@ -61,6 +61,11 @@ type CodeRunRequest struct {
 	Timeout   uint32            `json:"timeout,omitempty"`
 	TimeoutMs uint64            `json:"timeoutMs,omitempty"`
 	MaxOutput int64             `json:"maxOutput,omitempty"`
+	// Stdin is a procsh extension (FeatCodeRunStdin): written to the
+	// program's stdin, then EOF. It is base64 on the wire so every byte
+	// survives JSON. Other servers ignore it, so a client sends it only to
+	// a server that lists the feature.
+	Stdin []byte `json:"procshStdin,omitempty"`
 }
 
 // CreateSessionRequest is the body of POST /process/session. Cwd and Envs

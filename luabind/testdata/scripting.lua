@@ -35,6 +35,13 @@ for _ = 1, 20 do
 	t.eq(s:run("true", {stdin = "unread"}).exit_code, 0)
 	t.eq(s:start("true", {stdin = "unread"}):wait().exit_code, 0)
 end
+-- stdin on code_run: the program reads it, then EOF; argv[0] is still "-"
+t.eq(process.code_run("import sys; d = sys.stdin.buffer.read(); print(repr(d), sys.argv[0])", {stdin = "a\0\255'"}).result,
+	"b\"a\\x00\\xff'\" -\n")
+t.eq(process.code_run("print(input() * 2)", {stdin = "ab\n"}).result, "abab\n")
+t.eq(process.code_run("let d = ''; process.stdin.on('data', c => d += c).on('end', () => console.log(d.length))",
+	{language = "javascript", stdin = string.rep("y", 300000)}).result, "300000\n")
+t.raises(function() process.code_run("print(1)", {stdin = {}}) end, 'option "stdin": string expected')
 
 -- check = true: a failure raises an error object naming the command, the
 -- status and the tail of stderr
