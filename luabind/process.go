@@ -356,19 +356,7 @@ func (a *api) connect(L *lua.LState) int {
 	if err != nil {
 		return luaargs.Fail(L, fname, err)
 	}
-	if !detach {
-		h.cur.add(resourceFunc(func(context.Context) { _ = c.Close() }))
-	}
-	mod := h.newProcessModule(L, &api{h: h, c: c, name: "remote", target: url})
-	mod.RawSetString("url", lua.LString(url))
-	mod.RawSetString("close", L.NewFunction(func(L *lua.LState) int {
-		if err := c.Close(); err != nil {
-			return luaargs.Fail(L, "remote.close", err)
-		}
-		L.Push(lua.LTrue)
-		return 1
-	}))
-	L.Push(mod)
+	L.Push(a.remoteModule(L, c, url, detach))
 	return 1
 }
 
