@@ -3,14 +3,12 @@ package luabind_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/procsh/procsh/client/local"
 	"github.com/procsh/procsh/luabind"
@@ -43,20 +41,8 @@ func runProcsh(t *testing.T, name, src string) luadiff.Result {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	var out bytes.Buffer
-	h, err := luabind.New(b, luabind.WithStdout(&out), luabind.WithStderr(&out))
+	res, err := luadiff.RunProcsh(b, name, src)
 	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	err = h.RunString(ctx, name, src)
-	res := luadiff.Result{Stdout: out.String()}
-	var se *luabind.ScriptError
-	if errors.As(err, &se) {
-		res.Error = se.Message
-	} else if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
 	return res

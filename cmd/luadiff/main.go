@@ -11,9 +11,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -21,7 +19,6 @@ import (
 	"time"
 
 	"github.com/procsh/procsh/client/local"
-	"github.com/procsh/procsh/luabind"
 	"github.com/procsh/procsh/luabind/lua51/luadiff"
 )
 
@@ -76,7 +73,7 @@ func run(start int64, seeds, size int, keep string) error {
 		if err != nil {
 			return err
 		}
-		got, err := runProcsh(backend, name, src)
+		got, err := luadiff.RunProcsh(backend, name, src)
 		if err != nil {
 			return fmt.Errorf("seed %d: %w", seed, err)
 		}
@@ -121,7 +118,7 @@ func runCorpus(dir string) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		got, err := runProcsh(backend, f, string(src))
+		got, err := luadiff.RunProcsh(backend, f, string(src))
 		if err != nil {
 			return 0, fmt.Errorf("%s: %w", f, err)
 		}
@@ -132,24 +129,4 @@ func runCorpus(dir string) (int, error) {
 	}
 	fmt.Printf("corpus %s: %d programs, %d diverged\n", dir, len(files), diverged)
 	return diverged, nil
-}
-
-func runProcsh(backend *local.Backend, name, src string) (luadiff.Result, error) {
-	var out bytes.Buffer
-	h, err := luabind.New(backend, luabind.WithStdout(&out), luabind.WithStderr(&out))
-	if err != nil {
-		return luadiff.Result{}, err
-	}
-	defer h.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	err = h.RunString(ctx, name, src)
-	res := luadiff.Result{Stdout: out.String()}
-	var se *luabind.ScriptError
-	if errors.As(err, &se) {
-		res.Error = se.Message
-	} else if err != nil {
-		return res, err
-	}
-	return res, nil
 }
