@@ -80,9 +80,22 @@ func (t treeSpec) signalNew(sig syscall.Signal, seen map[int]bool) int {
 // until nothing of it is left (bounded, so a process we cannot kill does not
 // hang the caller forever). Checking the process table afterwards is what
 // makes "nothing survives" true rather than hoped for.
-func (t treeSpec) terminate(grace time.Duration) {
-	if t.signal(syscall.SIGTERM) == 0 {
+func (t treeSpec) terminate(grace time.Duration) { t.terminateExcept(grace, nil) }
+
+// terminateExcept is terminate for a tree some of whose processes were sent
+// SIGTERM already (termed): those are given the grace without a second one.
+func (t treeSpec) terminateExcept(grace time.Duration, termed map[int]bool) {
+	pids := t.find()
+	if len(pids) == 0 {
 		return
+	}
+	if t.pgid > 0 && t.pgid != t.skip && termed == nil {
+		_ = unix.Kill(-t.pgid, syscall.SIGTERM)
+	}
+	for _, p := range pids {
+		if !termed[p] {
+			_ = unix.Kill(p, syscall.SIGTERM)
+		}
 	}
 	deadline := time.Now().Add(grace)
 	step := time.Millisecond

@@ -153,12 +153,13 @@ func pending(f *os.File) int {
 }
 
 // leftBehind reports whether anything the run started may still be
-// running after its main process exited: a member of its process group, or
-// a holder of its lifeline (which finds daemons that left the group but kept
-// their descriptors). Both checks cost a system call, so a run that leaves
-// nothing pays no process-table scan.
+// running after its main process exited: a live member of its process
+// group, or a holder of its lifeline (which finds daemons that left the
+// group but kept their descriptors). An empty group and a free lifeline cost
+// a system call each, so a run that leaves nothing pays no process-table
+// scan; a group of unreaped orphans costs one scan (see GroupLive).
 func leftBehind(pgid int, lifeR *os.File) bool {
-	return unix.Kill(-pgid, 0) == nil || held(lifeR)
+	return held(lifeR) || proctable.GroupLive(pgid)
 }
 
 // endRun ends a run's tree on timeout or cancel and returns once the shell

@@ -56,7 +56,14 @@ type command struct {
 	text  string
 	async bool
 	log   *cmdLog
-	done  chan struct{}
+	done  chan struct{} // closed by finish: the status is final
+	// ended is closed once the command's main work is over (its status
+	// line came, or the shell died); a kill's escalation watches it.
+	// swept is closed by that escalation once nothing of a killed command
+	// runs any more, which is when its status is published.
+	ended   chan struct{}
+	endOnce sync.Once
+	swept   chan struct{}
 
 	// guarded by session.mu
 	started   bool
@@ -70,6 +77,9 @@ type command struct {
 	closeSoon bool           // async: CloseInput came before opened
 	inPath    string
 }
+
+// end closes c.ended (once).
+func (c *command) end() { c.endOnce.Do(func() { close(c.ended) }) }
 
 func (c *command) info() client.CommandInfo {
 	ci := client.CommandInfo{ID: c.id, Command: c.text, Signal: c.signal}
@@ -262,7 +272,7 @@ func (b *Backend) ExecSession(ctx context.Context, sessionID string, req client.
 	if err != nil {
 		return nil, err
 	}
-	c := &command{id: ids.UUID(), text: req.Command, async: req.Async, log: b.newLog(), done: make(chan struct{})}
+	c := &command{id: ids.UUID(), text: req.Command, async: req.Async, log: b.newLog(), done: make(chan struct{}), ended: make(chan struct{}), swept: make(chan struct{})}
 	if req.Async {
 		// The stdin FIFO exists from submission on, so input sent while
 		// the command still waits in the queue is delivered when it starts.

@@ -142,10 +142,12 @@ func (s *session) signalCommand(c *command, sig syscall.Signal) map[int]bool {
 // shell is forking the command's first process finds nothing to signal
 // yet). Then it sends KILL to the command's processes, then to the shell
 // itself if even that did not end the command (a command that took the
-// interrupt trap away). Once the command is over, it ends every process
-// still carrying the command's marker (background jobs started while the
-// kill was on its way).
+// interrupt trap away). Once the command's main work is over, it ends every
+// process still carrying the command's marker (background jobs, and what
+// was started while the kill was on its way), and only then lets the
+// command's status be published (c.swept).
 func (s *session) escalate(c *command, sig syscall.Signal, seen map[int]bool) {
+	defer close(c.swept)
 	grace := s.b.opts.killGrace
 	tree := func() treeSpec {
 		s.mu.Lock()
@@ -154,21 +156,21 @@ func (s *session) escalate(c *command, sig syscall.Signal, seen map[int]bool) {
 	}
 	deadline := time.Now().Add(grace)
 	step := 5 * time.Millisecond
-	done := false
-	for !done && time.Now().Before(deadline) {
+	over := false
+	for !over && time.Now().Before(deadline) {
 		t := time.NewTimer(min(step, time.Until(deadline)))
 		select {
-		case <-c.done:
-			done = true
+		case <-c.ended:
+			over = true
 		case <-t.C:
 			tree().signalNew(sig, seen)
 		}
 		t.Stop()
 		step = min(2*step, 100*time.Millisecond)
 	}
-	if !done {
+	if !over {
 		select {
-		case <-c.done:
+		case <-c.ended:
 		default:
 			s.mu.Lock()
 			c.killSig = syscall.SIGKILL
@@ -176,7 +178,7 @@ func (s *session) escalate(c *command, sig syscall.Signal, seen map[int]bool) {
 			s.signalCommand(c, syscall.SIGKILL)
 			t := time.NewTimer(grace)
 			select {
-			case <-c.done:
+			case <-c.ended:
 			case <-t.C:
 				s.mu.Lock()
 				sh := s.sh
@@ -184,12 +186,18 @@ func (s *session) escalate(c *command, sig syscall.Signal, seen map[int]bool) {
 				if sh != nil {
 					_ = sh.cmd.Process.Signal(syscall.SIGKILL)
 				}
-				<-c.done
+				<-c.ended
 			}
 			t.Stop()
 		}
 	}
-	treeSpec{marker: "PROCSH_CMD=" + c.id}.terminate(grace)
+	// What got TERM already is not sent it again: a second TERM means
+	// "hurry up" to some programs.
+	var termed map[int]bool
+	if sig == syscall.SIGTERM {
+		termed = seen
+	}
+	treeSpec{marker: "PROCSH_CMD=" + c.id}.terminateExcept(grace, termed)
 }
 
 // destroy ends every process the session started (TERM, grace, KILL),
@@ -276,7 +284,7 @@ func (s *session) endTree(grace time.Duration) {
 	}
 	groupsGone := func() bool {
 		for _, pg := range pgids {
-			if unix.Kill(-pg, 0) == nil {
+			if proctable.GroupLive(pg) {
 				return false
 			}
 		}

@@ -95,10 +95,17 @@ func (s *session) wait(c *command, sh *shellProc, fifos [2]*os.File) {
 	wg.Wait()
 	pair.release()
 	code, sig := p.result()
-	s.finish(c, code, sig)
+	c.end()
 	s.mu.Lock()
 	killed := c.killSig != 0
 	s.mu.Unlock()
+	if killed {
+		// A killed command is over when all of it is: its status waits
+		// for the escalation's sweep, so a caller that sees it finds
+		// nothing of the command still running.
+		<-c.swept
+	}
+	s.finish(c, code, sig)
 	if p.shellSignalled && !killed {
 		// The shell was killed from outside mid-command: what the command
 		// started goes with it (a kill sweeps in escalate instead).

@@ -170,6 +170,7 @@ func (s *session) finish(c *command, code int, sig string) {
 	}
 	c.exitCode = &code
 	c.signal = sig
+	c.end()
 	if c.stdin != nil {
 		c.stdin.Close()
 		c.stdin = nil

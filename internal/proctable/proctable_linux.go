@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 )
 
 // listPIDs lists the numeric entries of /proc.
@@ -86,4 +87,34 @@ func environBytes(pid int) ([]byte, error) {
 
 func cmdlineBytes(pid int) ([]byte, error) {
 	return os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+}
+
+// GroupLive reports whether process group pgid has a member that still
+// runs. kill(-pgid, 0) alone cannot tell: it succeeds while an exited
+// member waits to be reaped, and an orphan is reaped by init, which in a
+// container may do so late or never. Waiting for such a group to "empty"
+// stalled every cancelled command for the whole kill grace.
+//
+// The process table is read only when kill finds a member. If the scan then
+// sees no member at all (a listing can miss a process, see the package doc)
+// the group counts as live: better to wait than to leave something running.
+func GroupLive(pgid int) bool {
+	if pgid <= 0 || syscall.Kill(-pgid, 0) != nil {
+		return false
+	}
+	tab, err := Scan()
+	if err != nil {
+		return true
+	}
+	members := 0
+	for _, p := range tab.Procs() {
+		if p.PGID != pgid {
+			continue
+		}
+		if !p.Zombie() {
+			return true
+		}
+		members++
+	}
+	return members == 0
 }

@@ -13,3 +13,6 @@ func Children(pid int) []int { return nil }
 func environBytes(pid int) ([]byte, error) { return nil, ErrUnsupported }
 
 func cmdlineBytes(pid int) ([]byte, error) { return nil, ErrUnsupported }
+
+// GroupLive reports false: there is no process table to read here.
+func GroupLive(pgid int) bool { return false }

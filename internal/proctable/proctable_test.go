@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -182,6 +183,44 @@ func TestProcsSorted(t *testing.T) {
 	for _, p := range procs {
 		if !strings.ContainsRune("RSDTtZXIPWKx", rune(p.State)) {
 			t.Errorf("pid %d: state %q", p.PID, p.State)
+		}
+	}
+}
+
+// TestGroupLive: a group whose members all exited but are not reaped yet
+// is over, although kill(-pgid, 0) still finds it.
+func TestGroupLive(t *testing.T) {
+	start := func(name string, args ...string) *exec.Cmd {
+		cmd := exec.Command(name, args...)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		return cmd
+	}
+	live := start("sleep", "30")
+	defer func() { _ = live.Process.Kill(); _ = live.Wait() }()
+	dead := start("true")
+	defer func() { _ = dead.Wait() }()
+	eventually(t, "the child to become a zombie", func() bool {
+		p, err := proctable.Stat(dead.Process.Pid)
+		return err == nil && p.Zombie()
+	})
+	if syscall.Kill(-dead.Process.Pid, 0) != nil {
+		t.Fatal("kill(-pgid, 0) does not find the zombie's group: the case tests nothing")
+	}
+	for _, tc := range []struct {
+		name string
+		pgid int
+		want bool
+	}{
+		{"running member", live.Process.Pid, true},
+		{"zombie only", dead.Process.Pid, false},
+		{"no such group", 0x3fffffff, false},
+		{"invalid", 0, false},
+	} {
+		if got := proctable.GroupLive(tc.pgid); got != tc.want {
+			t.Errorf("%s: GroupLive(%d) = %v, want %v", tc.name, tc.pgid, got, tc.want)
 		}
 	}
 }
