@@ -5,6 +5,7 @@ package local
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"sync"
 	"testing"
@@ -45,9 +46,11 @@ func BenchmarkBusySessions1000(b *testing.B) {
 		}
 		threads0 := osThreads(b)
 		del0 := deleteLatency(b, be, probe, "empty")
+		fds0 := openDescriptors(b)
 		startBusy(b, be, n, "busy")
 		time.Sleep(500 * time.Millisecond)
 		threads := osThreads(b)
+		fdsPer := float64(openDescriptors(b)-fds0) / n
 		del1000 := deleteLatency(b, be, probe, "full")
 		start := time.Now()
 		be.Close()
@@ -73,6 +76,9 @@ func BenchmarkBusySessions1000(b *testing.B) {
 		wg.Wait()
 		floorKill := time.Since(start)
 
+		// A busy session's descriptors bound how many fit under
+		// RLIMIT_NOFILE (the floor would be its command's three streams).
+		b.ReportMetric(fdsPer, "fds-per-busy-session")
 		b.ReportMetric(float64(threads), "threads-1000-busy")
 		b.ReportMetric(float64(threads0), "floor-threads-idle")
 		b.ReportMetric(float64(threads)/float64(threads0), "threads-ratio")
@@ -83,4 +89,13 @@ func BenchmarkBusySessions1000(b *testing.B) {
 		b.ReportMetric(floorKill.Seconds(), "floor-kill-s-1000-plain")
 		b.ReportMetric(closeTime.Seconds()/floorKill.Seconds(), "close-ratio")
 	}
+}
+
+// openDescriptors counts this process's open descriptors.
+func openDescriptors(tb testing.TB) int {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return len(ents)
 }

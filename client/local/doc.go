@@ -39,7 +39,8 @@
 // A session is one long-lived bash (POSIX sh with reduced state keeping if
 // configured) in its own process group. Commands are sourced in it one at a
 // time, in submission order, with stdout and stderr on per-command FIFOs and
-// completion reported on a private status pipe, so completion is signalled,
+// completion reported on a private control socket (the shell's stdin and fd
+// 3, closed for the commands themselves), so completion is signalled,
 // never polled. `exit` or `set -e` failures end the shell; the command then
 // completes with the shell's status and the session continues in a new
 // shell that restores the variables, functions, aliases, options and cwd the

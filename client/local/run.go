@@ -153,13 +153,31 @@ func pending(f *os.File) int {
 }
 
 // leftBehind reports whether anything the run started may still be
-// running after its main process exited: a live member of its process
-// group, or a holder of its lifeline (which finds daemons that left the
-// group but kept their descriptors). An empty group and a free lifeline cost
-// a system call each, so a run that leaves nothing pays no process-table
-// scan; a group of unreaped orphans costs one scan (see GroupLive).
+// running after its main process exited: a member of its process group, or
+// a holder of its lifeline (which finds daemons that left the group but kept
+// their descriptors). Both checks cost a system call, so a run that leaves
+// nothing pays no process-table scan. (A member may be a zombie nobody has
+// reaped yet; the sweep that follows tells, see groupOver.)
 func leftBehind(pgid int, lifeR *os.File) bool {
-	return held(lifeR) || proctable.GroupLive(pgid)
+	return unix.Kill(-pgid, 0) == nil || held(lifeR)
+}
+
+// zombieCheckAfter is how long a process group that was sent TERM may keep
+// members before the process table is read to see whether they are only
+// zombies. Dying processes are gone within milliseconds; the wait keeps
+// the scan off the path of every delete and cancel.
+const zombieCheckAfter = 50 * time.Millisecond
+
+// groupOver reports whether process group pgid, sent TERM at since, has no
+// member left that runs. kill(-pgid, 0) still finds a member that exited
+// and waits to be reaped, and an orphan is reaped by init, which in a
+// container may be late or never: without the table's word such a group
+// held every cancel, timeout and delete for the whole kill grace.
+func groupOver(pgid int, since time.Time) bool {
+	if unix.Kill(-pgid, 0) != nil {
+		return true
+	}
+	return time.Since(since) >= zombieCheckAfter && !proctable.GroupLive(pgid)
 }
 
 // endRun ends a run's tree on timeout or cancel and returns once the shell
@@ -181,10 +199,11 @@ func (b *Backend) endRun(tree treeSpec, lifeR *os.File, exited <-chan struct{}) 
 			}
 		}
 	}
+	var termAt time.Time
 	over := func() bool {
 		select {
 		case <-exited:
-			return !leftBehind(pid, lifeR)
+			return !held(lifeR) && groupOver(pid, termAt)
 		default:
 			return false
 		}
@@ -201,6 +220,7 @@ func (b *Backend) endRun(tree treeSpec, lifeR *os.File, exited <-chan struct{}) 
 			time.Sleep(step)
 		}
 	}
+	termAt = time.Now()
 	send(syscall.SIGTERM)
 	if !waitOver(b.opts.killGrace) {
 		send(syscall.SIGKILL)

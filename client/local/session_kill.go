@@ -128,9 +128,9 @@ func (s *session) signalCommand(c *command, sig syscall.Signal) map[int]bool {
 	// The shell first: its trap must be pending when the foreground
 	// process dies of sig, or it would run the command's next step first.
 	if sh != nil {
-		// Through the os.Process (a pidfd): the shell may have been reaped
+		// Through the pidfd: the shell may have been reaped
 		// and its pid reused since we looked.
-		_ = sh.cmd.Process.Signal(interruptSignal)
+		_ = sh.proc.signal(interruptSignal)
 	}
 	seen := make(map[int]bool)
 	treeSpec{marker: "PROCSH_CMD=" + c.id, skip: skip}.signalNew(sig, seen)
@@ -184,7 +184,7 @@ func (s *session) escalate(c *command, sig syscall.Signal, seen map[int]bool) {
 				sh := s.sh
 				s.mu.Unlock()
 				if sh != nil {
-					_ = sh.cmd.Process.Signal(syscall.SIGKILL)
+					_ = sh.proc.signal(syscall.SIGKILL)
 				}
 				<-c.ended
 			}
@@ -282,9 +282,10 @@ func (s *session) endTree(grace time.Duration) {
 			_ = unix.Kill(p, sig)
 		}
 	}
+	termAt := time.Now()
 	groupsGone := func() bool {
 		for _, pg := range pgids {
-			if proctable.GroupLive(pg) {
+			if !groupOver(pg, termAt) {
 				return false
 			}
 		}

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -217,10 +216,7 @@ func (p *cmdPoll) statusLine(line string) {
 func (p *cmdPoll) result() (int, string) {
 	code, sig := p.code, ""
 	if !p.haveCode {
-		var ws syscall.WaitStatus
-		if ps := p.sh.cmd.ProcessState; ps != nil {
-			ws, _ = ps.Sys().(syscall.WaitStatus)
-		}
+		ws := p.sh.proc.status()
 		if ws.Signaled() {
 			p.shellSignalled = true
 			code = client.ExitCodeForSignal(ws.Signal())

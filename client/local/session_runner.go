@@ -116,7 +116,11 @@ func (s *session) execute(c *command) {
 			fail(err)
 			return
 		}
-		fd, err := unix.Open(p, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+		// O_RDWR makes the one descriptor a writer too: until the shell
+		// opens the FIFO, a read-only end would see EOF. (Linux opens a
+		// FIFO O_RDWR without blocking.) The reader stops when the command
+		// completes (see fifoPair.pump), not at EOF, which it never sees.
+		fd, err := unix.Open(p, unix.O_RDWR|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 		if err != nil {
 			fail(err)
 			return
@@ -127,15 +131,6 @@ func (s *session) execute(c *command) {
 		// Non-blocking, so os.NewFile puts it in the poller.
 		fifos[i] = os.NewFile(uintptr(fd), p)
 		defer fifos[i].Close()
-		// A writer of our own: until the shell opens the FIFO, a read
-		// would see EOF. The reader stops when the command completes
-		// (see pumpFIFO), not at EOF.
-		wfd, err := unix.Open(p, unix.O_WRONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
-		if err != nil {
-			fail(err)
-			return
-		}
-		defer unix.Close(wfd)
 	}
 
 	var sh *shellProc
@@ -146,7 +141,7 @@ func (s *session) execute(c *command) {
 			fail(err)
 			return
 		}
-		_, err = sh.stdin.WriteString(s.wrapper(c, outP, errP, c.inPath))
+		_, err = sh.ctl.WriteString(s.wrapper(c, outP, errP, c.inPath))
 		if err == nil {
 			break
 		}

@@ -6,7 +6,6 @@ import (
 	"bufio"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -19,10 +18,12 @@ import (
 // shellProc is one incarnation of a session's shell. A session gets a new
 // one after the previous shell exited (an `exit` in a command).
 type shellProc struct {
-	cmd    *exec.Cmd
-	pid    int
-	stdin  *os.File    // we write wrappers here
-	status *os.File    // read end of the shell's fd 3, in the poller
+	proc *child
+	pid  int
+	// ctl is our end of the socket that is the shell's stdin and fd 3: we
+	// write wrappers to it and read status lines from it. One socket
+	// instead of two pipes is one descriptor less per session.
+	ctl    *os.File
 	lines  chan string // status lines; closed at EOF
 	exited chan struct{}
 }
@@ -73,24 +74,18 @@ trap __procsh_intr %[3]d
 // spawnShell starts a new shell for the session (caller holds s.mu and has
 // checked that the session is not closed).
 func (s *session) spawnShell() (*shellProc, error) {
-	stdinR, stdinW, err := os.Pipe()
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, err
 	}
-	var p [2]int
-	if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
-		stdinR.Close()
-		stdinW.Close()
+	theirs := os.NewFile(uintptr(fds[1]), "shell control")
+	if err := unix.SetNonblock(fds[0], true); err != nil {
+		unix.Close(fds[0])
+		theirs.Close()
 		return nil, err
 	}
-	statusW := os.NewFile(uintptr(p[1]), "status")
-	if err := unix.SetNonblock(p[0], true); err != nil {
-		unix.Close(p[0])
-		statusW.Close()
-		stdinR.Close()
-		stdinW.Close()
-		return nil, err
-	}
+	// Non-blocking, so os.NewFile puts it in the poller.
+	ctl := os.NewFile(uintptr(fds[0]), "shell control")
 	dir := s.cwd
 	if dir != "" {
 		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
@@ -99,44 +94,24 @@ func (s *session) spawnShell() (*shellProc, error) {
 			dir = "/"
 		}
 	}
-	cmd := &exec.Cmd{
-		Path:        s.b.sessShell,
-		Args:        []string{s.b.sessShell},
-		Env:         s.env,
-		Dir:         dir,
-		Stdin:       stdinR,
-		SysProcAttr: &syscall.SysProcAttr{Setpgid: true},
-	}
 	// fd 4: the lifeline. Everything this shell starts inherits it (the
 	// wrapper closes only fd 3), so while its read end sees no EOF,
 	// something of the session may still run (see session.destroy).
 	lifeR, lifeW, err := os.Pipe()
 	if err != nil {
-		unix.Close(p[0])
-		statusW.Close()
-		stdinR.Close()
-		stdinW.Close()
+		ctl.Close()
+		theirs.Close()
 		return nil, err
 	}
-	cmd.ExtraFiles = []*os.File{statusW, lifeW}
-	var pidfd int
-	withPidfd(cmd, &pidfd)
-	err = cmd.Start()
-	stdinR.Close()
-	statusW.Close()
+	proc, err := startChild([]string{s.b.sessShell}, s.env, dir, []*os.File{theirs, nil, nil, theirs, lifeW})
+	theirs.Close()
 	lifeW.Close()
 	if err != nil {
 		lifeR.Close()
-		unix.Close(p[0])
-		stdinW.Close()
+		ctl.Close()
 		return nil, err
 	}
-	sh := &shellProc{cmd: cmd, pid: cmd.Process.Pid, stdin: stdinW, status: os.NewFile(uintptr(p[0]), "status"),
-		lines: make(chan string, 16), exited: make(chan struct{})}
-	go func() {
-		_ = waitCmd(cmd, pidfd)
-		close(sh.exited)
-	}()
+	sh := &shellProc{proc: proc, pid: proc.pid, ctl: ctl, lines: make(chan string, 16), exited: proc.exited}
 	go sh.readStatus()
 	s.lives = append(s.lives, lifeR)
 	s.pgids = append(s.pgids, sh.pid)
@@ -145,7 +120,7 @@ func (s *session) spawnShell() (*shellProc, error) {
 	if !s.b.sessBash {
 		init = shInit
 	}
-	if _, err := stdinW.WriteString(fmt.Sprintf(init, state, shell.Quote(s.dir), int(interruptSignal))); err != nil {
+	if _, err := ctl.WriteString(fmt.Sprintf(init, state, shell.Quote(s.dir), int(interruptSignal))); err != nil {
 		s.dropShell(sh)
 		return nil, err
 	}
@@ -156,18 +131,18 @@ func (s *session) spawnShell() (*shellProc, error) {
 func (s *session) dropShell(sh *shellProc) {
 	if sh.alive() {
 		_ = unix.Kill(-sh.pid, syscall.SIGKILL)
-		_ = unix.Kill(sh.pid, syscall.SIGKILL)
+		_ = sh.proc.signal(syscall.SIGKILL)
 	}
 	<-sh.exited
-	sh.stdin.Close()
-	sh.status.Close()
+	sh.ctl.Close()
 }
 
-// readStatus turns the shell's status pipe into lines until EOF (the shell
-// and nothing else holds its write end: commands run with fd 3 closed).
+// readStatus turns the shell's status lines into lines until EOF (the
+// shell and nothing else holds its end: commands run with fd 0 redirected
+// and fd 3 closed).
 func (sh *shellProc) readStatus() {
 	defer close(sh.lines)
-	br := bufio.NewReader(sh.status)
+	br := bufio.NewReader(sh.ctl)
 	for {
 		line, err := br.ReadString('\n')
 		if err != nil {
@@ -180,7 +155,7 @@ func (sh *shellProc) readStatus() {
 // wrapper is what the session shell runs for one command: source the
 // command file in the shell itself (so cd, export, functions and set
 // persist) with its streams on the command's FIFOs and fd 3 closed (so
-// neither the command nor its background jobs hold our status pipe), then
+// neither the command nor its background jobs hold our control socket), then
 // report "<cid> <status>" on fd 3. An async command first reports
 // "<cid> S" once its stdin FIFO is open, so that CloseInput before that
 // point can be deferred instead of discarding input the FIFO holds.

@@ -8,7 +8,9 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
+	"time"
 )
 
 // listPIDs lists the numeric entries of /proc.
@@ -95,14 +97,17 @@ func cmdlineBytes(pid int) ([]byte, error) {
 // container may do so late or never. Waiting for such a group to "empty"
 // stalled every cancelled command for the whole kill grace.
 //
-// The process table is read only when kill finds a member. If the scan then
-// sees no member at all (a listing can miss a process, see the package doc)
-// the group counts as live: better to wait than to leave something running.
+// The process table is read only when kill finds a member, and callers
+// asking at the same time share one reading (see tableSince): a thousand
+// sessions ending at once cost a few scans, not a thousand. If the table
+// then shows no member at all (a listing can miss a process, see the
+// package doc) the group counts as live: better to wait than to leave
+// something running.
 func GroupLive(pgid int) bool {
 	if pgid <= 0 || syscall.Kill(-pgid, 0) != nil {
 		return false
 	}
-	tab, err := Scan()
+	tab, err := tableSince(time.Now())
 	if err != nil {
 		return true
 	}
@@ -117,4 +122,47 @@ func GroupLive(pgid int) bool {
 		members++
 	}
 	return members == 0
+}
+
+// shared is the most recent table read for GroupLive, and the reading in
+// flight.
+var shared struct {
+	mu       sync.Mutex
+	tab      *Table
+	at       time.Time     // when the reading of tab began
+	inflight chan struct{} // closed when the reading in flight is done
+}
+
+// tableSince returns a table whose reading began at or after t, reading
+// one only if no such reading is done or under way.
+func tableSince(t time.Time) (*Table, error) {
+	shared.mu.Lock()
+	for {
+		if shared.tab != nil && !shared.at.Before(t) {
+			tab := shared.tab
+			shared.mu.Unlock()
+			return tab, nil
+		}
+		if ch := shared.inflight; ch != nil {
+			// Wait for it: either it began after t and will do, or
+			// it is stale and the next one is ours to start.
+			shared.mu.Unlock()
+			<-ch
+			shared.mu.Lock()
+			continue
+		}
+		ch := make(chan struct{})
+		start := time.Now()
+		shared.inflight = ch
+		shared.mu.Unlock()
+		tab, err := Scan()
+		shared.mu.Lock()
+		if err == nil {
+			shared.tab, shared.at = tab, start
+		}
+		shared.inflight = nil
+		close(ch)
+		shared.mu.Unlock()
+		return tab, err
+	}
 }
