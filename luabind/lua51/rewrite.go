@@ -522,7 +522,7 @@ func (rw *rewriter) expr(e ast.Expr) ast.Expr {
 			// Lua 5.1's a % b is a - floor(a/b)*b; the VM computes it
 			// with fmod, which differs for fractions and infinities.
 			rw.usedMod = true
-			call := &ast.FuncCallExpr{Func: ident(modName, x.Line()), Args: []ast.Expr{x.Lhs, x.Rhs}, AdjustRet: true}
+			call := &ast.FuncCallExpr{Func: ident(modName, x.Line()), Args: []ast.Expr{oneValue(x.Lhs), oneValue(x.Rhs)}, AdjustRet: true}
 			call.SetLine(x.Line())
 			call.SetLastLine(x.LastLine())
 			return call
@@ -550,6 +550,20 @@ func (rw *rewriter) expr(e ast.Expr) ast.Expr {
 		rw.function(x, false)
 	case *ast.StringConcatOpExpr:
 		return rw.concat(x)
+	}
+	return e
+}
+
+// oneValue makes a call or ... give exactly one value, as an operand
+// does. As the last argument of the call an operator is rewritten into, it
+// would otherwise pass all its values: "z=" .. s:gsub("%s", "") became
+// (concat)("z=", <string>, <count>).
+func oneValue(e ast.Expr) ast.Expr {
+	switch x := e.(type) {
+	case *ast.FuncCallExpr:
+		x.AdjustRet = true
+	case *ast.Comma3Expr:
+		x.AdjustRet = true
 	}
 	return e
 }
@@ -590,6 +604,9 @@ func (rw *rewriter) concat(x *ast.StringConcatOpExpr) ast.Expr {
 		rw.addSite(line, site{kind: siteConcat, ops: descs})
 	}
 	rw.usedConcat = true
+	for i := range ops {
+		ops[i] = oneValue(ops[i])
+	}
 	call := &ast.FuncCallExpr{Func: ident(concatName, line), Args: ops, AdjustRet: true}
 	call.SetLine(line)
 	call.SetLastLine(x.LastLine())
