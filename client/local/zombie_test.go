@@ -40,7 +40,7 @@ func TestUnreapedOrphans(t *testing.T) {
 		zombieHelper()
 		return
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestUnreapedOrphans$", "-test.v")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestUnreapedOrphans$", "-test.v", "-test.timeout=5m")
 	cmd.Env = append(os.Environ(), "PROCSH_ZOMBIE_HELPER=1")
 	out, err := cmd.CombinedOutput()
 	if err != nil {

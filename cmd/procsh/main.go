@@ -23,6 +23,10 @@
 // --timeout expires; 130 after Ctrl-C (SIGINT) and 143 after SIGTERM, in both
 // cases once every process the run started has been ended; 2 for a usage
 // error.
+//
+// As PID 1 (a container's main process) procsh runs as two processes: PID
+// 1 reaps the container's orphans and passes signals on to the real procsh,
+// whose status it exits with (see pid1_linux.go).
 package main
 
 import (
@@ -30,5 +34,8 @@ import (
 )
 
 func main() {
+	if status, ok := asInit(); ok {
+		os.Exit(status)
+	}
 	os.Exit(Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
