@@ -93,7 +93,7 @@ func (g *gen) num(d int) string {
 	case 3:
 		return "(" + g.num(d-1) + " / " + g.pick("2", "4", "0.5", "3", "7") + ")"
 	case 4:
-		return "(" + g.num(d-1) + " % " + g.pick("3", "2.5", "-4", "7") + ")"
+		return "(" + g.num(d-1) + " % " + g.pick("3", "2.5", "-4", "7", "select(2, 9, 4, 5)", "id(3, 2)") + ")"
 	case 5:
 		return "-(" + g.num(d-1) + ")"
 	case 6:
@@ -115,9 +115,12 @@ func (g *gen) str(d int) string {
 	if d <= 0 || g.r.Intn(3) == 0 {
 		return g.pick("s1", "s2", `"x"`, `""`, "mk().s", "o:str()", "mk().o:str()", "(o:get():str())", "id(s2)")
 	}
-	switch g.r.Intn(7) {
+	switch g.r.Intn(8) {
 	case 0:
 		return g.str(d-1) + " .. " + g.numv(d-1)
+	case 7:
+		// A call giving several values as the last operand gives one.
+		return "(" + g.str(d-1) + " .. " + g.pick("two()", "id(s1, n1)", "select(2, s1, s2, n1)", `s2:gsub("%s", "")`, "mk().f(s2, s1)") + ")"
 	case 1:
 		return "(" + g.str(d-1) + "):upper()"
 	case 2:
