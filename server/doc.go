@@ -87,7 +87,12 @@
 // body (E4); resize of an
 // unknown PTY is 410; a wrong method answers 404, never 405; a trailing slash
 // is redirected (301 for GET, 307 otherwise); Daytona clients get 408 when an
-// execute times out. Unknown JSON fields are ignored, as in the reference
+// execute times out; what an execute puts in the background keeps running
+// after the answer, as with the reference (`nohup app &` is how Daytona
+// users start servers); its later output is read at 1 MiB/s and discarded,
+// so a job that logs to the inherited stdout never dies of SIGPIPE and one
+// that writes without end blocks on its pipe. Unknown JSON fields are
+// ignored, as in the reference
 // (a newer SDK may send fields we do not know); malformed JSON, wrong types,
 // bad ids and bodies over the limit (413) are 4xx.
 //
@@ -152,6 +157,8 @@
 //   - POST …/command/{cid}/input?procsh=1 with Content-Type
 //     application/octet-stream writes the body as given (no "\n" appended).
 //   - GET …/command/{cid}?procsh=1&wait=true blocks until the command ends.
+//   - execute with procsh=1 ends the command's background jobs before it
+//     answers, unless "procshDetach":true (Lua's detach = true).
 //   - execute/code-run with procsh=1: a timeout is a 200 result with
 //     "timedOut":true (not 408), plus "stdout", "stderr", "signal",
 //     "durationMs"; "timeoutMs" gives sub-second timeouts. Start failures are

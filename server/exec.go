@@ -57,8 +57,11 @@ func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request) {
 		OnOutput: es.onOutput(), MaxOutput: s.outputCap(r, req.MaxOutput),
 		// Daytona clients see only the combined result: one pipe gives it
 		// in exact write order, as the reference daemon does.
-		Merge:  !ext(r) || req.Merge,
-		Detach: req.Detach,
+		Merge: !ext(r) || req.Merge,
+		// The reference daemon never ends what a command put in the
+		// background (`nohup python app.py &` is how Daytona users start
+		// servers); procsh clients choose, as Lua's detach does.
+		Detach: !ext(r) || req.Detach,
 	})
 	if err != nil && res == nil && !ext(r) && req.Cwd != "" && errors.Is(err, client.ErrInvalidArgument) {
 		// The reference daemon reports a bad cwd as a failed start.

@@ -29,6 +29,14 @@ const drainStep = 5 * time.Millisecond
 // jobs.
 const maxDrainAfterExit = 4 << 20
 
+// orphanReadRate is how fast output that detached background jobs write
+// after their command returned is read and thrown away. Reading it at all
+// spares them SIGPIPE (a server started with `cmd &` that logs to its
+// inherited stdout must not die of it); reading it slowly makes a job that
+// writes without end (`yes &`) block on the full pipe instead of keeping a
+// core busy in this process.
+const orphanReadRate = 1 << 20 // bytes per second
+
 // runSpec is one process for Exec or CodeRun.
 type runSpec struct {
 	op       string
@@ -114,6 +122,9 @@ func pump(f *os.File, s client.Stream, c *collector, drained chan<- struct{}) {
 		n, err := f.Read(buf)
 		if n > 0 {
 			c.add(s, buf[:n])
+			if signalled {
+				time.Sleep(time.Duration(n) * time.Second / orphanReadRate)
+			}
 		}
 		if err == nil {
 			if !signalled && exitedFlag(c) {
