@@ -35,6 +35,7 @@ func runSession(t *testing.T, nb NewFunc) {
 		t.Run("DeleteFailsWaiters", func(t *testing.T) { t.Parallel(); sessDeleteWaiters(t, nb) })
 		t.Run("SyncContextCancel", func(t *testing.T) { t.Parallel(); sessCancel(t, nb) })
 		t.Run("BackgroundJobDoesNotHoldCommand", func(t *testing.T) { t.Parallel(); sessBackground(t, nb) })
+		t.Run("BackgroundJobKeepsWriting", func(t *testing.T) { t.Parallel(); sessBackgroundWrites(t, nb) })
 		t.Run("Close", func(t *testing.T) { t.Parallel(); sessClose(t, nb) })
 	})
 	t.Run("Concurrent200", func(t *testing.T) { sessConcurrent(t, nb, 200) })
@@ -626,6 +627,35 @@ func sessBackground(t *testing.T, nb NewFunc) {
 		t.Fatal("session command held open by an endless background writer")
 	}
 	killProcs(m2)
+	want(t, c, sid, "echo next", 0, "next\n")
+}
+
+// sessBackgroundWrites: a background job that goes on writing to its
+// inherited stdout and stderr after its command ended keeps running (it
+// must not die of SIGPIPE at its first line: `./server &` that logs), and
+// what it writes lands in that command's log, as with the reference daemon.
+func sessBackgroundWrites(t *testing.T, nb NewFunc) {
+	c := open(t, nb)
+	sid := mkSession(t, c, client.SessionOptions{})
+	r := run(t, c, sid, "(for i in 1 2 3; do sleep 0.1; echo late$i; done; echo lateerr >&2) & echo fg")
+	if r.Stdout != "fg\n" {
+		t.Fatalf("the command's own output: %s", q(r.Stdout))
+	}
+	const wantOut, wantErr = "fg\nlate1\nlate2\nlate3\n", "lateerr\n"
+	var l *client.Logs
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		var err error
+		l, err = c.GetCommandLogs(ctxFor(t, 10*time.Second), sid, r.CmdID)
+		if err != nil {
+			t.Fatalf("logs: %v", err)
+		}
+		if l.Stdout == wantOut && l.Stderr == wantErr {
+			break
+		}
+	}
+	if l.Stdout != wantOut || l.Stderr != wantErr {
+		t.Errorf("the background job's output after its command ended: stdout %s stderr %s, want %s and %s (did it die of SIGPIPE?)", q(l.Stdout), q(l.Stderr), q(wantOut), q(wantErr))
+	}
 	want(t, c, sid, "echo next", 0, "next\n")
 }
 

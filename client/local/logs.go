@@ -41,6 +41,7 @@ type cmdLog struct {
 	first  int64          // first offset still kept
 	size   int64
 	done   bool
+	gone   bool  // released: nothing is kept any more
 	werr   error // a failed write: the log ends there
 	notify chan struct{}
 }
@@ -65,13 +66,20 @@ func (b *Backend) newLog() *cmdLog {
 	return l
 }
 
-func (l *cmdLog) append(s client.Stream, p []byte) {
+func (l *cmdLog) append(s client.Stream, p []byte) { l.add(s, p, false) }
+
+// appendLate adds output that the command's background jobs wrote after
+// the command ended. Snapshots and readers still under way see it; a
+// follower that already reached the end got EOF and does not.
+func (l *cmdLog) appendLate(s client.Stream, p []byte) { l.add(s, p, true) }
+
+func (l *cmdLog) add(s client.Stream, p []byte, late bool) {
 	if len(p) == 0 {
 		return
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.done || l.werr != nil {
+	if (l.done && !late) || l.gone || l.werr != nil {
 		return
 	}
 	if l.segs == nil && l.size+int64(len(p)) > l.cfg.window() {
@@ -98,6 +106,9 @@ func (l *cmdLog) append(s client.Stream, p []byte) {
 }
 
 func (l *cmdLog) wake() {
+	if l.done {
+		return // finish closed notify for good; late output wakes no one
+	}
 	close(l.notify)
 	l.notify = make(chan struct{})
 }
@@ -219,6 +230,7 @@ func (l *cmdLog) release() {
 	segs := l.segs
 	l.segs = []*segment{}
 	l.chunks = nil
+	l.gone = true
 	l.first = l.size
 	l.mu.Unlock()
 	for _, s := range segs {

@@ -48,6 +48,9 @@ type session struct {
 	// of its lifeline (fd 4 of everything it started).
 	pgids []int
 	lives []*os.File
+	// late are the FIFOs still read for background jobs of ended
+	// commands (see keepReading); the session's end closes them.
+	late map[*os.File]bool
 }
 
 // command is one command of a session.

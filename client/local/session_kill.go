@@ -240,11 +240,18 @@ func (s *session) endDestroy() {
 	s.queue = nil
 	lives := s.lives
 	s.lives = nil
+	late := s.late
+	s.late = nil
 	s.mu.Unlock()
 	for _, c := range queued {
 		s.finish(c, -1, "")
 	}
 	<-s.runnerDone
+	// Background jobs still writing were ended with the session; a reader
+	// that waits on one that escaped stops here.
+	for f := range late {
+		f.Close()
+	}
 	for _, f := range lives {
 		f.Close()
 	}

@@ -93,6 +93,7 @@ func (s *session) wait(c *command, sh *shellProc, fifos [2]*os.File) {
 	}
 	wg.Wait()
 	pair.release()
+	s.keepReading(c, fifos)
 	code, sig := p.result()
 	c.end()
 	s.mu.Lock()
@@ -234,4 +235,79 @@ func (p *cmdPoll) result() (int, string) {
 		return client.ExitCodeForSignal(k), client.SignalName(k)
 	}
 	return code, sig
+}
+
+// lateKept is how much output a command's background jobs may add to its
+// log after the command ended; past it their output is read at
+// orphanReadRate and discarded.
+const lateKept = 1 << 20
+
+// keepReading goes on reading a command's FIFOs after it ended, for as
+// long as background jobs it started hold them: a job that writes to its
+// inherited stdout (`./server &` that logs) would otherwise die of SIGPIPE
+// at its first line once the command's readers are gone. Its output goes to
+// the command's log, as with the reference daemon, up to lateKept. The read
+// ends are read-only: they see EOF once the last job closes the FIFO (our
+// own O_RDWR ends, which never see EOF, are closed when execute returns).
+func (s *session) keepReading(c *command, fifos [2]*os.File) {
+	for i, f := range fifos {
+		fd, err := unix.Open(f.Name(), unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+		if err != nil {
+			continue
+		}
+		r := os.NewFile(uintptr(fd), f.Name())
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			r.Close()
+			continue
+		}
+		if s.late == nil {
+			s.late = make(map[*os.File]bool)
+		}
+		s.late[r] = true
+		s.mu.Unlock()
+		go s.readLate(c, pollStreams[i], r)
+	}
+}
+
+// readLate reads one FIFO of an ended command until EOF or the session's
+// end.
+func (s *session) readLate(c *command, st client.Stream, r *os.File) {
+	defer func() {
+		s.mu.Lock()
+		delete(s.late, r)
+		s.mu.Unlock()
+		r.Close()
+	}()
+	var buf []byte
+	kept := 0
+	for {
+		if buf == nil {
+			// Most commands leave nothing behind: wait for data (or EOF)
+			// before taking a buffer.
+			var one [1]byte
+			n, err := r.Read(one[:])
+			if n == 0 || err != nil {
+				return
+			}
+			buf = make([]byte, 32<<10)
+			c.log.appendLate(st, one[:n])
+			kept += n
+			continue
+		}
+		n, err := r.Read(buf)
+		if n > 0 {
+			if kept < lateKept {
+				keep := min(n, lateKept-kept)
+				c.log.appendLate(st, buf[:keep])
+				kept += keep
+			} else {
+				time.Sleep(time.Duration(n) * time.Second / orphanReadRate)
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
 }
