@@ -97,9 +97,10 @@ type CodeRunRequest struct {
 	// (plain Daytona servers, SSH raw mode) fail with ErrUnsupported rather
 	// than run the program without it.
 	Stdin string
-	// OnOutput and MaxOutput are as in ExecRequest.
+	// OnOutput, MaxOutput and Merge are as in ExecRequest.
 	OnOutput  func(Chunk)
 	MaxOutput int64
+	Merge     bool
 }
 
 // ExecResult is the outcome of Exec or CodeRun. A non-zero exit is a result,

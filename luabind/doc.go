@@ -126,7 +126,7 @@
 //	  merge=, detach=, max_output=}) → result
 //	  (cmd is shell text, or an argv list run word for word, quoted for the shell)
 //	process.code_run(code, {language=, argv=, env=, timeout=, tee=, stdin=, check=,
-//	  max_output=}) → result   (stdin: written to the program, then EOF)
+//	  merge=, max_output=}) → result   (stdin: written to the program, then EOF)
 //	  result = {exit_code, result, stdout, stderr, artifacts={stdout, charts},
 //	            ok, timed_out, signal, truncated, duration}   (stdout/stderr when known;
 //	            truncated when output passed max_output, default 64 MiB, -1: no cap)

@@ -204,7 +204,7 @@ func (a *api) codeRun(L *lua.LState) int {
 	fname := a.name + ".code_run"
 	code := luaargs.CheckString(L, fname, 1, "code")
 	o := luaargs.CheckOpts(L, fname, 2)
-	req := client.CodeRunRequest{Code: code, Language: o.Str("language", ""), Argv: o.Strings("argv"), Env: o.Env("env"), Timeout: o.Seconds("timeout"), MaxOutput: maxOutputOpt(o)}
+	req := client.CodeRunRequest{Code: code, Language: o.Str("language", ""), Argv: o.Strings("argv"), Env: o.Env("env"), Timeout: o.Seconds("timeout"), MaxOutput: maxOutputOpt(o), Merge: o.Bool("merge", false)}
 	req.OnOutput = a.h.teeOpt(o)
 	req.Stdin = o.Str("stdin", "")
 	hasCheck := o.Has("check")

@@ -81,7 +81,7 @@ func hostFn(f func(h *Host, L *lua.LState) int) func(a *api, L *lua.LState) int 
 
 var (
 	execOpts    = []string{"cwd", "env", "timeout", "tee", "stdin", "check", "merge", "detach", "max_output"}
-	codeRunOpts = []string{"language", "argv", "env", "timeout", "tee", "stdin", "check", "max_output"}
+	codeRunOpts = []string{"language", "argv", "env", "timeout", "tee", "stdin", "check", "merge", "max_output"}
 	attachOpts  = []string{"scrollback", "on_output", "strip_ansi", "timeout"}
 )
 

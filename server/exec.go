@@ -181,6 +181,10 @@ func (s *Server) handleCodeRun(w http.ResponseWriter, r *http.Request) {
 	res, err := s.backend.CodeRun(ctx, client.CodeRunRequest{
 		Code: req.Code, Language: req.Language, Argv: req.Argv, Env: req.Envs, Stdin: string(req.Stdin),
 		Timeout: timeout, OnOutput: es.onOutput(), MaxOutput: s.outputCap(r, req.MaxOutput),
+		// As for execute: Daytona clients see only the combined result,
+		// which one pipe gives in write order (the reference keeps one
+		// buffer); two pipes spliced Python's print() mid-line.
+		Merge: !ext(r) || req.Merge,
 	})
 	s.writeExecResult(w, r, ctx, es, res, err)
 	if res != nil {

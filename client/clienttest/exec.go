@@ -350,6 +350,8 @@ func codeRun(t *testing.T, nb NewFunc) {
 		{name: "javascript exit", req: client.CodeRunRequest{Code: "process.exit(4)", Language: client.JavaScript}, exit: 4},
 		{name: "chart artifact", req: client.CodeRunRequest{Code: "print('before')\nprint('" + chart + "')\nprint('after')"},
 			result: "before\nafter\n", charts: 1},
+		{name: "python merge keeps write order", req: client.CodeRunRequest{Code: "import sys\nfor i in range(20):\n    print('o%d' % i, flush=True)\n    print('e%d' % i, file=sys.stderr, flush=True)", Merge: true},
+			result: mergedLines(20)},
 		{name: "bad artifact dropped", req: client.CodeRunRequest{Code: "print('dtn_artifact_k39fd2:{nope')\nprint('x')"}, result: "x\n"},
 	}
 	for _, tc := range tests {
@@ -491,6 +493,15 @@ func seqWith(prefix string, n int) string {
 	var b strings.Builder
 	for i := 1; i <= n; i++ {
 		fmt.Fprintf(&b, "%s%d\n", prefix, i)
+	}
+	return b.String()
+}
+
+// mergedLines is o0 e0 o1 e1 ... as lines: what the merge case writes.
+func mergedLines(n int) string {
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "o%d\ne%d\n", i, i)
 	}
 	return b.String()
 }

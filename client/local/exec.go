@@ -151,6 +151,7 @@ func (b *Backend) CodeRun(ctx context.Context, req client.CodeRunRequest) (*clie
 		onOutput:  req.OnOutput,
 		marker:    "PROCSH_EXEC=" + ids.UUID(),
 		maxOutput: req.MaxOutput,
+		merge:     req.Merge,
 		owned:     true,
 	}
 	if req.Stdin != "" {

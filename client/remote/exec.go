@@ -214,5 +214,8 @@ func (r *Client) CodeRun(ctx context.Context, req client.CodeRunRequest) (*clien
 	if extended && req.Timeout > 0 {
 		in.TimeoutMs = uint64(max(req.Timeout/time.Millisecond, 1))
 	}
+	// A server without the extensions merges anyway (it answers only a
+	// combined result).
+	in.Merge = extended && req.Merge
 	return r.execCall(ctx, op, "/process/code-run", q, in, req.OnOutput)
 }

@@ -66,6 +66,8 @@ type CodeRunRequest struct {
 	// survives JSON. Other servers ignore it, so a client sends it only to
 	// a server that lists the feature.
 	Stdin []byte `json:"procshStdin,omitempty"`
+	// Merge is a procsh extension: client.CodeRunRequest's field.
+	Merge bool `json:"procshMerge,omitempty"`
 }
 
 // CreateSessionRequest is the body of POST /process/session. Cwd and Envs
