@@ -185,8 +185,15 @@ func (s *Server) handleResizePTY(w http.ResponseWriter, r *http.Request) {
 	if !validPTYID(w, r, id) {
 		return
 	}
-	if _, err := s.lookupPTY(r.Context(), id, ext(r)); err != nil && (errors.Is(err, client.ErrNotFound) || errors.Is(err, client.ErrClosed)) {
+	info, err := s.lookupPTY(r.Context(), id, ext(r))
+	if err != nil && (errors.Is(err, client.ErrNotFound) || errors.Is(err, client.ErrClosed)) {
 		writeE3(w, r, http.StatusGone, "PTY session "+id+" not found", client.ErrNotFound)
+		return
+	}
+	if err == nil && !ext(r) && info.LazyStart && !info.Active && !info.Exited {
+		// The reference refuses to resize a lazy PTY nobody connected to
+		// yet; procsh clients may size it before it starts.
+		writeE3(w, r, http.StatusInternalServerError, "cannot resize inactive PTY session", client.ErrClosed)
 		return
 	}
 	p, err := s.backend.ResizePTY(r.Context(), id, req.Cols, req.Rows)

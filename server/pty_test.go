@@ -164,7 +164,15 @@ func TestChecklistPTY(t *testing.T) {
 		if !found {
 			t.Fatalf("lazy not listed: %v", list)
 		}
+		// Resizing it before anyone connected: 500 E3, as the reference.
+		r := h.do("POST", P+"/lazy/resize", `{"cols":100,"rows":30}`, nil)
+		if r.status != 500 || !strings.Contains(string(r.body), "cannot resize inactive PTY session") {
+			t.Errorf("resize of an unstarted lazy PTY: %d %s", r.status, r.body)
+		}
 		h.connectPTY(t, "lazy")
+		if r := h.do("POST", P+"/lazy/resize", `{"cols":100,"rows":30}`, nil); r.status != 200 {
+			t.Errorf("resize after connect: %d %s", r.status, r.body)
+		}
 		if m := h.do("GET", P+"/lazy", "", nil).json(t); m["active"] != true {
 			t.Errorf("after connect %v", m)
 		}
