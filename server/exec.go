@@ -106,9 +106,11 @@ func (s *Server) writeExecResult(w http.ResponseWriter, r *http.Request, ctx con
 		return
 	}
 	out := wire.ExecuteResponse{ExitCode: res.ExitCode, Result: res.Result}
-	if res.Signal != "" && !ext(r) {
+	if res.Signal != "" && !ext(r) && r.URL.Path != "/process/code-run" {
 		// Daytona clients get what the reference daemon sends for a
 		// signalled run; procsh clients get 128+n and the signal's name.
+		// (The reference runs a code-run program in a shell pipeline,
+		// whose status for a signalled program is 128+n, as ours.)
 		out.ExitCode = -1
 	}
 	if len(res.Artifacts.Charts) > 0 {
