@@ -2,7 +2,6 @@ package luabind
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync/atomic"
 	"syscall"
@@ -326,21 +325,25 @@ func cmdKill(L *lua.LState) int {
 	return 1
 }
 
-// feed writes data to the command's stdin and closes it (stdin=). A
-// command that has already ended (it did not read its input) is not an
-// error: there is nobody left to write to.
-func (c *command) feed(L *lua.LState, fname, data string) error {
-	return c.a.h.wait(L, fname, "", func(ctx context.Context) error {
-		var err error
+// feed writes data to the command's stdin and closes it (stdin=), on a
+// goroutine of the run: a command that reads its input slowly or not at all
+// fills the FIFO, and a caller blocked on the write could neither time the
+// command out nor get the handle to kill it. A command that has already
+// ended (it did not read its input) is not an error: there is nobody left
+// to write to.
+func (c *command) feed(data string) {
+	r := c.r
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		// Errors end up where they belong: a command that ended or was
+		// killed no longer takes input (closed), and a broken backend
+		// fails the wait as well.
 		if data != "" {
-			err = c.a.c.SendInput(ctx, c.sid, c.id, []byte(data))
+			if err := c.a.c.SendInput(r.ctx, c.sid, c.id, []byte(data)); err != nil {
+				return
+			}
 		}
-		if err == nil {
-			err = c.a.c.CloseInput(ctx, c.sid, c.id)
-		}
-		if errors.Is(err, client.ErrClosed) {
-			return nil
-		}
-		return err
-	})
+		_ = c.a.c.CloseInput(r.ctx, c.sid, c.id)
+	}()
 }

@@ -195,9 +195,7 @@ func sessionRun(L *lua.LState) int {
 		c.startTee(tee)
 	}
 	if hasStdin {
-		if err := c.feed(L, fname, stdin); err != nil {
-			return luaargs.Fail(L, fname, err)
-		}
+		c.feed(stdin)
 	}
 	timedOut, err := c.await(L, fname, timeout, timeout > 0, true)
 	if timedOut {
@@ -251,8 +249,8 @@ func (s *session) runSync(L *lua.LState, fname string, req client.SessionExecReq
 
 // sessionStart is session:start(command, {on_stdout=, on_stderr=, on_data=,
 // on_exit=, suppress_echo=, tee=, detach=, stdin=}): it starts command (shell text or
-// an argv list) and returns a command handle at once (once stdin, if given,
-// was written and closed). Unless detached, the command is killed when the run ends
+// an argv list) and returns a command handle at once (stdin, if given, is
+// written and closed in the background). Unless detached, the command is killed when the run ends
 // and, if it has callbacks, the run waits for it first. A detached command
 // still ends when its session is deleted, so to keep it running past the
 // run, detach the session too.
@@ -286,9 +284,7 @@ func sessionStart(L *lua.LState) int {
 		c.startCallbacks()
 	}
 	if hasStdin {
-		if err := c.feed(L, fname, stdin); err != nil {
-			return luaargs.Fail(L, fname, err)
-		}
+		c.feed(stdin)
 	}
 	L.Push(c.ud)
 	return 1

@@ -104,6 +104,17 @@ local got = {stdout = {}, stderr = {}}
 for line, stream in lc:lines() do table.insert(got[stream], line) end
 t.eq(got, {stdout = {"a", "b", "tail"}, stderr = {"e1"}})
 
+-- stdin larger than a pipe holds, to a command that does not read it:
+-- the timeout still ends the command, and start still returns at once
+local big = string.rep("y", 300000)
+local to = s:run("sleep 5; echo later", {stdin = big, timeout = 0.3})
+t.eq({to.exit_code, to.timed_out, to.stdout}, {143, true, ""})
+t.ok(to.duration < 3, "run with unread stdin timed out in " .. to.duration .. " s")
+local unread = s:start("sleep 5", {stdin = big})
+t.eq(unread:kill(), true)
+t.eq(unread:wait().exit_code, 143)
+t.eq(s:run("wc -c", {stdin = big}).stdout, "300000\n")
+
 -- session:command(id) attaches to an existing command
 local again = assert(s:command(lc.id))
 t.eq(again:wait().stdout, "a\nb\ntail")
