@@ -2,6 +2,7 @@ package luabind
 
 import (
 	"context"
+	"errors"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -200,10 +201,12 @@ func sessionRun(L *lua.LState) int {
 	timedOut, err := c.await(L, fname, timeout, timeout > 0, true)
 	if timedOut {
 		a := s.a
-		_ = a.h.wait(L, fname, "", func(ctx context.Context) error {
+		kerr := a.h.wait(L, fname, "", func(ctx context.Context) error {
 			return a.c.KillCommand(ctx, s.id, c.id, syscall.SIGTERM)
 		})
-		c.timedOut = true
+		// A command that ended on its own as the deadline passed (the
+		// kill finds it completed) did not time out: its status is its own.
+		c.timedOut = !errors.Is(kerr, client.ErrClosed)
 		_, err = c.await(L, fname, 0, false, true)
 	}
 	if err != nil {

@@ -5,6 +5,7 @@ package local
 import (
 	"errors"
 	"os"
+	"os/exec"
 	"syscall"
 	"testing"
 	"time"
@@ -86,4 +87,40 @@ func openFDs(t *testing.T) int {
 		t.Fatal(err)
 	}
 	return len(ents)
+}
+
+// TestExitedBy: a timeout that fires as the command exits must see the
+// exit, whether the child is still running, a zombie, or already reaped.
+func TestExitedBy(t *testing.T) {
+	running := exec.Command("sleep", "30")
+	if err := running.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = running.Process.Kill(); _ = running.Wait() }()
+	never := make(chan struct{})
+	if exitedBy(running.Process.Pid, never) {
+		t.Error("a running child counts as exited")
+	}
+	zombie := exec.Command("true")
+	if err := zombie.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		if p, err := proctable.Stat(zombie.Process.Pid); err == nil && p.Zombie() {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the child did not become a zombie")
+		}
+	}
+	if !exitedBy(zombie.Process.Pid, never) {
+		t.Error("a zombie does not count as exited")
+	}
+	if p, err := proctable.Stat(zombie.Process.Pid); err != nil || !p.Zombie() {
+		t.Error("exitedBy reaped the zombie (it must leave the reaping to the waiter)")
+	}
+	_ = zombie.Wait()
+	if !exitedBy(zombie.Process.Pid, never) {
+		t.Error("a reaped child does not count as exited")
+	}
 }

@@ -246,6 +246,20 @@ func (b *Backend) endRun(tree treeSpec, lifeR *os.File, exited <-chan struct{}) 
 	tree.terminate(b.opts.killGrace)
 }
 
+// exitedBy reports whether child pid has exited: reaped (exited closed, or
+// about to be: ECHILD) or a zombie waiting to be. The pid cannot have been
+// reused, since only our own wait reaps it.
+func exitedBy(pid int, exited <-chan struct{}) bool {
+	select {
+	case <-exited:
+		return true
+	default:
+	}
+	var info unix.Siginfo
+	err := unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WNOHANG|unix.WNOWAIT, nil)
+	return err == unix.ECHILD || (err == nil && info.Signo != 0)
+}
+
 // held reports whether a pipe's write end is still open somewhere: a
 // non-blocking read of an empty pipe gives EAGAIN while a writer exists and
 // EOF once none does. (A read deadline would not do: the poller reports a
@@ -370,6 +384,12 @@ func (b *Backend) run(ctx context.Context, spec runSpec) (*client.ExecResult, er
 	select {
 	case <-exited:
 	case <-timer:
+		if exitedBy(pid, exited) {
+			// It ended on its own as the deadline passed (select picks
+			// either ready case): its status is its own, not a timeout.
+			<-exited
+			break
+		}
 		res.TimedOut = true
 		b.endRun(tree, lifeR, exited)
 	case <-ctx.Done():
