@@ -239,7 +239,7 @@ func (s *session) runSync(L *lua.LState, fname string, req client.SessionExecReq
 		return luaargs.Fail(L, fname, err)
 	}
 	er := &client.ExecResult{ExitCode: -1, Result: res.Output, Stdout: res.Stdout, Stderr: res.Stderr, HasStreams: true,
-		Signal: res.Signal, Duration: time.Since(start)}
+		Signal: res.Signal, Truncated: res.Truncated, Duration: time.Since(start)}
 	er.Artifacts.Stdout = res.Output
 	if res.ExitCode != nil {
 		er.ExitCode = *res.ExitCode

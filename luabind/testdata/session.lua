@@ -115,6 +115,11 @@ t.eq(unread:kill(), true)
 t.eq(unread:wait().exit_code, 143)
 t.eq(s:run("wc -c", {stdin = big}).stdout, "300000\n")
 
+-- a result past the default cap (64 MiB) says so
+local cut = s:run("head -c 67108865 /dev/zero")
+t.eq({#cut.stdout, cut.truncated}, {67108864, true})
+cut = nil
+
 -- session:command(id) attaches to an existing command
 local again = assert(s:command(lc.id))
 t.eq(again:wait().stdout, "a\nb\ntail")
