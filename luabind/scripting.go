@@ -22,6 +22,11 @@ import (
 func commandArg(L *lua.LState, fname string, n int) string {
 	switch v := L.Get(n).(type) {
 	case lua.LString:
+		// No program can receive a NUL: arguments and shell text are C
+		// strings, so a NUL would be cut or refused somewhere below.
+		if strings.IndexByte(string(v), 0) >= 0 {
+			luaargs.ArgError(L, fname, n, "command", "contains a NUL byte")
+		}
 		return string(v)
 	case lua.LNumber:
 		return v.String()
@@ -32,6 +37,11 @@ func commandArg(L *lua.LState, fname string, n int) string {
 		}
 		if len(argv) == 0 {
 			luaargs.ArgError(L, fname, n, "command", "empty list")
+		}
+		for i, w := range argv {
+			if strings.IndexByte(w, 0) >= 0 {
+				luaargs.ArgError(L, fname, n, "command", fmt.Sprintf("word %d contains a NUL byte", i+1))
+			}
 		}
 		return shell.Join(argv)
 	}

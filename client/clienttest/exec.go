@@ -109,6 +109,7 @@ func execInvalid(t *testing.T, nb NewFunc) {
 		{Command: "echo", Env: map[string]string{"A-B": "x"}},
 		{Command: "echo", Env: map[string]string{"": "x"}},
 		{Command: "echo", Timeout: -time.Second},
+		{Command: "echo a\x00b"},
 	} {
 		_, err := c.Exec(ctx, req)
 		wantKind(t, err, client.ErrInvalidArgument, fmt.Sprintf("Exec(%q, env %v, timeout %v)", req.Command, req.Env, req.Timeout))

@@ -30,8 +30,8 @@ func (b *Backend) Exec(ctx context.Context, req client.ExecRequest) (*client.Exe
 	if err := b.checkOpen(op); err != nil {
 		return nil, err
 	}
-	if blank(req.Command) {
-		return nil, client.Errorf(op, client.ErrInvalidArgument, "command cannot be empty or whitespace-only")
+	if err := checkCommand(op, req.Command); err != nil {
+		return nil, err
 	}
 	if err := client.CheckEnv(op, req.Env); err != nil {
 		return nil, err

@@ -34,7 +34,7 @@ func TestLateOutputBounded(t *testing.T) {
 	}
 	fds0 := countFDs(t)
 	mark := fmt.Sprintf("late-%d", os.Getpid())
-	r, err := b.ExecSession(ctx, "late", client.SessionExecRequest{Command: "yes " + mark + " & echo fg"})
+	r, err := b.ExecSession(ctx, "late", client.SessionExecRequest{Command: "(sleep 0.2; exec yes " + mark + ") & echo fg"})
 	if err != nil || r.Stdout != "fg\n" {
 		t.Fatalf("%+v %v", r, err)
 	}

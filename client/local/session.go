@@ -268,8 +268,8 @@ func (b *Backend) DeleteSession(ctx context.Context, id string) error {
 // ExecSession implements client.Client.
 func (b *Backend) ExecSession(ctx context.Context, sessionID string, req client.SessionExecRequest) (*client.SessionExecResult, error) {
 	const op = "exec session command"
-	if blank(req.Command) {
-		return nil, client.Errorf(op, client.ErrInvalidArgument, "command cannot be empty or whitespace-only")
+	if err := checkCommand(op, req.Command); err != nil {
+		return nil, err
 	}
 	s, err := b.lookup(op, sessionID)
 	if err != nil {

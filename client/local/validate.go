@@ -40,5 +40,17 @@ func checkSessionID(op, id string) error {
 	return nil
 }
 
+// checkCommand refuses command text no shell can run as written: empty or
+// blank, or holding a NUL (shell text and arguments are C strings).
+func checkCommand(op, cmd string) error {
+	switch {
+	case blank(cmd):
+		return client.Errorf(op, client.ErrInvalidArgument, "command cannot be empty or whitespace-only")
+	case strings.IndexByte(cmd, 0) >= 0:
+		return client.Errorf(op, client.ErrInvalidArgument, "command contains a NUL byte")
+	}
+	return nil
+}
+
 // blank reports whether a command is empty or whitespace only.
 func blank(s string) bool { return strings.TrimSpace(s) == "" }

@@ -83,3 +83,8 @@ t.ok(require("process") == process)
 -- script arguments
 t.eq(arg[1], "arg-one")
 t.eq(select(2, ...), "arg two")
+
+-- no program can receive a NUL byte: refused, naming the word
+t.raises(function() process.exec({"echo", "a\0b"}) end, "process.exec: bad argument #1 %(command%): word 2 contains a NUL byte")
+t.raises(function() process.exec("echo a\0b") end, "process.exec: bad argument #1 %(command%): contains a NUL byte")
+t.raises(function() process.session():run({"printf", "%s", "a\0b"}) end, "session:run: bad argument #1 %(command%): word 3 contains a NUL byte")
