@@ -246,6 +246,32 @@ func (b *Backend) endRun(tree treeSpec, lifeR *os.File, exited <-chan struct{}) 
 	tree.terminate(b.opts.killGrace)
 }
 
+// endHolders ends what still holds a lifeline after the tree was ended by
+// group, descendants and marker: a daemon that left the group and cleared
+// its environment (`env -i setsid -f …`, sudo's env reset) but kept its
+// descriptors. Finding it reads every process's descriptors, so it is done
+// only when the lifeline shows such a holder exists. (A daemon that also
+// closed its descriptors leaves no trace to find it by.)
+func endHolders(life *os.File, grace time.Duration) {
+	if !held(life) {
+		return
+	}
+	// Through SyscallConn: Fd would switch the pipe to blocking mode, and
+	// held's probing read would then block.
+	rc, err := life.SyscallConn()
+	if err != nil {
+		return
+	}
+	var st unix.Stat_t
+	var serr error
+	if err := rc.Control(func(fd uintptr) { serr = unix.Fstat(int(fd), &st) }); err != nil || serr != nil {
+		return
+	}
+	if pids := proctable.PipeHolders(st.Ino); len(pids) > 0 {
+		treeSpec{roots: pids}.terminate(grace)
+	}
+}
+
 // exitedBy reports whether child pid has exited: reaped (exited closed, or
 // about to be: ECHILD) or a zombie waiting to be. The pid cannot have been
 // reused, since only our own wait reaps it.
@@ -411,6 +437,7 @@ func (b *Backend) run(ctx context.Context, spec runSpec) (*client.ExecResult, er
 		// started: the run must not leave them running.
 		tree.roots = nil
 		tree.terminate(b.opts.killGrace)
+		endHolders(lifeR, b.opts.killGrace)
 	}
 	c.mu.Lock()
 	c.sealed = true

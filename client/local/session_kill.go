@@ -317,6 +317,9 @@ func (s *session) endTree(grace time.Duration) {
 	}
 	if linesHeld(lives) {
 		treeSpec{marker: "PROCSH_SESSION=" + s.token}.terminate(grace)
+		for _, l := range lives {
+			endHolders(l, grace)
+		}
 	}
 }
 

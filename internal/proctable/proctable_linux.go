@@ -166,3 +166,38 @@ func tableSince(t time.Time) (*Table, error) {
 		return tab, err
 	}
 }
+
+// PipeHolders returns the processes other than this one that hold a
+// descriptor on the pipe with inode ino. It reads every process's fd
+// directory, so it is for the rare case it serves: finding what still holds
+// a lifeline after every other way of finding a tree's processes (group,
+// descendants, environment marker) came up empty, such as a daemon started
+// under `env -i` that cleared the marker but kept its descriptors.
+func PipeHolders(ino uint64) []int {
+	pids, err := listPIDs()
+	if err != nil {
+		return nil
+	}
+	want := "pipe:[" + strconv.FormatUint(ino, 10) + "]"
+	self := os.Getpid()
+	var out []int
+	for _, pid := range pids {
+		if pid == self {
+			continue
+		}
+		dir := "/proc/" + strconv.Itoa(pid) + "/fd"
+		d, err := os.Open(dir)
+		if err != nil {
+			continue
+		}
+		names, _ := d.Readdirnames(-1)
+		d.Close()
+		for _, n := range names {
+			if l, err := os.Readlink(dir + "/" + n); err == nil && l == want {
+				out = append(out, pid)
+				break
+			}
+		}
+	}
+	return out
+}

@@ -16,3 +16,6 @@ func cmdlineBytes(pid int) ([]byte, error) { return nil, ErrUnsupported }
 
 // GroupLive reports false: there is no process table to read here.
 func GroupLive(pgid int) bool { return false }
+
+// PipeHolders returns nil: there is no process table to read here.
+func PipeHolders(ino uint64) []int { return nil }
