@@ -34,6 +34,11 @@ import (
 //     of a hidden function (see Open) that formats numbers as "%.14g",
 //     honours __concat exactly as the VM order does, limits the result size
 //     and names the offending operand in its error.
+//   - A table constructor whose last field is keyed and whose value is a
+//     call or ... ({1, k = f()}, {..., n = select("#", ...)}). The
+//     compiler expands the last field's values into the array part
+//     whether or not the field has a key. Rewritten to adjust the value
+//     to one value.
 //   - Every %. The VM computes it with fmod (0.3 % 0.1 is 0.1 -
 //     2.8e-17, 5 % (1/0) is 5); Lua 5.1 defines a % b as a - floor(a/b)*b.
 //     Rewritten to a call of a hidden function that does that, honouring
@@ -545,6 +550,13 @@ func (rw *rewriter) expr(e ast.Expr) ast.Expr {
 				f.Key = rw.expr(f.Key)
 			}
 			f.Value = rw.expr(f.Value)
+			if f.Key != nil {
+				// Only a positional last field expands; the compiler
+				// tests the last field's value whatever its kind, so a
+				// keyed call or ... would also fill the array part:
+				// {1, k = f()} stored f's results at 2, 3, ...
+				f.Value = oneValue(f.Value)
+			}
 		}
 	case *ast.FunctionExpr:
 		rw.function(x, false)
