@@ -14,8 +14,9 @@
 //     error levels, the load family, require's file searcher, string.find,
 //     match, gmatch and gsub with a pattern matcher that has %f and %b,
 //     string.format with C's printf semantics and %q, string.rep,
-//     table.concat, math.huge) and installs the function the rewritten ..
-//     operator calls.
+//     table.concat, math.huge, coroutine.yield refusing to yield across a
+//     Go call as lua_yield does) and installs the function the rewritten
+//     .. operator calls.
 //
 // Strings built by string.rep, string.format, string.gsub, table.concat,
 // load and .. are bounded (Options.MaxStringSize): beyond the bound they

@@ -58,6 +58,9 @@ func Open(L *lua.LState, opts Options) {
 	g.RawSetString("pcall", L.NewFunction(lib.pcall))
 	g.RawSetString("xpcall", L.NewFunction(lib.xpcall))
 	if co, ok := g.RawGetString("coroutine").(*lua.LTable); ok {
+		if yield, ok := co.RawGetString("yield").(*lua.LFunction); ok && yield.IsG {
+			co.RawSetString("yield", wrapYield(L, yield))
+		}
 		if resume, ok := co.RawGetString("resume").(*lua.LFunction); ok {
 			co.RawSetString("resume", L.NewFunction(func(L *lua.LState) int {
 				top := L.GetTop()
