@@ -11,7 +11,7 @@
 //     load, loadstring, loadfile and dofile.
 //   - Open replaces the standard-library functions whose behaviour differs
 //     from Lua 5.1 (tostring and number formatting as "%.14g", tonumber,
-//     error levels, the load family, require's file searcher, string.find,
+//     setmetatable on tables only, error levels, the load family, require's file searcher, string.find,
 //     match, gmatch and gsub with a pattern matcher that has %f and %b,
 //     string.format with C's printf semantics and %q, string.rep,
 //     table.concat, math.huge, coroutine.yield refusing to yield across a

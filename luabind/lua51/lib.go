@@ -57,6 +57,7 @@ func Open(L *lua.LState, opts Options) {
 	g.RawSetString("error", L.NewFunction(lib.error))
 	g.RawSetString("pcall", L.NewFunction(lib.pcall))
 	g.RawSetString("xpcall", L.NewFunction(lib.xpcall))
+	setIfPresent(g, "setmetatable", lib.setmetatable)
 	if co, ok := g.RawGetString("coroutine").(*lua.LTable); ok {
 		if yield, ok := co.RawGetString("yield").(*lua.LFunction); ok && yield.IsG {
 			co.RawSetString("yield", wrapYield(L, yield))
