@@ -11,12 +11,18 @@
 //     load, loadstring, loadfile and dofile.
 //   - Open replaces the standard-library functions whose behaviour differs
 //     from Lua 5.1 (tostring and number formatting as "%.14g", tonumber,
-//     setmetatable on tables only, error levels, the load family, require's file searcher, string.find,
-//     match, gmatch and gsub with a pattern matcher that has %f and %b,
-//     string.format with C's printf semantics and %q, string.rep,
-//     table.concat, math.huge, coroutine.yield refusing to yield across a
-//     Go call as lua_yield does) and installs the function the rewritten
-//     .. operator calls.
+//     setmetatable on tables only, error levels, the load family,
+//     require's file searcher, string.find, match, gmatch and gsub with a
+//     pattern matcher that has %f and %b, string.format with C's printf
+//     semantics and %q, string.rep, table.concat, math.huge, math.random
+//     and math.randomseed on a generator of the state's own,
+//     coroutine.yield refusing to yield across a Go call as lua_yield
+//     does) and installs the function the rewritten .. operator calls.
+//
+// math.random is glibc's rand() (an unseeded state starts as srand(1), as
+// C's does): a seed gives the same sequence in every run, and the values
+// lua5.1 gives on Linux; C libraries with another rand() give other
+// values, so equality with a given lua5.1 build is not a promise.
 //
 // Strings built by string.rep, string.format, string.gsub, table.concat,
 // load and .. are bounded (Options.MaxStringSize): beyond the bound they

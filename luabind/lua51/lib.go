@@ -33,6 +33,7 @@ type Options struct {
 
 type library struct {
 	maxString int
+	rand      *glibcRand // math.random's generator
 }
 
 // Open installs Lua 5.1's behaviour into L's already opened standard
@@ -42,7 +43,7 @@ type library struct {
 // concatenation function used by chunks compiled with Compile. Functions
 // of libraries that are not open (a sandbox without dofile) stay absent.
 func Open(L *lua.LState, opts Options) {
-	lib := &library{maxString: opts.MaxStringSize}
+	lib := &library{maxString: opts.MaxStringSize, rand: newGlibcRand(1)}
 	if lib.maxString <= 0 {
 		lib.maxString = DefaultMaxStringSize
 	}
@@ -116,6 +117,8 @@ func Open(L *lua.LState, opts Options) {
 	}
 	if m, ok := g.RawGetString("math").(*lua.LTable); ok {
 		m.RawSetString("huge", lua.LNumber(math.Inf(1))) // gopher-lua has MaxFloat64
+		setIfPresent(m, "random", lib.mathRandom)
+		setIfPresent(m, "randomseed", lib.mathRandomseed)
 	}
 	if tab, ok := g.RawGetString("table").(*lua.LTable); ok {
 		tab.RawSetString("concat", L.NewFunction(lib.tableConcat))
