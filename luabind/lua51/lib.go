@@ -122,6 +122,8 @@ func Open(L *lua.LState, opts Options) {
 	}
 	if tab, ok := g.RawGetString("table").(*lua.LTable); ok {
 		tab.RawSetString("concat", L.NewFunction(lib.tableConcat))
+		setIfPresent(tab, "insert", lib.tableInsert)
+		setIfPresent(tab, "remove", lib.tableRemove)
 	}
 	if pkg, ok := g.RawGetString("package").(*lua.LTable); ok {
 		if loaders, ok := pkg.RawGetString("loaders").(*lua.LTable); ok && loaders.Len() >= 2 {
