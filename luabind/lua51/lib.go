@@ -101,6 +101,7 @@ func Open(L *lua.LState, opts Options) {
 		str.RawSetString("rep", L.NewFunction(lib.strRep))
 		str.RawSetString("sub", L.NewFunction(lib.strSub))
 		str.RawSetString("byte", L.NewFunction(lib.strByte))
+		str.RawSetString("char", L.NewFunction(lib.strChar))
 		str.RawSetString("len", L.NewFunction(lib.strLen))
 		str.RawSetString("upper", L.NewFunction(lib.strSimple("upper", asciiUpper)))
 		str.RawSetString("lower", L.NewFunction(lib.strSimple("lower", asciiLower)))
