@@ -59,6 +59,8 @@ func Open(L *lua.LState, opts Options) {
 	g.RawSetString("pcall", L.NewFunction(lib.pcall))
 	g.RawSetString("xpcall", L.NewFunction(lib.xpcall))
 	setIfPresent(g, "setmetatable", lib.setmetatable)
+	setIfPresent(g, "select", lib.selectFn)
+	setIfPresent(g, "unpack", lib.unpack)
 	if co, ok := g.RawGetString("coroutine").(*lua.LTable); ok {
 		if yield, ok := co.RawGetString("yield").(*lua.LFunction); ok && yield.IsG {
 			co.RawSetString("yield", wrapYield(L, yield))
