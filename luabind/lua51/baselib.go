@@ -1,6 +1,11 @@
 package lua51
 
 import (
+	"math"
+	"reflect"
+	"runtime"
+	"unsafe"
+
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -80,4 +85,103 @@ func (lib *library) unpack(L *lua.LState) int {
 		L.Push(t.RawGetInt(int(k)))
 	}
 	return int(n)
+}
+
+// next is Lua 5.1's next: a key the table does not hold is "invalid key
+// to 'next'" (gopher-lua's ends the traversal). A key whose value was
+// set to nil during the traversal stays valid, as in Lua 5.1: gopher-lua
+// keeps every key ever stored in the hash part in its key index (k2i),
+// and an integer key inside its array part is valid whatever its value.
+// gopher-lua has no API for either, so the fields are reached by offset,
+// found by name once; if the layout differs, every key is accepted.
+func (lib *library) next(L *lua.LState) int {
+	t := checkTable(L, 1, "next")
+	key := L.Get(2)
+	if key != lua.LNil && !validNextKey(t, key) {
+		// luaG_runerror from a C function: no position.
+		L.Error(lua.LString("invalid key to 'next'"), 0)
+	}
+	k, v := t.Next(key)
+	if k == lua.LNil {
+		L.Push(lua.LNil)
+		return 1
+	}
+	L.Push(k)
+	L.Push(v)
+	return 2
+}
+
+var tableFields = func() (f struct {
+	ok               bool
+	arrayOff, k2iOff uintptr
+}) {
+	tt := reflect.TypeOf(lua.LTable{})
+	a, okA := tt.FieldByName("array")
+	k, okK := tt.FieldByName("k2i")
+	f.ok = okA && okK && a.Type == reflect.TypeOf([]lua.LValue(nil)) && k.Type == reflect.TypeOf(map[lua.LValue]int(nil))
+	f.arrayOff, f.k2iOff = a.Offset, k.Offset
+	return f
+}()
+
+func validNextKey(t *lua.LTable, key lua.LValue) bool {
+	if t.RawGet(key) != lua.LNil || !tableFields.ok {
+		return true
+	}
+	p := unsafe.Pointer(t)
+	if n, ok := key.(lua.LNumber); ok && n >= 1 && float64(n) == math.Trunc(float64(n)) {
+		array := *(*[]lua.LValue)(unsafe.Add(p, tableFields.arrayOff))
+		if float64(n) <= float64(len(array)) {
+			return true
+		}
+	}
+	_, ok := (*(*map[lua.LValue]int)(unsafe.Add(p, tableFields.k2iOff)))[key]
+	return ok
+}
+
+// gcinfo is Lua 5.1's gcinfo: the memory in use, in whole kilobytes
+// (here the Go heap's, which the state shares with the host).
+func (lib *library) gcinfo(L *lua.LState) int {
+	L.Push(lua.LNumber(math.Floor(heapKB())))
+	return 1
+}
+
+func heapKB() float64 {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return float64(ms.HeapAlloc) / 1024
+}
+
+// collectgarbage is Lua 5.1's option set on Go's collector: "collect"
+// and "step" run a full collection ("step" returns true: a cycle
+// finished), "count" is the Go heap in kilobytes, "setpause" and
+// "setstepmul" return the previous value as Lua 5.1 does (and change
+// nothing else), "stop" and "restart" do nothing: Go's collector belongs
+// to the whole process.
+func (lib *library) collectgarbage(L *lua.LState) int {
+	opt := optString(L, 1, "collectgarbage", "collect")
+	ex := 0.0
+	if L.Get(2) != lua.LNil {
+		ex = float64(toCInt(checkNumber(L, 2, "collectgarbage")))
+	}
+	switch opt {
+	case "collect", "stop", "restart":
+		if opt == "collect" {
+			runtime.GC()
+		}
+		L.Push(lua.LNumber(0))
+	case "step":
+		runtime.GC()
+		L.Push(lua.LTrue)
+	case "count":
+		L.Push(lua.LNumber(heapKB()))
+	case "setpause":
+		L.Push(lua.LNumber(lib.gcPause))
+		lib.gcPause = ex
+	case "setstepmul":
+		L.Push(lua.LNumber(lib.gcStepmul))
+		lib.gcStepmul = ex
+	default:
+		argError(L, 1, "collectgarbage", "invalid option '"+opt+"'")
+	}
+	return 1
 }

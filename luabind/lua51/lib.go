@@ -34,6 +34,9 @@ type Options struct {
 type library struct {
 	maxString int
 	rand      *glibcRand // math.random's generator
+	// collectgarbage's "setpause" and "setstepmul" values (Lua 5.1's
+	// defaults), which only collectgarbage reads.
+	gcPause, gcStepmul float64
 }
 
 // Open installs Lua 5.1's behaviour into L's already opened standard
@@ -43,7 +46,7 @@ type library struct {
 // concatenation function used by chunks compiled with Compile. Functions
 // of libraries that are not open (a sandbox without dofile) stay absent.
 func Open(L *lua.LState, opts Options) {
-	lib := &library{maxString: opts.MaxStringSize, rand: newGlibcRand(1)}
+	lib := &library{maxString: opts.MaxStringSize, rand: newGlibcRand(1), gcPause: 200, gcStepmul: 200}
 	if lib.maxString <= 0 {
 		lib.maxString = DefaultMaxStringSize
 	}
@@ -61,6 +64,9 @@ func Open(L *lua.LState, opts Options) {
 	setIfPresent(g, "setmetatable", lib.setmetatable)
 	setIfPresent(g, "select", lib.selectFn)
 	setIfPresent(g, "unpack", lib.unpack)
+	setIfPresent(g, "next", lib.next)
+	setIfPresent(g, "collectgarbage", lib.collectgarbage)
+	g.RawSetString("gcinfo", L.NewFunction(lib.gcinfo)) // Lua 5.1's, deprecated; gopher-lua lacks it
 	if co, ok := g.RawGetString("coroutine").(*lua.LTable); ok {
 		if yield, ok := co.RawGetString("yield").(*lua.LFunction); ok && yield.IsG {
 			co.RawSetString("yield", wrapYield(L, yield))
@@ -127,6 +133,11 @@ func Open(L *lua.LState, opts Options) {
 		tab.RawSetString("concat", L.NewFunction(lib.tableConcat))
 		setIfPresent(tab, "insert", lib.tableInsert)
 		setIfPresent(tab, "remove", lib.tableRemove)
+		setIfPresent(tab, "maxn", lib.tableMaxn)
+		// Lua 5.1's deprecated functions, which gopher-lua lacks.
+		tab.RawSetString("foreach", L.NewFunction(lib.tableForeach))
+		tab.RawSetString("foreachi", L.NewFunction(lib.tableForeachi))
+		tab.RawSetString("setn", L.NewFunction(lib.tableSetn))
 	}
 	if pkg, ok := g.RawGetString("package").(*lua.LTable); ok {
 		if loaders, ok := pkg.RawGetString("loaders").(*lua.LTable); ok && loaders.Len() >= 2 {

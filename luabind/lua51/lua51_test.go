@@ -179,3 +179,16 @@ print(coroutine.resume(co))`
 		L.Close()
 	}
 }
+
+// TestNextKeys: next tells a key the table never held from one cleared
+// during the traversal, which needs gopher-lua's table layout.
+func TestNextKeys(t *testing.T) {
+	if !lua51.NextKeyCheck {
+		t.Fatal("gopher-lua's LTable layout changed: next accepts every key")
+	}
+	src := `local t = {1, 2, a = 1} t.a = nil t[2] = nil
+print(next(t, "a"), next(t, 2), pcall(next, t, "b"), pcall(next, t, 3))`
+	if got, want := run(t, src, lua51.Options{}), "nil\tnil\tfalse\tfalse\tinvalid key to 'next'\n"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

@@ -65,3 +65,62 @@ func (lib *library) tableRemove(L *lua.LState) int {
 	L.Push(t.Remove(int(pos)))
 	return 1
 }
+
+// tableForeachi is Lua 5.1's table.foreachi: f(i, t[i]) for i in 1..#t,
+// stopping at the first non-nil result, which it returns.
+func (lib *library) tableForeachi(L *lua.LState) int {
+	t := checkTable(L, 1, "foreachi")
+	f := checkFunction(L, 2, "foreachi")
+	n := t.Len()
+	for i := 1; i <= n; i++ {
+		L.Push(f)
+		L.Push(lua.LNumber(i))
+		L.Push(t.RawGetInt(i))
+		L.Call(2, 1)
+		if L.Get(-1) != lua.LNil {
+			return 1
+		}
+		L.Pop(1)
+	}
+	return 0
+}
+
+// tableForeach is Lua 5.1's table.foreach: f(k, v) for every pair, as
+// next visits them, stopping at the first non-nil result.
+func (lib *library) tableForeach(L *lua.LState) int {
+	t := checkTable(L, 1, "foreach")
+	f := checkFunction(L, 2, "foreach")
+	for k, v := t.Next(lua.LNil); k != lua.LNil; k, v = t.Next(k) {
+		L.Push(f)
+		L.Push(k)
+		L.Push(v)
+		L.Call(2, 1)
+		if L.Get(-1) != lua.LNil {
+			return 1
+		}
+		L.Pop(1)
+	}
+	return 0
+}
+
+// tableSetn is Lua 5.1's table.setn, which is obsolete (luaL_setn is
+// defined away in 5.1's default build).
+func (lib *library) tableSetn(L *lua.LState) int {
+	checkTable(L, 1, "setn")
+	raise(L, "'setn' is obsolete")
+	return 0
+}
+
+// tableMaxn is Lua 5.1's table.maxn: the largest positive numeric key,
+// integer or not (gopher-lua's looks at the array part only).
+func (lib *library) tableMaxn(L *lua.LState) int {
+	t := checkTable(L, 1, "maxn")
+	maxKey := 0.0
+	for k, _ := t.Next(lua.LNil); k != lua.LNil; k, _ = t.Next(k) {
+		if n, ok := k.(lua.LNumber); ok && float64(n) > maxKey {
+			maxKey = float64(n)
+		}
+	}
+	L.Push(lua.LNumber(maxKey))
+	return 1
+}
