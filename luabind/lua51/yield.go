@@ -31,39 +31,72 @@ const (
 	glThreadRun       = "github.com/yuin/gopher-lua.threadRun"
 )
 
-var pcPool = sync.Pool{New: func() any { b := make([]uintptr, 64); return &b }}
+// The frames yieldCrossesGo looks for, per return address: symbolizing
+// every frame on every yield would cost several microseconds, and the
+// addresses on these paths are few.
+const (
+	kindOther = iota
+	kindLoop
+	kindThreadRun
+)
+
+var pcKinds sync.Map // uintptr -> []uint8, innermost function first
+
+func kindsOf(pc uintptr) []uint8 {
+	if k, ok := pcKinds.Load(pc); ok {
+		return k.([]uint8)
+	}
+	var kinds []uint8
+	frames := runtime.CallersFrames([]uintptr{pc})
+	for {
+		f, more := frames.Next()
+		switch f.Function {
+		case glMainLoop, glMainLoopWithCtx:
+			kinds = append(kinds, kindLoop)
+		case glThreadRun:
+			kinds = append(kinds, kindThreadRun)
+		default:
+			kinds = append(kinds, kindOther)
+		}
+		if !more {
+			break
+		}
+	}
+	pcKinds.Store(pc, kinds)
+	return kinds
+}
 
 // yieldCrossesGo reports whether the running Go function was reached
 // through more than one VM loop since the current coroutine was resumed.
 // It reports false when no threadRun is on the stack (not in a coroutine:
 // gopher-lua's own yield raises then).
 func yieldCrossesGo() bool {
-	bp := pcPool.Get().(*[]uintptr)
-	defer pcPool.Put(bp)
+	// Without a Go call in between, threadRun is the fifth frame (this
+	// yield, callGFunction, the OP_CALL handler, the VM loop, threadRun):
+	// start with that, as runtime.Callers costs per frame, and look
+	// further only when it is not there.
+	var buf [5]uintptr
+	pcs := buf[:]
 	for {
-		pcs := *bp
 		n := runtime.Callers(2, pcs)
-		frames := runtime.CallersFrames(pcs[:n])
 		loops := 0
-		for {
-			f, more := frames.Next()
-			switch f.Function {
-			case glMainLoop, glMainLoopWithCtx:
-				loops++
-				if loops > 1 {
-					return true
+		for _, pc := range pcs[:n] {
+			for _, k := range kindsOf(pc) {
+				switch k {
+				case kindLoop:
+					loops++
+					if loops > 1 {
+						return true
+					}
+				case kindThreadRun:
+					return false
 				}
-			case glThreadRun:
-				return false
-			}
-			if !more {
-				break
 			}
 		}
 		if n < len(pcs) {
 			return false
 		}
-		*bp = make([]uintptr, 2*len(pcs))
+		pcs = make([]uintptr, 4*len(pcs))
 	}
 }
 
