@@ -164,3 +164,11 @@ func optInt(L *lua.LState, n int, fn string, def int64) int64 {
 	}
 	return checkInt(L, n, fn)
 }
+
+func checkFunction(L *lua.LState, n int, fn string) *lua.LFunction {
+	f, ok := L.Get(n).(*lua.LFunction)
+	if !ok {
+		typeError(L, n, fn, "function")
+	}
+	return f
+}

@@ -73,16 +73,9 @@ func (lib *library) strFormat(L *lua.LState) int {
 		case 'c':
 			ch := byte(checkInt(L, arg, "format"))
 			b.WriteString(pad(string([]byte{ch}), width, flags))
-		case 'd', 'i':
+		case 'd', 'i', 'o', 'u', 'x', 'X':
 			n := toInteger(checkNumber(L, arg, "format"))
-			b.WriteString(fmt.Sprintf(spec(flags, width, prec, 'd'), n))
-		case 'o', 'u', 'x', 'X':
-			n := uint64(toInteger(checkNumber(L, arg, "format")))
-			verb := conv
-			if conv == 'u' {
-				verb = 'd'
-			}
-			b.WriteString(fmt.Sprintf(spec(flags, width, prec, verb), n))
+			b.WriteString(formatInt(n, flags, width, prec, conv))
 		case 'e', 'E', 'f', 'g', 'G':
 			f := checkNumber(L, arg, "format")
 			b.WriteString(formatFloat(f, flags, width, prec, conv))
@@ -116,6 +109,58 @@ func spec(flags string, width, prec int, verb byte) string {
 	}
 	b.WriteByte(verb)
 	return b.String()
+}
+
+// formatInt is C's printf of a long for d i o u x X (Go's fmt differs:
+// sign flags apply to unsigned conversions, %.0d of 0 is "0", # with zero
+// padding does not count the prefix in the width).
+func formatInt(n int64, flags string, width, prec int, conv byte) string {
+	var digits, sign, prefix string
+	switch conv {
+	case 'd', 'i':
+		u := uint64(n)
+		if n < 0 {
+			sign, u = "-", -u
+		} else if strings.Contains(flags, "+") {
+			sign = "+"
+		} else if strings.Contains(flags, " ") {
+			sign = " "
+		}
+		digits = strconv.FormatUint(u, 10)
+	case 'u':
+		digits = strconv.FormatUint(uint64(n), 10)
+	case 'o':
+		digits = strconv.FormatUint(uint64(n), 8)
+	case 'x', 'X':
+		digits = strconv.FormatUint(uint64(n), 16)
+		if conv == 'X' {
+			digits = strings.ToUpper(digits)
+		}
+		if n != 0 && strings.Contains(flags, "#") {
+			prefix = "0" + string(conv)
+		}
+	}
+	if prec == 0 && n == 0 {
+		digits = ""
+	}
+	if len(digits) < prec {
+		digits = strings.Repeat("0", prec-len(digits)) + digits
+	}
+	if conv == 'o' && strings.Contains(flags, "#") && (digits == "" || digits[0] != '0') {
+		digits = "0" + digits
+	}
+	head := sign + prefix
+	if fill := width - len(head) - len(digits); fill > 0 {
+		switch {
+		case strings.Contains(flags, "-"):
+			digits += strings.Repeat(" ", fill)
+		case strings.Contains(flags, "0") && prec < 0:
+			digits = strings.Repeat("0", fill) + digits
+		default:
+			head = strings.Repeat(" ", fill) + head
+		}
+	}
+	return head + digits
 }
 
 // pad pads s to width bytes (Go's %5s counts runes; C counts bytes).

@@ -33,6 +33,11 @@ type Options struct {
 
 type library struct {
 	maxString int
+	rand      *glibcRand // math.random's generator
+	// collectgarbage's "setpause" and "setstepmul" values (Lua 5.1's
+	// defaults), which only collectgarbage reads.
+	gcPause, gcStepmul float64
+	errorFn            *lua.LFunction // error, whose messages pcall keeps as they are
 }
 
 // Open installs Lua 5.1's behaviour into L's already opened standard
@@ -42,7 +47,7 @@ type library struct {
 // concatenation function used by chunks compiled with Compile. Functions
 // of libraries that are not open (a sandbox without dofile) stay absent.
 func Open(L *lua.LState, opts Options) {
-	lib := &library{maxString: opts.MaxStringSize}
+	lib := &library{maxString: opts.MaxStringSize, rand: newGlibcRand(1), gcPause: 200, gcStepmul: 200}
 	if lib.maxString <= 0 {
 		lib.maxString = DefaultMaxStringSize
 	}
@@ -54,10 +59,21 @@ func Open(L *lua.LState, opts Options) {
 	g := L.G.Global
 	g.RawSetString("tostring", L.NewFunction(lib.tostring))
 	g.RawSetString("tonumber", L.NewFunction(lib.tonumber))
-	g.RawSetString("error", L.NewFunction(lib.error))
+	lib.errorFn = L.NewFunction(lib.error)
+	g.RawSetString("error", lib.errorFn)
+	setIfPresent(g, "assert", lib.assert)
 	g.RawSetString("pcall", L.NewFunction(lib.pcall))
 	g.RawSetString("xpcall", L.NewFunction(lib.xpcall))
+	setIfPresent(g, "setmetatable", lib.setmetatable)
+	setIfPresent(g, "select", lib.selectFn)
+	setIfPresent(g, "unpack", lib.unpack)
+	setIfPresent(g, "next", lib.next)
+	setIfPresent(g, "collectgarbage", lib.collectgarbage)
+	g.RawSetString("gcinfo", L.NewFunction(lib.gcinfo)) // Lua 5.1's, deprecated; gopher-lua lacks it
 	if co, ok := g.RawGetString("coroutine").(*lua.LTable); ok {
+		if yield, ok := co.RawGetString("yield").(*lua.LFunction); ok && yield.IsG {
+			co.RawSetString("yield", wrapYield(L, yield))
+		}
 		if resume, ok := co.RawGetString("resume").(*lua.LFunction); ok {
 			co.RawSetString("resume", L.NewFunction(func(L *lua.LState) int {
 				top := L.GetTop()
@@ -96,6 +112,7 @@ func Open(L *lua.LState, opts Options) {
 		str.RawSetString("rep", L.NewFunction(lib.strRep))
 		str.RawSetString("sub", L.NewFunction(lib.strSub))
 		str.RawSetString("byte", L.NewFunction(lib.strByte))
+		str.RawSetString("char", L.NewFunction(lib.strChar))
 		str.RawSetString("len", L.NewFunction(lib.strLen))
 		str.RawSetString("upper", L.NewFunction(lib.strSimple("upper", asciiUpper)))
 		str.RawSetString("lower", L.NewFunction(lib.strSimple("lower", asciiLower)))
@@ -112,9 +129,18 @@ func Open(L *lua.LState, opts Options) {
 	}
 	if m, ok := g.RawGetString("math").(*lua.LTable); ok {
 		m.RawSetString("huge", lua.LNumber(math.Inf(1))) // gopher-lua has MaxFloat64
+		setIfPresent(m, "random", lib.mathRandom)
+		setIfPresent(m, "randomseed", lib.mathRandomseed)
 	}
 	if tab, ok := g.RawGetString("table").(*lua.LTable); ok {
 		tab.RawSetString("concat", L.NewFunction(lib.tableConcat))
+		setIfPresent(tab, "insert", lib.tableInsert)
+		setIfPresent(tab, "remove", lib.tableRemove)
+		setIfPresent(tab, "maxn", lib.tableMaxn)
+		// Lua 5.1's deprecated functions, which gopher-lua lacks.
+		tab.RawSetString("foreach", L.NewFunction(lib.tableForeach))
+		tab.RawSetString("foreachi", L.NewFunction(lib.tableForeachi))
+		tab.RawSetString("setn", L.NewFunction(lib.tableSetn))
 	}
 	if pkg, ok := g.RawGetString("package").(*lua.LTable); ok {
 		if loaders, ok := pkg.RawGetString("loaders").(*lua.LTable); ok && loaders.Len() >= 2 {
@@ -218,6 +244,18 @@ func (lib *library) error(L *lua.LState) int {
 	}
 	L.Error(v, 0)
 	return 0
+}
+
+// assert is Lua 5.1's assert: a value is required, and the message is a
+// string or a number, raised with the caller's position.
+func (lib *library) assert(L *lua.LState) int {
+	if L.GetTop() < 1 {
+		argError(L, 1, "assert", "value expected")
+	}
+	if !lua.LVAsBool(L.Get(1)) {
+		raise(L, "%s", optString(L, 2, "assert", "assertion failed!"))
+	}
+	return L.GetTop()
 }
 
 // ChunkID returns how Lua 5.1 shows a chunk name in messages: "=name"
@@ -524,8 +562,11 @@ func (lib *library) pcall(L *lua.LState) int {
 		L.Push(lua.LString("attempt to call a " + fn.Type().String() + " value"))
 		return 2
 	}
+	// gopher-lua's Go functions position their errors at the nearest Lua
+	// function, here pcall's caller; error positions its message as told
+	// (pcall(error, "m", 2) names pcall's caller on purpose).
 	prefix := ""
-	if f, ok := fn.(*lua.LFunction); ok && f.IsG {
+	if f, ok := fn.(*lua.LFunction); ok && f.IsG && f != lib.errorFn {
 		prefix = where(L, 1)
 	}
 	L.Push(fn)
@@ -587,6 +628,13 @@ func TranslateMessage(msg string) string {
 
 var gopherArgRe = regexp.MustCompile(`bad argument #(\d+) to ([^' ]+) \(`)
 
+const errorInErrorHandling = "error in error handling"
+
+// maxHandlerCalls is how many times lua5.1 calls an xpcall handler that
+// keeps failing, from a main chunk, before LUA_ERRERR (the C stack limit,
+// LUAI_MAXCCALLS plus its margin, counts the calls).
+const maxHandlerCalls = 220
+
 // xpcall is Lua 5.1's xpcall: the handler sees the message in Lua 5.1's
 // wording (TranslateError).
 func (lib *library) xpcall(L *lua.LState) int {
@@ -596,15 +644,33 @@ func (lib *library) xpcall(L *lua.LState) int {
 		argError(L, 2, "xpcall", "value expected")
 	}
 	errfunc := func(L *lua.LState, v lua.LValue) lua.LValue {
-		if s, ok := v.(lua.LString); ok {
-			v = lua.LString(TranslateError(L, string(s)))
+		h, ok := handler.(*lua.LFunction)
+		if !ok {
+			return lua.LString(errorInErrorHandling)
 		}
-		L.Push(handler)
-		L.Push(v)
-		L.Call(1, 1)
-		v = L.Get(-1)
-		L.Pop(1)
-		return v
+		// An error in the handler goes to the handler again, as
+		// luaG_errormsg does, until Lua 5.1's C stack limit turns it into
+		// "error in error handling".
+		for range maxHandlerCalls {
+			if s, ok := v.(lua.LString); ok {
+				v = lua.LString(TranslateError(L, string(s)))
+			}
+			base := L.GetTop()
+			L.Push(h)
+			L.Push(v)
+			err := protectedCall(L, 1, nil)
+			if err == nil {
+				v = L.Get(base + 1) // the first result, nil if none
+				L.SetTop(base)
+				return v
+			}
+			var ae *lua.ApiError
+			if !errors.As(err, &ae) {
+				return lua.LString(err.Error())
+			}
+			v = ae.Object
+		}
+		return lua.LString(errorInErrorHandling)
 	}
 	top := L.GetTop()
 	L.Push(fn)

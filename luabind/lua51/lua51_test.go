@@ -2,6 +2,7 @@ package lua51_test
 
 import (
 	"bytes"
+	"context"
 	"math"
 	"strings"
 	"testing"
@@ -143,5 +144,51 @@ print(xpcall(function() local y; return y.z end, function(m) n = n + 1 return m 
 	want := "false\tx\n11\nfalse\ttest.lua:6: e\n1\nfalse\t12\n" // xpcall's results are cut to one: it is not last
 	if got := run(t, src, lua51.Options{}); got != want {
 		t.Errorf("got %q\nwant %q", got, want)
+	}
+}
+
+// TestYieldAcrossGo: a yield below a Go call (pcall, a metamethod) is a
+// Lua error, with and without a context (gopher-lua has two VM loops).
+func TestYieldAcrossGo(t *testing.T) {
+	src := `local co = coroutine.create(function() print(pcall(coroutine.yield, 1)) coroutine.yield(2) end)
+print(coroutine.resume(co)) print(coroutine.resume(co)) print(coroutine.resume(co))
+co = coroutine.create(function() return setmetatable({}, {__index = function() coroutine.yield() end}).x end)
+print(coroutine.resume(co))`
+	want := "false\tattempt to yield across metamethod/C-call boundary\ntrue\t2\ntrue\nfalse\tcannot resume dead coroutine\n" +
+		"false\tattempt to yield across metamethod/C-call boundary\n"
+	for _, withCtx := range []bool{false, true} {
+		L := lua.NewState()
+		if withCtx {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			L.SetContext(ctx)
+		}
+		var out bytes.Buffer
+		lua51.Open(L, lua51.Options{Print: &out})
+		fn, err := lua51.Load(L, "test.lua", src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		L.Push(fn)
+		if err := L.PCall(0, 0, nil); err != nil {
+			t.Fatal(err)
+		}
+		if got := out.String(); got != want {
+			t.Errorf("context %v: got %q\nwant %q", withCtx, got, want)
+		}
+		L.Close()
+	}
+}
+
+// TestNextKeys: next tells a key the table never held from one cleared
+// during the traversal, which needs gopher-lua's table layout.
+func TestNextKeys(t *testing.T) {
+	if !lua51.NextKeyCheck {
+		t.Fatal("gopher-lua's LTable layout changed: next accepts every key")
+	}
+	src := `local t = {1, 2, a = 1} t.a = nil t[2] = nil
+print(next(t, "a"), next(t, 2), pcall(next, t, "b"), pcall(next, t, 3))`
+	if got, want := run(t, src, lua51.Options{}), "nil\tnil\tfalse\tfalse\tinvalid key to 'next'\n"; got != want {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }

@@ -34,6 +34,13 @@ import (
 //     of a hidden function (see Open) that formats numbers as "%.14g",
 //     honours __concat exactly as the VM order does, limits the result size
 //     and names the offending operand in its error.
+//   - A table constructor whose last field is keyed and whose value is a
+//     call or ... ({1, k = f()}, {..., n = select("#", ...)}). The
+//     compiler expands the last field's values into the array part
+//     whether or not the field has a key. Rewritten to adjust the value
+//     to one value.
+//   - Decimal literals with leading zeros (0012), which the compiler reads
+//     as octal. Rewritten without the zeros.
 //   - Every %. The VM computes it with fmod (0.3 % 0.1 is 0.1 -
 //     2.8e-17, 5 % (1/0) is 5); Lua 5.1 defines a % b as a - floor(a/b)*b.
 //     Rewritten to a call of a hidden function that does that, honouring
@@ -545,13 +552,42 @@ func (rw *rewriter) expr(e ast.Expr) ast.Expr {
 				f.Key = rw.expr(f.Key)
 			}
 			f.Value = rw.expr(f.Value)
+			if f.Key != nil {
+				// Only a positional last field expands; the compiler
+				// tests the last field's value whatever its kind, so a
+				// keyed call or ... would also fill the array part:
+				// {1, k = f()} stored f's results at 2, 3, ...
+				f.Value = oneValue(f.Value)
+			}
 		}
+	case *ast.NumberExpr:
+		x.Value = decimalLiteral(x.Value)
 	case *ast.FunctionExpr:
 		rw.function(x, false)
 	case *ast.StringConcatOpExpr:
 		return rw.concat(x)
 	}
 	return e
+}
+
+// decimalLiteral strips the leading zeros of an all-digit literal: the
+// compiler converts literals with strconv.ParseInt(s, 0, 64), which reads
+// 0012 as octal (10); Lua 5.1 reads every literal but 0x... as decimal.
+// Literals with a point or an exponent go to ParseFloat, which is decimal.
+func decimalLiteral(s string) string {
+	if len(s) < 2 || s[0] != '0' {
+		return s
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return s
+		}
+	}
+	s = strings.TrimLeft(s, "0")
+	if s == "" {
+		return "0"
+	}
+	return s
 }
 
 // oneValue makes a call or ... give exactly one value, as an operand

@@ -361,3 +361,19 @@ func asciiLower(s string) string {
 	}
 	return string(b)
 }
+
+// strChar is string.char: luaL_checkint values (numeric strings
+// accepted) in 0..255, else "invalid value".
+func (lib *library) strChar(L *lua.LState) int {
+	n := L.GetTop()
+	b := make([]byte, n)
+	for i := 1; i <= n; i++ {
+		c := toCInt(checkNumber(L, i, "char"))
+		if c < 0 || c > 255 {
+			argError(L, i, "char", "invalid value")
+		}
+		b[i-1] = byte(c)
+	}
+	L.Push(lua.LString(b))
+	return 1
+}

@@ -43,4 +43,45 @@ print(pcall(function() return ("x").rep() end))
 print(pcall(function() local s = 5 return s:rep() end))
 print(pcall(function() return ("x"):sub() end))
 print(pcall(function() return ("%d"):format("z") end))
+-- error levels through pcall, failing xpcall handlers, assert.
+print(pcall(error, "msg", 2))
+print(pcall(error, "msg", 1))
+print(pcall(error, "msg", 3))
+print(pcall(error, 42, 2))
+local function f() error("deep", 2) end
+local function g() f() end
+print(pcall(g))
+print(pcall(f))
+print(xpcall(function() error("x") end, function(m) error("again") end))
+print(xpcall(function() error("x") end, function(m) local y = nil; return y.z end))
+print(xpcall(function() return 1, 2 end, function(m) error("unused") end))
+print(pcall(assert, false, 42))
+print(pcall(assert, nil, {}) )
+print(pcall(assert, false))
+print(pcall(assert, 1, 2, 3))
+print(pcall(assert))
+print(pcall(function() assert() end))
+print(pcall(function() assert(false, "m") end))
+print(pcall(function() assert(nil, 7) end))
+print(select('#', assert(true, nil, nil)))
+local ok, e = pcall(assert, false, {code = 1}) print(ok, type(e), e.code)
+print(pcall(error, "msg", 2))
+local function h() return pcall(error, "m2", 2) end
+print(h())
+print(pcall(pcall, error, "m3", 3))
+-- A failing xpcall handler gets its own error, up to lua5.1's C stack limit.
+local n = 0
+local ok, m = xpcall(function() error("x") end, function(m) n = n + 1 if n < 3 then error("again" .. n) end return "H:" .. m end) print(ok, m, n)
+n = 0
+ok, m = xpcall(function() error("x") end, function(m) n = n + 1 error("e") end) print(ok, m, n)
+n = 0
+ok, m = xpcall(function() error("x") end, function(m) n = n + 1 if n < 150 then error("e", 0) end return m end) print(ok, m, n)
+n = 0
+ok, m = xpcall(function() error("x") end, function(m) n = n + 1 if n < 210 then error("e", 0) end return m end) print(ok, m, n)
+print(xpcall(function() error("x") end, 42))
+print(xpcall(error, function(m) return "h" .. tostring(m) end))
+print(xpcall(function() error("x") end, function(m) end))
+print(xpcall(function() error("x") end, function(m) return 1, 2 end))
+local t = setmetatable({}, {__call = function() return "c" end})
+print(xpcall(function() error("x") end, t))
 error("uncaught at the end")

@@ -25,3 +25,23 @@ print(string.format("%.3s|%.0s|", "abcdef", "abc"))
 print(string.format("%-+6d|%+-6d|", 5, 5))
 print(#string.format("%99d", 1), #string.format("%.99f", 1))
 print(string.format("%5.2s|", "abc"))
+-- string.format integer conversions with C's flags. F keeps "0x" from
+-- looking like an address to the comparison.
+local function F(...) return (string.format(...):gsub("0([xX])", "0_%1")) end
+print(F("%+.0d|% .0d|%+u|% u|%#05x|%#.0o", 0, 0, 5, 5, 1, 0))
+local fl = {"", "-", "+", " ", "#", "0", "-0", "+0", " 0", "#0", "-#", "+ ", "-+0#"}
+local ws = {"", "1", "6"}
+local ps = {"", ".0", ".3", "."}
+local vs = {0, 1, -1, 42, -42, 255, 2^31, -2^31, 123456789}
+for _, c in ipairs({"d", "i", "u", "o", "x", "X"}) do
+  local line = {}
+  for _, f in ipairs(fl) do for _, w in ipairs(ws) do for _, p in ipairs(ps) do
+    for _, v in ipairs(vs) do
+      do
+        line[#line + 1] = F("%" .. f .. w .. p .. c, v)
+      end
+    end
+  end end end
+  print(c, table.concat(line, "|"))
+end
+print(F("%5.2d|%-5.2x|%05d|%-05d|%+05d|% 05d|%#o|%#x|%#X", 3, 10, -3, 7, 7, 7, 8, 255, 255))

@@ -50,3 +50,8 @@ local MV = setmetatable({}, {__mod = function(a, b) return "mod" end})
 print(MV % 3, 3 % MV)
 local mx
 print(pcall(function() return mx % 2 end))
+-- Number literals with leading zeros are decimal.
+print(0012, 0010, 8, 00, 0, 007, 08, 019, -0012, 0012.5, 00.5, 0012e1, 0x0010)
+local t = {[0010] = "ten"} print(t[10], #{0012})
+for i = 0001, 0003 do io.write(i, " ") end print()
+print(0010 + 0001, 0010 % 0003, 0012 == 12)

@@ -54,3 +54,12 @@ print(tonumber("z", 36), tonumber("ff", 16), tonumber("777", 8), tonumber("102",
 print(tonumber(nil), tonumber(true), tonumber({}), tonumber("inf"), tonumber("-0x10"), tonumber("1e400"), tonumber("abc"))
 print(pcall(tonumber, "1", 1), pcall(tonumber))
 print("10" + 1, "3" * "4", 10 .. "", "0x10" + 0, " 5 " * 2)
+-- string.char: 0..255, numeric strings accepted.
+print(string.char("65"), string.char(72, "105", 33.9), #string.char(), string.char(0):byte())
+print(pcall(string.char, 256))
+print(pcall(string.char, 65, -1))
+print(pcall(string.char, "x"))
+print(pcall(string.char, 65, nil))
+print(pcall(function() return string.char(65, 300) end))
+print(pcall(function() return string.char(2^32 + 65) end))
+print(pcall(function() local s = "" return s.char(1000) end))

@@ -35,3 +35,28 @@ local function counter()
 end
 local c1, c2 = counter(), counter()
 print(c1(), c1(), c2())
+-- select and unpack: numeric strings are numbers; unpack is bounded by
+-- Lua 5.1's C stack (LUAI_MAXCSTACK).
+print(select('2', 'a', 'b', 'c'))
+print(select('-1', 'a', 'b', 'c'))
+print(select('#x', 1, 2), select(2.9, 'a', 'b', 'c'))
+print(pcall(select, 'x', 1))
+print(pcall(select, 0, 1))
+print(pcall(select, -5, 1))
+print(pcall(select))
+print(pcall(function() return select('y') end))
+print(unpack({1, 2, 3}, '2'))
+print(unpack({1, 2, 3}, 2, '3'))
+print(unpack({1, 2, 3}, -1, 1))
+print(select('#', unpack({1, 2, 3}, 3, 2)))
+print(pcall(unpack, {}, 1, 1e8))
+print(pcall(unpack, {}, 1, 'z'))
+print(pcall(unpack))
+print(pcall(function() return unpack({}, 1, 1e8) end))
+local t = {} for i = 1, 7997 do t[i] = i end
+print(select('#', unpack(t)))
+print(pcall(unpack, t, 1, 7998))
+local function f(...) return select('#', ...) end
+print(f(unpack(t)))
+print(pcall(function() return select('#', unpack(t, 1, 7997)) end))
+print(pcall(function() return select('#', unpack(t, 1, 7998)) end))
