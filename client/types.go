@@ -65,6 +65,11 @@ type ExecRequest struct {
 	// Without it, whatever the command started is ended (TERM, grace, KILL)
 	// before Exec returns.
 	Detach bool
+	// KeepBackground lets them outlive Exec as Detach does, but they stay
+	// the backend's: they end when it does (the local backend's reaper ends
+	// them when the program exits or dies), where detached ones live on.
+	// It is what a Daytona client's execute gets from procsh serve.
+	KeepBackground bool
 }
 
 // DefaultMaxOutput is the result output cap when a request sets none: a

@@ -31,7 +31,7 @@ func killAll(pids []int) {
 
 // TestExecuteBackgroundJobs: a Daytona client's `cmd &` keeps running after
 // /process/execute answers, as with the reference daemon (it is how SDK
-// users start servers); a procsh client's background job ends before the
+// users start servers), until the server ends; a procsh client's background job ends before the
 // answer unless it asks procshDetach. A detached job that writes without
 // end is read slowly, so it blocks on its pipe instead of keeping the
 // server busy.
@@ -46,10 +46,13 @@ func TestExecuteBackgroundJobs(t *testing.T) {
 		t.Errorf("result %q", got)
 	}
 	pids := findArgs(t, "sleep", arg(1))
-	killAll(pids)
 	if len(pids) != 1 {
 		t.Errorf("Daytona client: %d background sleeps alive after the answer, want 1 (it must outlive the call)", len(pids))
+	} else if _, owned := proctable.EnvValue(pids[0], "PROCSH_OWNER"); !owned {
+		// Still the server's: its reaper ends it when the server ends.
+		t.Error("Daytona client: the background job is not owned; it would outlive the server")
 	}
+	killAll(pids)
 
 	r = h.do("POST", "/process/execute?"+wire.ExtParam+"=1", `{"command":"sleep `+arg(2)+` & echo started"}`, nil)
 	h.mustStatus(r, 200)

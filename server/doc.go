@@ -88,7 +88,7 @@
 // unknown PTY is 410; a wrong method answers 404, never 405; a trailing slash
 // is redirected (301 for GET, 307 otherwise); Daytona clients get 408 when an
 // execute times out; what an execute puts in the background keeps running
-// after the answer, as with the reference (`nohup app &` is how Daytona
+// after the answer until the server ends, as with the reference (`nohup app &` is how Daytona
 // users start servers); its later output is read at 1 MiB/s and discarded,
 // so a job that logs to the inherited stdout never dies of SIGPIPE and one
 // that writes without end blocks on its pipe. Unknown JSON fields are

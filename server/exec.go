@@ -60,8 +60,10 @@ func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request) {
 		Merge: !ext(r) || req.Merge,
 		// The reference daemon never ends what a command put in the
 		// background (`nohup python app.py &` is how Daytona users start
-		// servers); procsh clients choose, as Lua's detach does.
-		Detach: !ext(r) || req.Detach,
+		// servers): for Daytona clients it lives on until the server ends.
+		// procsh clients choose, as Lua's detach does.
+		Detach:         req.Detach,
+		KeepBackground: !ext(r),
 	})
 	if err != nil && res == nil && !ext(r) && req.Cwd != "" && errors.Is(err, client.ErrInvalidArgument) {
 		// The reference daemon reports a bad cwd as a failed start.

@@ -65,7 +65,7 @@ func (b *Backend) Exec(ctx context.Context, req client.ExecRequest) (*client.Exe
 		marker:    "PROCSH_EXEC=" + ids.UUID(),
 		maxOutput: req.MaxOutput,
 		merge:     req.Merge,
-		detach:    req.Detach,
+		detach:    req.Detach || req.KeepBackground,
 		owned:     !req.Detach,
 	})
 }
