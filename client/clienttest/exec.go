@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +17,7 @@ import (
 func runExec(t *testing.T, nb NewFunc) {
 	t.Run("Results", func(t *testing.T) { t.Parallel(); execResults(t, nb) })
 	t.Run("InvalidArguments", func(t *testing.T) { t.Parallel(); execInvalid(t, nb) })
+	t.Run("HugeTimeoutIsNone", func(t *testing.T) { t.Parallel(); execHugeTimeout(t, nb) })
 	t.Run("StartFailure", func(t *testing.T) { t.Parallel(); execStartFailure(t, nb) })
 	t.Run("TimeoutKillsTree", func(t *testing.T) { t.Parallel(); execTimeout(t, nb) })
 	t.Run("TimeoutIgnoredTERM", func(t *testing.T) { t.Parallel(); execTimeoutIgnoredTERM(t, nb) })
@@ -96,6 +98,17 @@ func execResults(t *testing.T, nb NewFunc) {
 				t.Errorf("signal %q, want %q", r.Signal, tc.signal)
 			}
 		})
+	}
+}
+
+// execHugeTimeout: a timeout longer than any run (Lua's math.huge becomes
+// the longest Duration) is no timeout on every backend, not an error about
+// what the wire can carry.
+func execHugeTimeout(t *testing.T, nb NewFunc) {
+	c := open(t, nb)
+	r, err := c.Exec(ctxFor(t, 30*time.Second), client.ExecRequest{Command: "echo ok", Timeout: time.Duration(math.MaxInt64)})
+	if err != nil || r.Result != "ok\n" || r.TimedOut {
+		t.Fatalf("Exec with the longest timeout: %+v, %v", r, err)
 	}
 }
 

@@ -91,6 +91,19 @@ func (sr *execStreamReader) decoder(fallback *decoder) *decoder {
 
 // secondsCeil converts a timeout to the protocol's whole seconds, rounding
 // up so a short timeout never becomes "none".
+// maxWireTimeout is the longest timeout the protocol carries (2^32-1 s,
+// the reference's uint32 seconds). A longer one means "none": no command
+// runs for 136 years, and the local backend takes math.huge the same way.
+const maxWireTimeout = time.Duration(1<<32-1) * time.Second
+
+// wireTimeout is d as the protocol can carry it.
+func wireTimeout(d time.Duration) time.Duration {
+	if d > maxWireTimeout {
+		return 0
+	}
+	return d
+}
+
 func secondsCeil(d time.Duration) uint32 {
 	if d <= 0 {
 		return 0
@@ -111,6 +124,7 @@ func (r *Client) Exec(ctx context.Context, req client.ExecRequest) (*client.Exec
 	if err != nil {
 		return nil, err
 	}
+	req.Timeout = wireTimeout(req.Timeout)
 	in := wire.ExecuteRequest{Command: req.Command, Cwd: req.Cwd, Envs: req.Env, Timeout: secondsCeil(req.Timeout), MaxOutput: req.MaxOutput}
 	if extended && req.Timeout > 0 {
 		in.TimeoutMs = uint64(max(req.Timeout/time.Millisecond, 1))
@@ -200,6 +214,7 @@ func (r *Client) CodeRun(ctx context.Context, req client.CodeRunRequest) (*clien
 	if err != nil {
 		return nil, err
 	}
+	req.Timeout = wireTimeout(req.Timeout)
 	in := wire.CodeRunRequest{Code: req.Code, Language: req.Language, Argv: req.Argv, Envs: req.Env, Timeout: secondsCeil(req.Timeout), MaxOutput: req.MaxOutput}
 	if req.Stdin != "" {
 		// Daytona's code-run has no stdin and ignores unknown fields: the
