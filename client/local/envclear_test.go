@@ -39,12 +39,15 @@ func TestEnvClearedDaemons(t *testing.T) {
 	if _, err := b.Exec(ctx, client.ExecRequest{Command: "env -i setsid -f sleep " + arg(1) + "; sleep 30", Timeout: 300 * time.Millisecond}); err != nil {
 		t.Fatal(err)
 	}
+	// A survivor needs a moment to exec sleep after setsid's fork.
+	time.Sleep(200 * time.Millisecond)
 	if p := alive(1); len(p) != 0 {
 		t.Errorf("timeout: the env-cleared daemon %v survived", p)
 	}
 	if _, err := b.Exec(ctx, client.ExecRequest{Command: "env -i setsid -f sleep " + arg(2)}); err != nil {
 		t.Fatal(err)
 	}
+	time.Sleep(200 * time.Millisecond)
 	if p := alive(2); len(p) != 0 {
 		t.Errorf("exec's end: the env-cleared daemon %v survived", p)
 	}
@@ -54,8 +57,11 @@ func TestEnvClearedDaemons(t *testing.T) {
 	if _, err := b.ExecSession(ctx, "envclear", client.SessionExecRequest{Command: "env -i setsid -f sleep " + arg(3)}); err != nil {
 		t.Fatal(err)
 	}
-	if len(alive(3)) != 1 {
-		t.Fatal("the session's daemon did not start")
+	// setsid -f returns before its child has exec'd sleep.
+	for deadline := time.Now().Add(10 * time.Second); len(alive(3)) != 1; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the session's daemon did not start")
+		}
 	}
 	if err := b.DeleteSession(ctx, "envclear"); err != nil {
 		t.Fatal(err)
