@@ -7,10 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/procsh/procsh/client"
 	"github.com/procsh/procsh/client/local"
@@ -26,9 +26,7 @@ func TestDescriptorExhaustion(t *testing.T) {
 		emfileHelper()
 		return
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestDescriptorExhaustion$", "-test.v", "-test.timeout=2m")
-	cmd.Env = append(os.Environ(), "PROCSH_EMFILE_HELPER=1")
-	out, err := cmd.CombinedOutput()
+	out, err := runAsHelper(t, "PROCSH_EMFILE_HELPER", 2*time.Minute)
 	t.Logf("helper:\n%s", out)
 	if err != nil || !strings.Contains(string(out), "HELPER OK") {
 		t.Fatalf("helper failed: %v", err)

@@ -8,7 +8,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"syscall"
@@ -40,9 +39,7 @@ func TestUnreapedOrphans(t *testing.T) {
 		zombieHelper()
 		return
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestUnreapedOrphans$", "-test.v", "-test.timeout=5m")
-	cmd.Env = append(os.Environ(), "PROCSH_ZOMBIE_HELPER=1")
-	out, err := cmd.CombinedOutput()
+	out, err := runAsHelper(t, "PROCSH_ZOMBIE_HELPER", 5*time.Minute)
 	if err != nil {
 		t.Fatalf("helper: %v\n%s", err, out)
 	}

@@ -73,14 +73,9 @@ func (lib *library) tableForeachi(L *lua.LState) int {
 	f := checkFunction(L, 2, "foreachi")
 	n := t.Len()
 	for i := 1; i <= n; i++ {
-		L.Push(f)
-		L.Push(lua.LNumber(i))
-		L.Push(t.RawGetInt(i))
-		L.Call(2, 1)
-		if L.Get(-1) != lua.LNil {
+		if foreachStep(L, f, lua.LNumber(i), t.RawGetInt(i)) {
 			return 1
 		}
-		L.Pop(1)
 	}
 	return 0
 }
@@ -91,16 +86,25 @@ func (lib *library) tableForeach(L *lua.LState) int {
 	t := checkTable(L, 1, "foreach")
 	f := checkFunction(L, 2, "foreach")
 	for k, v := t.Next(lua.LNil); k != lua.LNil; k, v = t.Next(k) {
-		L.Push(f)
-		L.Push(k)
-		L.Push(v)
-		L.Call(2, 1)
-		if L.Get(-1) != lua.LNil {
+		if foreachStep(L, f, k, v) {
 			return 1
 		}
-		L.Pop(1)
 	}
 	return 0
+}
+
+// foreachStep calls f(k, v) for foreach and foreachi and reports whether
+// it returned a non-nil value, which it then leaves on the stack.
+func foreachStep(L *lua.LState, f *lua.LFunction, k, v lua.LValue) bool {
+	L.Push(f)
+	L.Push(k)
+	L.Push(v)
+	L.Call(2, 1)
+	if L.Get(-1) != lua.LNil {
+		return true
+	}
+	L.Pop(1)
+	return false
 }
 
 // tableSetn is Lua 5.1's table.setn, which is obsolete (luaL_setn is
