@@ -8,12 +8,16 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/procsh/procsh/internal/ids"
+	"github.com/procsh/procsh/internal/proctable"
 )
 
 // Orphan protection: nothing the backend started may outlive the program
@@ -119,6 +123,51 @@ func watchTempDir(dir string) {
 	_, _ = reaper.w.WriteString("dir " + dir + "\n")
 }
 
+// watchPipe tells the reaper about a lifeline (see run and spawnShell): if
+// this process dies, whatever still holds the pipe is ended too, which
+// finds a daemon that cleared its environment (and with it the owner
+// entry) but kept its descriptors. It returns the pipe's inode for
+// unwatchPipe, 0 if there is no reaper to tell.
+func watchPipe(f *os.File) uint64 {
+	ownerToken()
+	ino := pipeInode(f)
+	reaper.mu.Lock()
+	defer reaper.mu.Unlock()
+	if reaper.w == nil || ino == 0 {
+		return 0
+	}
+	_, _ = reaper.w.WriteString("pipe " + strconv.FormatUint(ino, 10) + "\n")
+	return ino
+}
+
+// unwatchPipe withdraws a pipe watchPipe registered.
+func unwatchPipe(ino uint64) {
+	if ino == 0 {
+		return
+	}
+	reaper.mu.Lock()
+	defer reaper.mu.Unlock()
+	if reaper.w != nil {
+		_, _ = reaper.w.WriteString("unpipe " + strconv.FormatUint(ino, 10) + "\n")
+	}
+}
+
+// pipeInode is f's inode number, 0 if it cannot be read. It goes through
+// SyscallConn: Fd would switch the pipe to blocking mode, and held's
+// probing read would then block.
+func pipeInode(f *os.File) uint64 {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return 0
+	}
+	var st unix.Stat_t
+	var serr error
+	if err := rc.Control(func(fd uintptr) { serr = unix.Fstat(int(fd), &st) }); err != nil || serr != nil {
+		return 0
+	}
+	return st.Ino
+}
+
 // tempPattern is the name pattern for a temporary file or directory of kind
 // ("exec", "session"...): it carries the owner token for the reaper.
 func tempPattern(kind, suffix string) string {
@@ -130,13 +179,30 @@ func tempPattern(kind, suffix string) string {
 func runReaper(tok string) {
 	signal.Ignore(syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGPIPE)
 	var dirs []string
+	pipes := make(map[uint64]bool)
 	sc := bufio.NewScanner(os.Stdin)
 	for sc.Scan() {
-		if d, ok := strings.CutPrefix(sc.Text(), "dir "); ok {
+		line := sc.Text()
+		if d, ok := strings.CutPrefix(line, "dir "); ok {
 			dirs = append(dirs, d)
+		} else if v, ok := strings.CutPrefix(line, "pipe "); ok {
+			if ino, err := strconv.ParseUint(v, 10, 64); err == nil {
+				pipes[ino] = true
+			}
+		} else if v, ok := strings.CutPrefix(line, "unpipe "); ok {
+			if ino, err := strconv.ParseUint(v, 10, 64); err == nil {
+				delete(pipes, ino)
+			}
 		}
 	}
 	treeSpec{marker: ownerKey + "=" + tok}.terminate(reaperGrace)
+	if len(pipes) > 0 {
+		// What cleared its environment but kept a lifeline: one pass over
+		// every process's descriptors.
+		if pids := proctable.PipeHoldersAny(pipes); len(pids) > 0 {
+			treeSpec{roots: pids}.terminate(reaperGrace)
+		}
+	}
 	for _, d := range dirs {
 		matches, _ := filepath.Glob(filepath.Join(d, "procsh-"+tok+"-*"))
 		for _, m := range matches {

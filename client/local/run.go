@@ -29,6 +29,10 @@ const drainStep = 5 * time.Millisecond
 // jobs.
 const maxDrainAfterExit = 4 << 20
 
+// watchAfter is how long an exec runs before the reaper is told its
+// lifeline (see run).
+const watchAfter = 50 * time.Millisecond
+
 // orphanReadRate is how fast output that detached background jobs write
 // after their command returned is read and thrown away. Reading it at all
 // spares them SIGPIPE (a server started with `cmd &` that logs to its
@@ -256,18 +260,11 @@ func endHolders(life *os.File, grace time.Duration) {
 	if !held(life) {
 		return
 	}
-	// Through SyscallConn: Fd would switch the pipe to blocking mode, and
-	// held's probing read would then block.
-	rc, err := life.SyscallConn()
-	if err != nil {
+	ino := pipeInode(life)
+	if ino == 0 {
 		return
 	}
-	var st unix.Stat_t
-	var serr error
-	if err := rc.Control(func(fd uintptr) { serr = unix.Fstat(int(fd), &st) }); err != nil || serr != nil {
-		return
-	}
-	if pids := proctable.PipeHolders(st.Ino); len(pids) > 0 {
+	if pids := proctable.PipeHolders(ino); len(pids) > 0 {
 		treeSpec{roots: pids}.terminate(grace)
 	}
 }
@@ -380,6 +377,32 @@ func (b *Backend) run(ctx context.Context, spec runSpec) (*client.ExecResult, er
 	errW.Close()
 	lifeW.Close()
 	defer lifeR.Close()
+	if spec.owned {
+		// The reaper learns the lifeline only of runs still going after a
+		// moment: telling it costs two wakeups of another process, 3% of
+		// `exec true` (what an exec leaves behind when it returns is ended
+		// by then anyway, see endHolders). The price is a window: a daemon
+		// that clears its environment in an exec's first 50 ms, while
+		// procsh dies in those 50 ms, is not found.
+		var mu sync.Mutex
+		var ino uint64
+		over := false
+		t := time.AfterFunc(watchAfter, func() {
+			mu.Lock()
+			defer mu.Unlock()
+			if !over {
+				ino = watchPipe(lifeR)
+			}
+		})
+		defer func() {
+			t.Stop()
+			mu.Lock()
+			over = true
+			i := ino
+			mu.Unlock()
+			unwatchPipe(i)
+		}()
+	}
 	// The retention limit is for session logs; a result keeps its output.
 	cl := newCmdLog()
 	cl.cfg = logConfig{memory: b.opts.logs.memory, dir: b.opts.logs.dir}

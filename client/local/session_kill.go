@@ -253,6 +253,7 @@ func (s *session) endDestroy() {
 		f.Close()
 	}
 	for _, f := range lives {
+		unwatchPipe(pipeInode(f))
 		f.Close()
 	}
 	os.RemoveAll(s.dir)

@@ -114,6 +114,7 @@ func (s *session) spawnShell() (*shellProc, error) {
 	sh := &shellProc{proc: proc, pid: proc.pid, ctl: ctl, lines: make(chan string, 16), exited: proc.exited}
 	go sh.readStatus()
 	s.lives = append(s.lives, lifeR)
+	watchPipe(lifeR)
 	s.pgids = append(s.pgids, sh.pid)
 	state := shell.Quote(filepath.Join(s.dir, "state"))
 	init := bashInit

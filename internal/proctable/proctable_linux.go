@@ -173,12 +173,14 @@ func tableSince(t time.Time) (*Table, error) {
 // a lifeline after every other way of finding a tree's processes (group,
 // descendants, environment marker) came up empty, such as a daemon started
 // under `env -i` that cleared the marker but kept its descriptors.
-func PipeHolders(ino uint64) []int {
+func PipeHolders(ino uint64) []int { return PipeHoldersAny(map[uint64]bool{ino: true}) }
+
+// PipeHoldersAny is PipeHolders for a set of pipes, in one pass.
+func PipeHoldersAny(inos map[uint64]bool) []int {
 	pids, err := listPIDs()
 	if err != nil {
 		return nil
 	}
-	want := "pipe:[" + strconv.FormatUint(ino, 10) + "]"
 	self := os.Getpid()
 	var out []int
 	for _, pid := range pids {
@@ -193,7 +195,15 @@ func PipeHolders(ino uint64) []int {
 		names, _ := d.Readdirnames(-1)
 		d.Close()
 		for _, n := range names {
-			if l, err := os.Readlink(dir + "/" + n); err == nil && l == want {
+			l, err := os.Readlink(dir + "/" + n)
+			if err != nil {
+				continue
+			}
+			v, ok := strings.CutPrefix(l, "pipe:[")
+			if !ok {
+				continue
+			}
+			if ino, err := strconv.ParseUint(strings.TrimSuffix(v, "]"), 10, 64); err == nil && inos[ino] {
 				out = append(out, pid)
 				break
 			}

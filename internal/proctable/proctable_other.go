@@ -19,3 +19,6 @@ func GroupLive(pgid int) bool { return false }
 
 // PipeHolders returns nil: there is no process table to read here.
 func PipeHolders(ino uint64) []int { return nil }
+
+// PipeHoldersAny returns nil: there is no process table to read here.
+func PipeHoldersAny(inos map[uint64]bool) []int { return nil }
