@@ -48,6 +48,13 @@
 // PROCSH_SESSION (and the current command's PROCSH_CMD) in its environment,
 // which is how KillCommand and DeleteSession find them all.
 //
+// A background job may outlive its command (`./server &`) and go on
+// writing to the command's stdout or stderr. Once the command has ended,
+// its FIFOs are read on read-only ends until the last such job closes
+// them: the output goes to the command's log (1 MiB at most, then it is
+// read at 1 MiB/s and discarded), so the job never dies of SIGPIPE and one
+// that writes without end blocks on its pipe instead of costing a core.
+//
 // No OS thread waits for a child: shells, exec runs and PTY programs are
 // waited for through pidfds in Go's poller, and command output is read
 // from FIFOs in the poller too, so thousands of busy sessions cost
@@ -56,8 +63,11 @@
 // lifeline pipe every process of the session inherits (fd 4); the process
 // table is scanned for the session's marker only when the lifeline shows a
 // process that left the group, so deletes do not get slower with the
-// number of processes on the host. Close ends every session and every
-// in-flight Exec and CodeRun in parallel.
+// number of processes on the host; and only when the lifeline is still held
+// after that sweep are all processes' descriptors read, to find a daemon
+// that also cleared its environment. A group whose members are all zombies
+// (orphans their new parent has not reaped yet) counts as empty. Close ends
+// every session and every in-flight Exec and CodeRun in parallel.
 //
 // # Kill and timeout of a session command
 //
@@ -139,6 +149,10 @@
 // dies (SIGKILL, a Go fatal error, a signal nothing handles), the kernel
 // closes that pipe; the reaper then ends every process carrying the owner
 // entry (TERM, one second, KILL) and removes the program's temporary files.
+// The program also tells the reaper the lifelines of its session shells and
+// of execs running past 50 ms, so that a daemon that cleared its
+// environment (and the owner entry with it) but kept its descriptors is
+// found as well.
 // A separate process is the one mechanism that can act after SIGKILL:
 // PR_SET_PDEATHSIG follows the forking thread rather than the process and
 // reaches only direct children, and a child subreaper does nothing once the
