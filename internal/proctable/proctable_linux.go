@@ -176,6 +176,10 @@ func tableSince(t time.Time) (*Table, error) {
 func PipeHolders(ino uint64) []int { return PipeHoldersAny(map[uint64]bool{ino: true}) }
 
 // PipeHoldersAny is PipeHolders for a set of pipes, in one pass.
+//
+// This process's own children are left out: a child between fork and exec
+// holds a copy of every descriptor of ours for a moment, the pipe's
+// included, and must not be taken for what holds it.
 func PipeHoldersAny(inos map[uint64]bool) []int {
 	pids, err := listPIDs()
 	if err != nil {
@@ -204,7 +208,9 @@ func PipeHoldersAny(inos map[uint64]bool) []int {
 				continue
 			}
 			if ino, err := strconv.ParseUint(strings.TrimSuffix(v, "]"), 10, 64); err == nil && inos[ino] {
-				out = append(out, pid)
+				if p, err := Stat(pid); err == nil && p.PPID != self {
+					out = append(out, pid)
+				}
 				break
 			}
 		}

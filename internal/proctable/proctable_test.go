@@ -224,3 +224,49 @@ func TestGroupLive(t *testing.T) {
 		}
 	}
 }
+
+// TestPipeHolders: what holds a pipe is found, except this process's own
+// children: a child between fork and exec holds a copy of every descriptor
+// for a moment and must not be taken for a holder (a concurrent exec was
+// once killed that way).
+func TestPipeHolders(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var st syscall.Stat_t
+	if err := syscall.Fstat(int(r.Fd()), &st); err != nil {
+		t.Fatal(err)
+	}
+	// A grandchild holds w (fd 3): sh starts it in the background and exits
+	// at once, so it is reparented away from us.
+	mark := "PROCTABLE_HOLDER=" + ids.UUID()
+	sh := exec.Command("sh", "-c", "sleep 30 >/dev/null 2>&1 & echo $!")
+	sh.ExtraFiles = []*os.File{w}
+	sh.Env = append(os.Environ(), mark)
+	out, err := sh.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	grand, _ := strconv.Atoi(strings.TrimSpace(string(out)))
+	defer syscall.Kill(grand, syscall.SIGKILL)
+	// A child of ours holds it too.
+	child := exec.Command("sleep", "30")
+	child.ExtraFiles = []*os.File{w}
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = child.Process.Kill(); _ = child.Wait() }()
+	w.Close()
+	got := proctable.PipeHolders(st.Ino)
+	if !slices.Contains(got, grand) {
+		t.Errorf("PipeHolders = %v: the grandchild %d holding the pipe is missing", got, grand)
+	}
+	if slices.Contains(got, child.Process.Pid) {
+		t.Errorf("PipeHolders = %v: it names our own child %d", got, child.Process.Pid)
+	}
+	if slices.Contains(got, os.Getpid()) {
+		t.Errorf("PipeHolders = %v: it names this process", got)
+	}
+}
