@@ -85,13 +85,7 @@ func startChild(argv, env []string, dir string, files []*os.File) (*child, error
 func (c *child) wait() {
 	var ws syscall.WaitStatus
 	if c.pidfd != nil {
-		if rc, err := c.pidfd.SyscallConn(); err == nil {
-			_ = rc.Read(func(fd uintptr) bool {
-				var info unix.Siginfo
-				err := unix.Waitid(unix.P_PIDFD, int(fd), &info, unix.WEXITED|unix.WNOHANG|unix.WNOWAIT, nil)
-				return err != nil || info.Signo != 0
-			})
-		}
+		awaitExit(c.pidfd)
 	}
 	for {
 		// The child is a zombie now (or, without a pidfd, this blocks

@@ -27,19 +27,34 @@ func withPidfd(cmd *exec.Cmd, fd *int) {
 	cmd.SysProcAttr.PidFD = fd
 }
 
+// awaitExit waits in the poller until the process of pidfd (non-blocking,
+// in the poller) has exited, leaving it for the caller to reap.
+func awaitExit(pidfd *os.File) {
+	rc, err := pidfd.SyscallConn()
+	if err != nil {
+		return
+	}
+	_ = rc.Read(func(fd uintptr) bool {
+		done, err := exitedNoWait(unix.P_PIDFD, int(fd))
+		return err != nil || done
+	})
+}
+
+// exitedNoWait reports whether the process named by idtype and id has
+// exited, without reaping it.
+func exitedNoWait(idtype, id int) (bool, error) {
+	var info unix.Siginfo
+	err := unix.Waitid(idtype, id, &info, unix.WEXITED|unix.WNOHANG|unix.WNOWAIT, nil)
+	return err == nil && info.Signo != 0, err
+}
+
 // waitCmd waits for cmd (started with withPidfd) to exit and reaps it. It
 // falls back to a plain Wait where the kernel has no pidfds.
 func waitCmd(cmd *exec.Cmd, pidfd int) error {
 	if pidfd >= 0 {
 		if err := unix.SetNonblock(pidfd, true); err == nil {
 			f := os.NewFile(uintptr(pidfd), "pidfd")
-			if rc, err := f.SyscallConn(); err == nil {
-				_ = rc.Read(func(fd uintptr) bool {
-					var info unix.Siginfo
-					err := unix.Waitid(unix.P_PIDFD, int(fd), &info, unix.WEXITED|unix.WNOHANG|unix.WNOWAIT, nil)
-					return err != nil || info.Signo != 0
-				})
-			}
+			awaitExit(f)
 			f.Close()
 		} else {
 			unix.Close(pidfd)

@@ -120,7 +120,17 @@ func watchTempDir(dir string) {
 		return
 	}
 	reaper.dirs[dir] = true
-	_, _ = reaper.w.WriteString("dir " + dir + "\n")
+	tellReaperLocked("dir " + dir)
+}
+
+// tellReaperLocked sends the reaper one line (caller holds reaper.mu; a
+// missing reaper is told nothing).
+func tellReaperLocked(line string) bool {
+	if reaper.w == nil {
+		return false
+	}
+	_, _ = reaper.w.WriteString(line + "\n")
+	return true
 }
 
 // watchPipe tells the reaper about a lifeline (see run and spawnShell): if
@@ -133,10 +143,9 @@ func watchPipe(f *os.File) uint64 {
 	ino := pipeInode(f)
 	reaper.mu.Lock()
 	defer reaper.mu.Unlock()
-	if reaper.w == nil || ino == 0 {
+	if ino == 0 || !tellReaperLocked("pipe "+strconv.FormatUint(ino, 10)) {
 		return 0
 	}
-	_, _ = reaper.w.WriteString("pipe " + strconv.FormatUint(ino, 10) + "\n")
 	return ino
 }
 
@@ -147,9 +156,7 @@ func unwatchPipe(ino uint64) {
 	}
 	reaper.mu.Lock()
 	defer reaper.mu.Unlock()
-	if reaper.w != nil {
-		_, _ = reaper.w.WriteString("unpipe " + strconv.FormatUint(ino, 10) + "\n")
-	}
+	tellReaperLocked("unpipe " + strconv.FormatUint(ino, 10))
 }
 
 // pipeInode is f's inode number, 0 if it cannot be read. It goes through

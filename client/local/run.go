@@ -41,6 +41,10 @@ const watchAfter = 50 * time.Millisecond
 // core busy in this process.
 const orphanReadRate = 1 << 20 // bytes per second
 
+// throttleOrphan paces the reading of n bytes of orphans' output to
+// orphanReadRate.
+func throttleOrphan(n int) { time.Sleep(time.Duration(n) * time.Second / orphanReadRate) }
+
 // runSpec is one process for Exec or CodeRun.
 type runSpec struct {
 	op       string
@@ -127,7 +131,7 @@ func pump(f *os.File, s client.Stream, c *collector, drained chan<- struct{}) {
 		if n > 0 {
 			c.add(s, buf[:n])
 			if signalled {
-				time.Sleep(time.Duration(n) * time.Second / orphanReadRate)
+				throttleOrphan(n)
 			}
 		}
 		if err == nil {
@@ -278,9 +282,8 @@ func exitedBy(pid int, exited <-chan struct{}) bool {
 		return true
 	default:
 	}
-	var info unix.Siginfo
-	err := unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WNOHANG|unix.WNOWAIT, nil)
-	return err == unix.ECHILD || (err == nil && info.Signo != 0)
+	done, err := exitedNoWait(unix.P_PID, pid)
+	return done || err == unix.ECHILD
 }
 
 // held reports whether a pipe's write end is still open somewhere: a

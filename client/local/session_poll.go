@@ -303,7 +303,7 @@ func (s *session) readLate(c *command, st client.Stream, r *os.File) {
 				c.log.appendLate(st, buf[:keep])
 				kept += keep
 			} else {
-				time.Sleep(time.Duration(n) * time.Second / orphanReadRate)
+				throttleOrphan(n)
 			}
 		}
 		if err != nil {

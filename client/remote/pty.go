@@ -152,12 +152,17 @@ func (r *Client) GetPTY(ctx context.Context, id string) (*client.PTYInfo, error)
 	if err := checkID(op, "PTY", id); err != nil {
 		return nil, err
 	}
+	return r.ptyInfoCall(ctx, op, http.MethodGet, "/process/pty/"+pe(id), noBody)
+}
+
+// ptyInfoCall makes a call that answers one PTY's description.
+func (r *Client) ptyInfoCall(ctx context.Context, op, method, path string, body payload) (*client.PTYInfo, error) {
 	q, _, err := r.extQuery(ctx, wire.FeatPtyExit)
 	if err != nil {
 		return nil, err
 	}
 	var p wire.PtySessionInfoExt
-	if _, err := r.call(ctx, op, http.MethodGet, "/process/pty/"+pe(id), q, noBody, jsonInto(&p)); err != nil {
+	if _, err := r.call(ctx, op, method, path, q, body, jsonInto(&p)); err != nil {
 		return nil, err
 	}
 	info := ptyInfo(p)
@@ -188,16 +193,7 @@ func (r *Client) ResizePTY(ctx context.Context, id string, cols, rows uint16) (*
 	if err := checkID(op, "PTY", id); err != nil {
 		return nil, err
 	}
-	q, _, err := r.extQuery(ctx, wire.FeatPtyExit)
-	if err != nil {
-		return nil, err
-	}
-	var p wire.PtySessionInfoExt
-	if _, err := r.call(ctx, op, http.MethodPost, "/process/pty/"+pe(id)+"/resize", q, jsonBody(wire.PtyResizeRequest{Cols: cols, Rows: rows}), jsonInto(&p)); err != nil {
-		return nil, err
-	}
-	info := ptyInfo(p)
-	return &info, nil
+	return r.ptyInfoCall(ctx, op, http.MethodPost, "/process/pty/"+pe(id)+"/resize", jsonBody(wire.PtyResizeRequest{Cols: cols, Rows: rows}))
 }
 
 // KillPTY implements Client.
