@@ -26,6 +26,16 @@ var (
 	serveBinErr  error
 )
 
+// TestMain removes the procsh binary procshBinary built (18 MB in the
+// temporary directory per run otherwise).
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if serveBin != "" {
+		os.RemoveAll(filepath.Dir(serveBin))
+	}
+	os.Exit(code)
+}
+
 // procshBinary builds cmd/procsh once per test binary.
 func procshBinary(t *testing.T) string {
 	t.Helper()
