@@ -39,24 +39,30 @@ func main() {
 			defer os.Exit(1)
 		}
 	}
-	if err := run(*start, *seeds, *size, *keep); err != nil {
+	diverged, err := run(*start, *seeds, *size, *keep)
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "luadiff:", err)
 		os.Exit(2)
 	}
+	if diverged > 0 {
+		os.Exit(1)
+	}
 }
 
-func run(start int64, seeds, size int, keep string) error {
+// run compares the generated programs and returns how many diverged. (It
+// returns rather than exits, so that its deferred clean-up runs.)
+func run(start int64, seeds, size int, keep string) (int, error) {
 	if _, err := luadiff.Reference(); err != nil {
-		return err
+		return 0, err
 	}
 	dir, err := os.MkdirTemp("", "luadiff-")
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer os.RemoveAll(dir)
 	backend, err := local.New()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer backend.Close()
 	diverged := 0
@@ -67,34 +73,31 @@ func run(start int64, seeds, size int, keep string) error {
 		name := fmt.Sprintf("gen%d.lua", seed)
 		src := luadiff.Generate(seed, size)
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
-			return err
+			return diverged, err
 		}
 		want, err := luadiff.RunReference(context.Background(), dir, name)
 		if err != nil {
-			return err
+			return diverged, err
 		}
 		got, err := luadiff.RunProcsh(backend, name, src)
 		if err != nil {
-			return fmt.Errorf("seed %d: %w", seed, err)
+			return diverged, fmt.Errorf("seed %d: %w", seed, err)
 		}
 		if d := luadiff.Diff(want, got); d != "" {
 			diverged++
 			fmt.Printf("seed %d: %s\n", seed, d)
 			if keep != "" {
 				if err := os.MkdirAll(keep, 0o755); err != nil {
-					return err
+					return diverged, err
 				}
 				if err := os.WriteFile(filepath.Join(keep, fmt.Sprintf("seed%d.lua", seed)), []byte(src), 0o644); err != nil {
-					return err
+					return diverged, err
 				}
 			}
 		}
 	}
 	fmt.Printf("%d programs of %d statements (seeds %d..%d): %d diverged, %v\n", seeds, size, start, start+int64(seeds)-1, diverged, time.Since(began).Round(time.Millisecond))
-	if diverged > 0 {
-		os.Exit(1)
-	}
-	return nil
+	return diverged, nil
 }
 
 // runCorpus compares every program of dir and returns how many diverged.
