@@ -69,16 +69,16 @@ func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request) {
 		// The reference daemon reports a bad cwd as a failed start.
 		res, err = &client.ExecResult{ExitCode: -1, Result: err.Error()}, nil
 	}
-	s.writeExecResult(w, r, ctx, es, res, err)
+	s.writeExecResult(w, r, ctx, es, res, err, false)
 	if res != nil {
 		releaseMemory(len(res.Result) + len(res.Stdout) + len(res.Stderr))
 	}
 }
 
-// writeExecResult answers an execute or code-run. A start failure is a 200
+// writeExecResult answers an execute or (codeRun) a code-run. A start failure is a 200
 // with exit code -1 and the error text for Daytona clients, as in the
 // reference server; procsh clients get the typed error.
-func (s *Server) writeExecResult(w http.ResponseWriter, r *http.Request, ctx context.Context, es *execStream, res *client.ExecResult, err error) {
+func (s *Server) writeExecResult(w http.ResponseWriter, r *http.Request, ctx context.Context, es *execStream, res *client.ExecResult, err error, codeRun bool) {
 	if r.Context().Err() != nil {
 		return // the client went away; the backend has ended the run
 	}
@@ -108,7 +108,7 @@ func (s *Server) writeExecResult(w http.ResponseWriter, r *http.Request, ctx con
 		return
 	}
 	out := wire.ExecuteResponse{ExitCode: res.ExitCode, Result: res.Result}
-	if res.Signal != "" && !ext(r) && r.URL.Path != "/process/code-run" {
+	if res.Signal != "" && !ext(r) && !codeRun {
 		// Daytona clients get what the reference daemon sends for a
 		// signalled run; procsh clients get 128+n and the signal's name.
 		// (The reference runs a code-run program in a shell pipeline,
@@ -190,7 +190,7 @@ func (s *Server) handleCodeRun(w http.ResponseWriter, r *http.Request) {
 		// buffer); two pipes spliced Python's print() mid-line.
 		Merge: !ext(r) || req.Merge,
 	})
-	s.writeExecResult(w, r, ctx, es, res, err)
+	s.writeExecResult(w, r, ctx, es, res, err, true)
 	if res != nil {
 		releaseMemory(len(res.Result) + len(res.Stdout) + len(res.Stderr))
 	}
